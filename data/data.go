@@ -1,0 +1,49 @@
+// Package data joins the domain packages' store contracts into one Store that cmd/civmap opens, and defines the Batch that
+// an import writes in one transaction. data/embedded and data/postgis implement it; data/storetest is its contract.
+package data
+
+import (
+	"context"
+
+	"civmap/facilities"
+	"civmap/gazetteer"
+)
+
+// Batch is everything one import writes, in one transaction: all of it or none.
+type Batch struct {
+	Divisions  []gazetteer.Division
+	Places     []gazetteer.Place
+	Lines      []gazetteer.BoundaryLine
+	Markers    []gazetteer.Marker
+	Facilities []facilities.Facility
+	Demand     []facilities.DemandUnit
+}
+
+// Len is the number of records in the batch.
+func (b *Batch) Len() int {
+	return len(b.Divisions) + len(b.Places) + len(b.Lines) + len(b.Markers) + len(b.Facilities) + len(b.Demand)
+}
+
+// ImportStats counts what an import did: records inserted new and records that replaced one with the same key.
+type ImportStats struct {
+	Inserted int `json:"inserted"`
+	Updated  int `json:"updated"`
+}
+
+// Store is a complete civmap store.
+type Store interface {
+	gazetteer.Store
+	facilities.Store
+
+	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
+	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. A place that is replaced keeps its
+	// CreatedAt, gets Version+1 and its old version goes to the history; a new place gets Version 1. Facilities likewise
+	// get Version 1 or +1. Divisions are written before the records that refer to them. The caller has validated b.
+	Import(ctx context.Context, b Batch) (ImportStats, error)
+	// Empty reports whether the store holds no divisions (a fresh store, to be loaded with the sample).
+	Empty(ctx context.Context) (bool, error)
+	// Ready reports nil once the store is open and its indexes are built.
+	Ready(ctx context.Context) error
+	// Close releases the store; a closed embedded store can be opened again by another process.
+	Close() error
+}

@@ -1,0 +1,89 @@
+package facilities
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"civmap/geo"
+	"civmap/gazetteer"
+	"civmap/internal/apierr"
+)
+
+// NormalizeFacility trims and checks a facility: ID and name present, a known type and status, a 9-digit township code
+// that exists (exists nil skips that check), non-negative capacities and a valid lon/lat point. Status defaults to
+// existing.
+func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	f.ID = strings.TrimSpace(f.ID)
+	f.Name = strings.TrimSpace(f.Name)
+	if f.ID == "" {
+		add("id", "the facility id is required")
+	}
+	if f.Name == "" {
+		add("name", "the name is required")
+	}
+	if _, ok := Types[f.Type]; !ok {
+		add("type", "unknown facility type %q (want one of %s)", f.Type, keys(Types))
+	}
+	if f.Status == "" {
+		f.Status = "existing"
+	}
+	if _, ok := Statuses[f.Status]; !ok {
+		add("status", "unknown status %q (want one of %s)", f.Status, keys(Statuses))
+	}
+	if lvl, err := gazetteer.CheckDivisionCode(f.TownshipCode); err != nil || lvl != gazetteer.LevelTownship {
+		add("township_code", "%q is not a 9-digit township code", f.TownshipCode)
+	} else if exists != nil && !exists(f.TownshipCode) {
+		add("township_code", "unknown township code %q", f.TownshipCode)
+	}
+	if f.CapacityBeds != nil && *f.CapacityBeds < 0 {
+		add("capacity_beds", "must not be negative, got %d", *f.CapacityBeds)
+	}
+	if f.CapacityMealsPerDay != nil && *f.CapacityMealsPerDay < 0 {
+		add("capacity_meals_per_day", "must not be negative, got %d", *f.CapacityMealsPerDay)
+	}
+	if err := geo.ValidatePoint(f.Location); err != nil {
+		add("geometry", "%v", err)
+	}
+	return errs
+}
+
+// NormalizeDemand checks a demand unit: a 12-digit village-level code that exists, its 9-digit township, a non-negative
+// elderly population and a valid point.
+func NormalizeDemand(d *DemandUnit, exists gazetteer.Lookup) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	if lvl, err := gazetteer.CheckDivisionCode(d.Code); err != nil || lvl != gazetteer.LevelVillage {
+		add("code", "%q is not a 12-digit village-level code", d.Code)
+	} else if exists != nil && !exists(d.Code) {
+		add("code", "unknown village-level code %q", d.Code)
+	}
+	if d.TownshipCode == "" && len(d.Code) == 12 {
+		d.TownshipCode = d.Code[:9]
+	}
+	if !strings.HasPrefix(d.Code, d.TownshipCode) || len(d.TownshipCode) != 9 {
+		add("township_code", "%q is not the township of %q", d.TownshipCode, d.Code)
+	}
+	if d.ElderlyPopulation < 0 {
+		add("elderly_population", "must not be negative, got %d", d.ElderlyPopulation)
+	}
+	if err := geo.ValidatePoint(d.Location); err != nil {
+		add("geometry", "%v", err)
+	}
+	return errs
+}
+
+func keys(m map[string]string) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, ", ")
+}

@@ -1,0 +1,200 @@
+package gazetteer
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"civmap/geo"
+	"civmap/internal/apierr"
+)
+
+// MaxNameLen is the longest standard name accepted, in characters.
+const MaxNameLen = 100
+
+// Lookup answers whether a division code is known; validation uses it to reject unknown codes.
+type Lookup func(code string) bool
+
+// CheckDivisionCode checks the shape of a division code: 6 digits (county, GB/T 2260), 9 (township) or 12 (village,
+// GB/T 10114). It returns the level the length implies.
+func CheckDivisionCode(code string) (Level, error) {
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return "", fmt.Errorf("division code %q must be digits", code)
+		}
+	}
+	switch len(code) {
+	case 6:
+		return LevelCounty, nil
+	case 9:
+		return LevelTownship, nil
+	case 12:
+		return LevelVillage, nil
+	}
+	return "", fmt.Errorf("division code %q must have 6, 9 or 12 digits", code)
+}
+
+// NormalizePlace trims text fields, defaults Status to current, and normalises the geometry (closed rings, RFC 7946
+// winding, z dropped). It returns every problem found, each naming its field; exists rejects unknown division codes
+// (nil skips that check).
+func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	p.ID = strings.TrimSpace(p.ID)
+	p.Name = strings.TrimSpace(p.Name)
+	p.Specific = strings.TrimSpace(p.Specific)
+	p.Generic = strings.TrimSpace(p.Generic)
+	p.Category = strings.TrimSpace(p.Category)
+	switch {
+	case p.Name == "":
+		add("name", "the standard name is required")
+	case utf8.RuneCountInString(p.Name) > MaxNameLen:
+		add("name", "longer than %d characters", MaxNameLen)
+	}
+	if p.Specific != "" && p.Generic != "" && p.Specific+p.Generic != p.Name {
+		add("specific", "专名 %q + 通名 %q does not make the standard name %q", p.Specific, p.Generic, p.Name)
+	}
+	if p.Category == "" {
+		add("category", "the category is required")
+	}
+	if p.Status == "" {
+		p.Status = StatusCurrent
+	}
+	switch p.Status {
+	case StatusCurrent, StatusHistorical, StatusAbolished:
+	default:
+		add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
+	}
+	for i, c := range p.DivisionCodes {
+		if _, err := CheckDivisionCode(c); err != nil {
+			add(fmt.Sprintf("division_codes[%d]", i), "%v", err)
+		} else if exists != nil && !exists(c) {
+			add(fmt.Sprintf("division_codes[%d]", i), "unknown division code %q", c)
+		}
+	}
+	if p.Geometry == nil {
+		add("geometry", "a geometry is required")
+	} else if g, err := geo.NormalizePolygonal(p.Geometry); err != nil {
+		add("geometry", "%v", err)
+	} else {
+		p.Geometry = g
+	}
+	for i, f := range p.FormerNames {
+		if strings.TrimSpace(f.Name) == "" {
+			add(fmt.Sprintf("former_names[%d].name", i), "a former name needs the name")
+		}
+	}
+	if p.YearAbolished != 0 && p.YearEstablished != 0 && p.YearAbolished < p.YearEstablished {
+		add("year_abolished", "%d is before year_established %d", p.YearAbolished, p.YearEstablished)
+	}
+	return errs
+}
+
+// NormalizeDivision checks a division: code shape matching its level, a name, a parent code that is a prefix of the code,
+// and a valid geometry (polygons normalised).
+func NormalizeDivision(d *Division) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	d.Code = strings.TrimSpace(d.Code)
+	d.Name = strings.TrimSpace(d.Name)
+	lvl, err := CheckDivisionCode(d.Code)
+	if err != nil {
+		add("code", "%v", err)
+	} else if d.Level == "" {
+		d.Level = lvl
+	} else if d.Level != lvl {
+		add("level", "level %q does not match the %d-digit code %s (%s)", d.Level, len(d.Code), d.Code, lvl)
+	}
+	if d.Name == "" {
+		add("name", "the name is required")
+	}
+	if d.ParentCode != "" && err == nil && lvl != LevelCounty && !strings.HasPrefix(d.Code, d.ParentCode) {
+		add("parent_code", "%s is not a prefix of the code %s", d.ParentCode, d.Code)
+	}
+	if d.Geometry != nil {
+		if g, gerr := geo.NormalizePolygonal(d.Geometry); gerr != nil {
+			add("geometry", "%v", gerr)
+		} else {
+			d.Geometry = g
+		}
+	}
+	if d.Seat != nil {
+		if perr := geo.ValidatePoint(*d.Seat); perr != nil {
+			add("seat", "%v", perr)
+		}
+	}
+	return errs
+}
+
+// NormalizeLine checks a boundary line: an ID, a name, the county's code and a LineString/MultiLineString geometry.
+func NormalizeLine(l *BoundaryLine) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	l.Name = strings.TrimSpace(l.Name)
+	if l.ID == "" {
+		l.ID = l.Name
+	}
+	if l.ID == "" {
+		add("name", "a boundary line needs a name")
+	}
+	if _, err := CheckDivisionCode(l.LeftCode); err != nil {
+		add("left_code", "%v", err)
+	}
+	if _, err := CheckDivisionCode(l.RightCode); err != nil {
+		add("right_code", "%v", err)
+	}
+	switch l.Geometry.(type) {
+	case orb.LineString, orb.MultiLineString:
+		if g, err := geo.NormalizePolygonal(l.Geometry); err != nil {
+			add("geometry", "%v", err)
+		} else {
+			l.Geometry = g
+		}
+	default:
+		add("geometry", "a boundary line must be a LineString or MultiLineString, not %s", geomType(l.Geometry))
+	}
+	return errs
+}
+
+// NormalizeMarker checks a boundary marker: number, type, pair letter rules and a valid lon/lat position.
+func NormalizeMarker(m *Marker) apierr.Invalid {
+	var errs apierr.Invalid
+	add := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	m.Number = strings.TrimSpace(m.Number)
+	if m.Number == "" {
+		add("marker_no", "the marker number is required")
+	}
+	if m.LineID == "" {
+		add("line", "the marker's boundary line is required")
+	}
+	switch m.Type {
+	case MarkerSingle:
+		if m.PairLetter != "" {
+			add("pair_letter", "a 单立 marker has no pair letter, got %q", m.PairLetter)
+		}
+	case MarkerDouble, MarkerTriple:
+	default:
+		add("marker_type", "unknown marker type %q (want %s, %s or %s)", m.Type, MarkerSingle, MarkerDouble, MarkerTriple)
+	}
+	if err := geo.ValidatePoint(m.Position); err != nil {
+		add("position", "%v", err)
+	}
+	return errs
+}
+
+func geomType(g orb.Geometry) string {
+	if g == nil {
+		return "no geometry"
+	}
+	return g.GeoJSONType()
+}
