@@ -1,0 +1,137 @@
+package ingest
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"civmap/geo"
+	"civmap/internal/apierr"
+)
+
+var known = func(code string) bool { return strings.HasPrefix(code, "330225") && len(code) != 12 || code == "330225001003" }
+
+func read(t *testing.T, kind Kind, crs geo.CRS, content string) (*Result, error) {
+	t.Helper()
+	return Read(strings.NewReader(content), Options{Kind: kind, CRS: crs, KnownDivision: known, KnownLine: func(id string) bool { return id == "象宁线" }})
+}
+
+func TestGeoJSONShapes(t *testing.T) {
+	feat := `{"type":"Feature","id":"A1","properties":{"name":"甲村","category":"village","division_codes":["330225001"]},` +
+		`"geometry":{"type":"Polygon","coordinates":[[[121.8,29.4,5],[121.8,29.5,5],[121.9,29.5,5],[121.9,29.4,5]]]}}`
+	for name, content := range map[string]string{
+		"collection":       `{"type":"FeatureCollection","features":[` + feat + `]}`,
+		"bare array":       `[` + feat + `]`,
+		"single feature":   feat,
+		"BOM":              "\uFEFF" + `{"type":"FeatureCollection","features":[` + feat + `]}`,
+		"members reversed": `{"features":[` + feat + `],"type":"FeatureCollection"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := read(t, Places, "", content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Batch.Places) != 1 {
+				t.Fatalf("%d places", len(res.Batch.Places))
+			}
+			p := res.Batch.Places[0]
+			poly, ok := p.Geometry.(orb.Polygon)
+			// The ring was open, clockwise and 3-D: it comes out closed, counter-clockwise (RFC 7946) and 2-D.
+			if !ok || p.ID != "A1" || len(poly[0]) != 5 || poly[0][0] != poly[0][4] || poly[0].Orientation() != orb.CCW {
+				t.Errorf("place %+v geometry %v", p, p.Geometry)
+			}
+		})
+	}
+}
+
+func TestCSVErrorsNameLineAndField(t *testing.T) {
+	for _, c := range []struct {
+		name, content string
+		crs           geo.CRS
+		kind          Kind
+		loc, field    string
+	}{
+		{"bad number", "name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,12a,29.4\n", "", Places, "line 3", "lon"},
+		{"quoted newline shifts lines", "name,category,description,lon,lat\n甲,x,\"two\nlines\",121.8,29.4\n乙,x,,121.8,abc\n", "", Places, "line 4", "lat"},
+		{"NaN", "name,category,lon,lat\n甲,x,NaN,29.4\n", "", Places, "line 2", "lon"},
+		{"swapped", "marker_no,marker_type,x_north_m,y_east_m\n象宁002,单立,366316.956,3265312.875\n", geo.EPSG4550, Markers, "line 2", "x_north_m/y_east_m"},
+		{"mixed crs", "marker_no,marker_type,x_north_m,y_east_m,crs\n象宁002,单立,3265312.875,366316.956,EPSG:4550\n象宁003,单立,3263519.644,361576.831,EPSG:4549\n", "", Markers, "line 3", "crs"},
+		{"bad bool", "name,category,heritage,lon,lat\n甲,x,maybe,121.8,29.4\n", "", Places, "line 2", "heritage"},
+		{"single with pair letter", "marker_no,marker_type,pair_letter,x_north_m,y_east_m\n象宁002,单立,A,3265312.875,366316.956\n", geo.EPSG4550, Markers, "line 2", "pair_letter"},
+		{"unknown line", "marker_no,marker_type,x_north_m,y_east_m\n象奉001,单立,3265312.875,366316.956\n", geo.EPSG4550, Markers, "line 2", "line"},
+		{"duplicate id", "id,name,category,lon,lat\nA,甲,x,121.8,29.4\nA,乙,x,121.8,29.4\n", "", Places, "line 3", "id"},
+		{"negative population", "code,elderly_population,lon,lat\n330225001003,-5,121.8,29.4\n", "", Demand, "line 2", "elderly_population"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := read(t, c.kind, c.crs, c.content)
+			inv, ok := apierr.AsInvalid(err)
+			if !ok {
+				t.Fatalf("error %v (%T); want field errors", err, err)
+			}
+			if inv[0].Location != c.loc || inv[0].Field != c.field {
+				t.Errorf("got %v; want %s field %s", inv, c.loc, c.field)
+			}
+		})
+	}
+}
+
+func TestSkipInvalidKeepsTheRest(t *testing.T) {
+	res, err := Read(strings.NewReader("name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,200,29.4\n丙,x,121.9,29.4\n"),
+		Options{Kind: Places, SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Read != 3 || len(res.Batch.Places) != 2 || len(res.Rejected) != 1 || res.Rejected[0].Location != "line 3" {
+		t.Errorf("read %d, kept %d, rejected %v", res.Read, len(res.Batch.Places), res.Rejected)
+	}
+}
+
+// Markers keep the register's numbers as printed (northing first) and get their lon/lat once.
+func TestMarkerRegisterKept(t *testing.T) {
+	res, err := read(t, Markers, "", "marker_no,marker_type,pair_letter,material,x_north_m,y_east_m,crs,registered_year\n"+
+		"象宁001,三立,\"\",混凝土,3267275.078,364815.454,EPSG:4550,2018\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Batch.Markers[0]
+	if m.LineID != "象宁线" || m.Registered.First != 3267275.078 || m.Registered.Second != 364815.454 || m.RegisteredYear != 2018 {
+		t.Errorf("marker %+v", m)
+	}
+	// PostGIS 3.3.2 / PROJ 9.1.1: ST_Transform(ST_SetSRID(ST_MakePoint(364815.454, 3267275.078), 4550), 4490).
+	if d := geo.Distance(m.Position, orb.Point{121.6057122026907, 29.516016502011244}); d > 0.01 {
+		t.Errorf("position %v is %.4f m from PostGIS's", m.Position, d)
+	}
+}
+
+// Places without an id get the same derived id on every import, so a re-import updates instead of duplicating.
+func TestDerivedIDStable(t *testing.T) {
+	csv := "name,category,lon,lat\n甲,x,121.8,29.4\n"
+	a, _ := read(t, Places, "", csv)
+	b, _ := read(t, Places, "", csv)
+	if a.Batch.Places[0].ID != b.Batch.Places[0].ID || !strings.HasPrefix(a.Batch.Places[0].ID, "p-") {
+		t.Errorf("ids %q, %q", a.Batch.Places[0].ID, b.Batch.Places[0].ID)
+	}
+}
+
+func TestGeoJSONCRSMember(t *testing.T) {
+	content := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4550"}},"features":[]}`
+	if _, err := read(t, Places, "", content); err == nil || !strings.Contains(err.Error(), "refusing to mix") {
+		t.Errorf("a 4550 file read as 4326: %v", err)
+	}
+	if _, err := read(t, Places, geo.EPSG4550, content); err != nil {
+		t.Errorf("a 4550 file read as 4550: %v", err)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a","category":"b"},"geometry":{"type":"Point","coordinates":[121,29]}}]}`))
+	f.Add([]byte("name,category,lon,lat\n甲,x,121.8,29.4\n"))
+	f.Add([]byte("name,category,wkt\n甲,x,\"POLYGON((0 0,1 1,1 0,0 1,0 0))\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, k := range []Kind{Places, Facilities, Markers, Divisions} {
+			_, _ = Read(bytes.NewReader(b), Options{Kind: k, CRS: geo.EPSG4326})
+		}
+	})
+}
