@@ -73,10 +73,10 @@ func readCSV(r io.Reader, b *builder) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return csvError(err, line)
+			return csvError(err, 0) // a csv.ParseError carries its own line
 		}
+		line, _ := cr.FieldPos(0)
 		loc := "line " + strconv.Itoa(line)
 		rec := &record{loc: loc, props: map[string]any{}}
 		for name, i := range col {
