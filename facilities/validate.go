@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"civmap/geo"
 	"civmap/gazetteer"
+	"civmap/geo"
 	"civmap/internal/apierr"
 )
 

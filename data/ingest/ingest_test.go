@@ -11,7 +11,9 @@ import (
 	"civmap/internal/apierr"
 )
 
-var known = func(code string) bool { return strings.HasPrefix(code, "330225") && len(code) != 12 || code == "330225001003" }
+var known = func(code string) bool {
+	return strings.HasPrefix(code, "330225") && len(code) != 12 || code == "330225001003"
+}
 
 func read(t *testing.T, kind Kind, crs geo.CRS, content string) (*Result, error) {
 	t.Helper()

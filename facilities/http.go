@@ -1,0 +1,167 @@
+package facilities
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"civmap/gazetteer"
+	"civmap/geo"
+	"civmap/internal/apierr"
+	"civmap/internal/httpx"
+)
+
+// NewHandler returns the facilities API as a complete handler: httpx.NewRouter (JSON 404/405, encoded paths) with Routes
+// registered, wrapped in httpx.Recover.
+func NewHandler(st Store, divisions gazetteer.Store) http.Handler {
+	r := httpx.NewRouter()
+	Routes(r, st, divisions)
+	return httpx.Recover(r)
+}
+
+// Routes registers the facilities API on r; divisions answers whether a township code exists. Features are RFC 7946
+// GeoJSON (Point, lon/lat degrees, EPSG:4490); errors are RFC 9457 problems naming the field (400 for bad query
+// parameters, 404 for an unknown facility).
+//
+//	GET /api/facilities?type=&status=&township=&bbox=&limit=&offset=
+//	    FeatureCollection of Facility (id = ID) with numberMatched, numberReturned and links (self, next, prev);
+//	    type and status must be keys of Types and Statuses (400 listing the allowed values), township a held 9-digit
+//	    township code, bbox minLon,minLat,maxLon,maxLat; limit default 100, max 1000.
+//	GET /api/facilities/{id}
+//	    Feature of a Facility, ETag "<version>", If-None-Match → 304.
+//	GET /api/demand?township=
+//	    FeatureCollection of DemandUnit (id = village-level code; properties include elderly_population, persons aged
+//	    60+) with numberMatched and numberReturned.
+func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
+	h := &api{store: st, divisions: divisions}
+	sub := httpx.Sub(r)
+	get := []string{http.MethodGet, http.MethodHead}
+	sub.HandleFunc("/api/facilities", h.facilities).Methods(get...)
+	sub.HandleFunc("/api/facilities/{id}", h.facility).Methods(get...)
+	sub.HandleFunc("/api/demand", h.demand).Methods(get...)
+}
+
+type api struct {
+	store     Store
+	divisions gazetteer.Store
+}
+
+// FacilityFeature is the GeoJSON Feature of a facility: id = ID, a Point at Location, properties = the Facility's JSON
+// fields.
+func FacilityFeature(f Facility) httpx.Feature {
+	return httpx.Feature{ID: f.ID, Geometry: f.Location, Properties: f}
+}
+
+// DemandFeature is the GeoJSON Feature of a demand unit: id = code, a Point at Location, properties = the DemandUnit's
+// JSON fields.
+func DemandFeature(d DemandUnit) httpx.Feature {
+	return httpx.Feature{ID: d.Code, Geometry: d.Location, Properties: d}
+}
+
+// checkTownship checks a township query parameter: a 9-digit code of a held division (400 naming "township").
+func (h *api) checkTownship(ctx context.Context, code string) error {
+	if lvl, err := gazetteer.CheckDivisionCode(code); err != nil || lvl != gazetteer.LevelTownship {
+		return httpx.BadParam("township", "%q is not a 9-digit township code", code)
+	}
+	if _, err := h.divisions.Division(ctx, code); err != nil {
+		if errors.Is(err, apierr.ErrNotFound) {
+			return httpx.BadParam("township", "unknown township code %q", code)
+		}
+		return err
+	}
+	return nil
+}
+
+func (h *api) facilities(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fq := FacilityQuery{
+		Type:     strings.TrimSpace(q.Get("type")),
+		Status:   strings.TrimSpace(q.Get("status")),
+		Township: strings.TrimSpace(q.Get("township")),
+		Limit:    page.Limit,
+		Offset:   page.Offset,
+	}
+	if _, ok := Types[fq.Type]; fq.Type != "" && !ok {
+		httpx.WriteError(w, r, httpx.BadParam("type", "unknown facility type %q (want one of %s)", fq.Type, keys(Types)))
+		return
+	}
+	if _, ok := Statuses[fq.Status]; fq.Status != "" && !ok {
+		httpx.WriteError(w, r, httpx.BadParam("status", "unknown status %q (want one of %s)", fq.Status, keys(Statuses)))
+		return
+	}
+	if s := q.Get("bbox"); s != "" {
+		b, err := geo.ParseBBox(s)
+		if err != nil {
+			httpx.WriteError(w, r, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: ")))
+			return
+		}
+		fq.BBox = &b
+	}
+	if fq.Township != "" {
+		if err := h.checkTownship(r.Context(), fq.Township); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	res, err := h.store.Facilities(r.Context(), fq)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(res.Items)), NumberMatched: httpx.Count(res.NumberMatched)}
+	for i, f := range res.Items {
+		fc.Features[i] = FacilityFeature(f)
+	}
+	fc.Links = httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
+
+func (h *api) facility(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f, err := h.store.Facility(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, apierr.ErrNotFound) {
+			err = httpx.NotFound("facility", id)
+		}
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if httpx.NotModified(w, r, f.Version) {
+		return
+	}
+	httpx.SetETag(w, f.Version)
+	httpx.WriteGeoJSON(w, http.StatusOK, FacilityFeature(f))
+}
+
+func (h *api) demand(w http.ResponseWriter, r *http.Request) {
+	township := strings.TrimSpace(r.URL.Query().Get("township"))
+	if township != "" {
+		if err := h.checkTownship(r.Context(), township); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	}
+	units, err := h.store.Demand(r.Context(), township)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(units)), NumberMatched: httpx.Count(len(units)),
+		Links: []httpx.Link{httpx.SelfLink(r)}}
+	for i, d := range units {
+		fc.Features[i] = DemandFeature(d)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}

@@ -1,0 +1,559 @@
+package gazetteer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+
+	"civmap/geo"
+	"civmap/internal/apierr"
+	"civmap/internal/httpx"
+)
+
+// NewHandler returns the gazetteer API as a complete handler: httpx.NewRouter (JSON 404/405, encoded paths) with
+// Routes registered, wrapped in httpx.Recover.
+func NewHandler(svc *Service) http.Handler {
+	r := httpx.NewRouter()
+	svc.Routes(r)
+	return httpx.Recover(r)
+}
+
+// Routes registers the gazetteer API on r (on a subrouter that matches percent-encoded paths, so Chinese IDs such as
+// 象宁线 and IDs holding "/" work when percent-encoded). Features are RFC 7946 GeoJSON in lon/lat degrees (EPSG:4490);
+// errors are RFC 9457 problems (see package httpx for the status rule: query and body-shape errors 400, failed
+// validation of a well-formed record 422).
+//
+//	GET    /api/divisions?level=county|township|village&parent=CODE  FeatureCollection of Division (id = code)
+//	GET    /api/divisions/{code}                                      Feature of a Division
+//	GET    /api/locate?lon=&lat=                                      Location (JSON); 404 outside every township
+//	GET    /api/places?q=&bbox=&division=&category=&status=&limit=&offset=
+//	                                                                  FeatureCollection with numberMatched, numberReturned,
+//	                                                                  links (self, next, prev); limit default 100, max 1000
+//	POST   /api/places                                                create from a Feature; 201, Location, ETag
+//	GET    /api/places/{id}                                           Feature, ETag "<version>", If-None-Match → 304
+//	PUT    /api/places/{id}                                           full replace; If-Match required (428/412)
+//	PATCH  /api/places/{id}                                           RFC 7396 merge patch of the Feature; If-Match
+//	DELETE /api/places/{id}                                           marks abolished (nothing erased); If-Match; 200
+//	GET    /api/places/{id}/history                                   FeatureCollection of all versions, oldest first
+//	                                                                  (feature id "<id>@<version>")
+//	GET    /api/boundary-lines                                        FeatureCollection of BoundaryLine (id = line ID)
+//	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine
+//	GET    /api/boundary-lines/{id}/markers                           FeatureCollection of Marker (Point at Position;
+//	                                                                  properties include the registered position)
+func (s *Service) Routes(r *mux.Router) {
+	h := &api{svc: s}
+	sub := httpx.Sub(r)
+	get := []string{http.MethodGet, http.MethodHead}
+	sub.HandleFunc("/api/divisions", h.divisions).Methods(get...)
+	sub.HandleFunc("/api/divisions/{code}", h.division).Methods(get...)
+	sub.HandleFunc("/api/locate", h.locate).Methods(get...)
+	sub.HandleFunc("/api/places", h.places).Methods(get...)
+	sub.HandleFunc("/api/places", h.createPlace).Methods(http.MethodPost)
+	sub.HandleFunc("/api/places/{id}", h.place).Methods(get...)
+	sub.HandleFunc("/api/places/{id}", h.replacePlace).Methods(http.MethodPut)
+	sub.HandleFunc("/api/places/{id}", h.patchPlace).Methods(http.MethodPatch)
+	sub.HandleFunc("/api/places/{id}", h.deletePlace).Methods(http.MethodDelete)
+	sub.HandleFunc("/api/places/{id}/history", h.placeHistory).Methods(get...)
+	sub.HandleFunc("/api/boundary-lines", h.boundaryLines).Methods(get...)
+	sub.HandleFunc("/api/boundary-lines/{id}", h.boundaryLine).Methods(get...)
+	sub.HandleFunc("/api/boundary-lines/{id}/markers", h.markers).Methods(get...)
+}
+
+type api struct{ svc *Service }
+
+// queryError makes a validation error about query parameters or path variables a 400 (the request's shape).
+func queryError(err error) error {
+	var se *httpx.StatusError
+	if _, ok := apierr.AsInvalid(err); ok && !errors.As(err, &se) {
+		return httpx.BadRequest(err)
+	}
+	return err
+}
+
+// DivisionFeature is the GeoJSON Feature of a division: id = code, properties = the Division's JSON fields.
+func DivisionFeature(d Division) httpx.Feature {
+	return httpx.Feature{ID: d.Code, Geometry: d.Geometry, Properties: d}
+}
+
+// PlaceFeature is the GeoJSON Feature of a place: id = ID, properties = the Place's JSON fields (version, created_at and
+// updated_at included).
+func PlaceFeature(p Place) httpx.Feature {
+	return httpx.Feature{ID: p.ID, Geometry: p.Geometry, Properties: p}
+}
+
+// LineFeature is the GeoJSON Feature of a boundary line: id = ID, properties = the BoundaryLine's JSON fields.
+func LineFeature(l BoundaryLine) httpx.Feature {
+	return httpx.Feature{ID: l.ID, Geometry: l.Geometry, Properties: l}
+}
+
+// MarkerFeature is the GeoJSON Feature of a boundary marker: id = number, a Point at Position (EPSG:4490 lon/lat),
+// properties = the Marker's JSON fields, including "registered" (the position as the register gives it).
+func MarkerFeature(m Marker) httpx.Feature {
+	return httpx.Feature{ID: m.Number, Geometry: m.Position, Properties: m}
+}
+
+func (h *api) divisions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ds, err := h.svc.Divisions(r.Context(), DivisionQuery{
+		Level:  Level(strings.TrimSpace(q.Get("level"))),
+		Parent: strings.TrimSpace(q.Get("parent")),
+	})
+	if err != nil {
+		httpx.WriteError(w, r, queryError(err))
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ds)), NumberMatched: httpx.Count(len(ds)),
+		Links: []httpx.Link{httpx.SelfLink(r)}}
+	for i, d := range ds {
+		fc.Features[i] = DivisionFeature(d)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
+
+func (h *api) division(w http.ResponseWriter, r *http.Request) {
+	code, err := httpx.PathVar(r, "code")
+	if err == nil {
+		var d Division
+		if d, err = h.svc.Division(r.Context(), code); err == nil {
+			httpx.WriteGeoJSON(w, http.StatusOK, DivisionFeature(d))
+			return
+		}
+	}
+	httpx.WriteError(w, r, queryError(err))
+}
+
+// parseCoord reads a required decimal-degree query parameter.
+func parseCoord(q url.Values, name string) (float64, error) {
+	s := strings.TrimSpace(q.Get(name))
+	if s == "" {
+		return 0, httpx.BadParam(name, "the %s parameter is required (decimal degrees, EPSG:4490)", name)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, httpx.BadParam(name, "%q is not a number", s)
+	}
+	return v, nil
+}
+
+func (h *api) locate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lon, err := parseCoord(q, "lon")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	lat, err := parseCoord(q, "lat")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	loc, err := h.svc.Locate(r.Context(), orb.Point{lon, lat})
+	if err != nil {
+		httpx.WriteError(w, r, queryError(err))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, loc)
+}
+
+func (h *api) places(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	pq := PlaceQuery{
+		Q:        strings.TrimSpace(q.Get("q")),
+		Division: strings.TrimSpace(q.Get("division")),
+		Category: strings.TrimSpace(q.Get("category")),
+		Limit:    page.Limit,
+		Offset:   page.Offset,
+	}
+	if s := q.Get("bbox"); s != "" {
+		b, err := geo.ParseBBox(s)
+		if err != nil {
+			httpx.WriteError(w, r, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: ")))
+			return
+		}
+		pq.BBox = &b
+	}
+	for _, st := range strings.Split(q.Get("status"), ",") {
+		if st = strings.TrimSpace(st); st != "" {
+			pq.Statuses = append(pq.Statuses, st)
+		}
+	}
+	res, err := h.svc.Places(r.Context(), pq)
+	if err != nil {
+		httpx.WriteError(w, r, queryError(err))
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(res.Items)), NumberMatched: httpx.Count(res.NumberMatched)}
+	for i, p := range res.Items {
+		fc.Features[i] = PlaceFeature(p)
+	}
+	fc.Links = httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
+
+func (h *api) place(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := h.svc.Place(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if httpx.NotModified(w, r, p.Version) {
+		return
+	}
+	writePlace(w, http.StatusOK, p)
+}
+
+func writePlace(w http.ResponseWriter, status int, p Place) {
+	httpx.SetETag(w, p.Version)
+	httpx.WriteGeoJSON(w, status, PlaceFeature(p))
+}
+
+func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	vs, err := h.svc.PlaceHistory(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(vs)), NumberMatched: httpx.Count(len(vs)),
+		Links: []httpx.Link{httpx.SelfLink(r)}}
+	for i, p := range vs {
+		f := PlaceFeature(p)
+		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
+		fc.Features[i] = f
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
+
+// placeBody is the JSON of a Feature in a request body. Foreign members (bbox, …) are ignored.
+type placeBody struct {
+	Type       *string         `json:"type"`
+	ID         json.RawMessage `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+// serverFields are the Place members the server controls; values for them in a request body are ignored.
+var serverFields = []string{"version", "created_at", "updated_at"}
+
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || bytes.Equal(t, []byte("null"))
+}
+
+// DecodePlaceFeature reads a place from a GeoJSON Feature (RFC 7946): properties are the Place's JSON fields (unknown
+// members refused; version, created_at and updated_at ignored), geometry is the place's geometry (lon/lat; z dropped;
+// null or absent leaves it nil for validation to report), and the ID comes from the Feature's id (a string or number) or
+// properties.id. Errors are 400 (httpx.BadRequest) naming the field: "body" (malformed JSON, with the byte offset),
+// "type" (not a Feature), "properties", a property name, "geometry" (not a GeoJSON geometry), "id".
+func DecodePlaceFeature(data []byte) (Place, error) {
+	var fb placeBody
+	if err := httpx.UnmarshalJSON(data, &fb, false); err != nil {
+		return Place{}, err
+	}
+	switch {
+	case fb.Type == nil:
+		return Place{}, httpx.BadParam("type", `want a GeoJSON Feature: {"type":"Feature","geometry":…,"properties":…}`)
+	case *fb.Type != "Feature":
+		return Place{}, httpx.BadParam("type", `got a GeoJSON %q, want a "Feature" whose properties are the place's fields`, *fb.Type)
+	}
+	var p Place
+	if !isNull(fb.Properties) {
+		var props map[string]json.RawMessage
+		if err := json.Unmarshal(fb.Properties, &props); err != nil {
+			return Place{}, httpx.BadParam("properties", "want a JSON object")
+		}
+		for _, k := range serverFields {
+			delete(props, k)
+		}
+		clean, err := json.Marshal(props)
+		if err != nil {
+			return Place{}, httpx.BadParam("properties", "%v", err)
+		}
+		if err := httpx.UnmarshalJSON(clean, &p, true); err != nil {
+			return Place{}, err
+		}
+	}
+	if !isNull(fb.ID) {
+		var id string
+		switch t := bytes.TrimSpace(fb.ID); t[0] {
+		case '"':
+			if err := json.Unmarshal(t, &id); err != nil {
+				return Place{}, httpx.BadParam("id", "not a valid JSON string")
+			}
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			id = string(t)
+		default:
+			return Place{}, httpx.BadParam("id", "a Feature id must be a string or a number (RFC 7946 §3.2)")
+		}
+		if p.ID != "" && strings.TrimSpace(p.ID) != strings.TrimSpace(id) {
+			return Place{}, httpx.BadParam("id", "the Feature id %q and properties.id %q differ", id, p.ID)
+		}
+		p.ID = id
+	}
+	if !isNull(fb.Geometry) {
+		g, err := geo.DecodeGeometry(fb.Geometry)
+		if err != nil {
+			return Place{}, httpx.BadParam("geometry", "%s", strings.TrimPrefix(err.Error(), "geo: "))
+		}
+		p.Geometry = g
+	}
+	return p, nil
+}
+
+// readBody checks the Content-Type against allowed (missing accepted when allowMissing) and reads the body, at most
+// httpx.DefaultMaxBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request, allowMissing bool, allowed ...string) ([]byte, error) {
+	if err := httpx.CheckContentType(r, allowMissing, allowed...); err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	if err := httpx.DecodeJSON(w, r, httpx.DefaultMaxBody, &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+func (h *api) createPlace(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, true, httpx.JSONContentType, httpx.GeoJSONContentType)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := DecodePlaceFeature(body)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out, err := h.svc.CreatePlace(r.Context(), p)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/places/"+url.PathEscape(out.ID))
+	writePlace(w, http.StatusCreated, out)
+}
+
+// expectVersion reads If-Match (428 without) and resolves it to the version an edit of place id must find.
+func (h *api) expectVersion(r *http.Request, id string) (int64, error) {
+	m, err := httpx.ParseIfMatch(r)
+	if err != nil {
+		return 0, err
+	}
+	return m.Expect(func() (int64, error) {
+		p, err := h.svc.Place(r.Context(), id)
+		return p.Version, err
+	})
+}
+
+func (h *api) replacePlace(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if _, err := httpx.ParseIfMatch(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, true, httpx.JSONContentType, httpx.GeoJSONContentType)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	p, err := DecodePlaceFeature(body)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	v, err := h.expectVersion(r, id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out, err := h.svc.ReplacePlace(r.Context(), id, p, v)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writePlace(w, http.StatusOK, out)
+}
+
+func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if _, err := httpx.ParseIfMatch(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, false, httpx.MergePatchContentType, httpx.JSONContentType)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	patch, err := decodeAny(body)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	v, err := h.expectVersion(r, id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out, err := h.svc.EditPlace(r.Context(), id, v, func(cur Place) (Place, error) {
+		doc, err := json.Marshal(PlaceFeature(cur))
+		if err != nil {
+			return Place{}, err
+		}
+		target, err := decodeAny(doc)
+		if err != nil {
+			return Place{}, err
+		}
+		merged, err := json.Marshal(MergePatchFeature(target, patch))
+		if err != nil {
+			return Place{}, err
+		}
+		return DecodePlaceFeature(merged)
+	})
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writePlace(w, http.StatusOK, out)
+}
+
+// decodeAny decodes JSON keeping numbers as json.Number, so that a merge patch round-trips them exactly.
+func decodeAny(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, httpx.BadParam("body", "malformed JSON: %v", err)
+	}
+	return v, nil
+}
+
+// MergePatch applies an RFC 7396 JSON merge patch to target (both decoded JSON: map[string]any, []any, string,
+// json.Number or float64, bool, nil) and returns the result: an object patch merges key by key, recursively, a null
+// member deletes the key, and any other patch value replaces the target. target may be modified.
+func MergePatch(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	tm, ok := target.(map[string]any)
+	if !ok {
+		tm = map[string]any{}
+	}
+	for k, v := range pm {
+		if v == nil {
+			delete(tm, k)
+		} else {
+			tm[k] = MergePatch(tm[k], v)
+		}
+	}
+	return tm
+}
+
+// MergePatchFeature is MergePatch for a GeoJSON Feature, except that a "geometry" member of the patch replaces the
+// geometry as a whole (merging the members of two geometry objects of different types would make nonsense).
+func MergePatchFeature(target, patch any) any {
+	pm, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	g, hasGeom := pm["geometry"]
+	merged := MergePatch(target, pm)
+	if m, ok := merged.(map[string]any); ok && hasGeom && g != nil {
+		m["geometry"] = g
+	}
+	return merged
+}
+
+func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	v, err := h.expectVersion(r, id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out, err := h.svc.AbolishPlace(r.Context(), id, v)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	writePlace(w, http.StatusOK, out)
+}
+
+func (h *api) boundaryLines(w http.ResponseWriter, r *http.Request) {
+	ls, err := h.svc.BoundaryLines(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ls)), NumberMatched: httpx.Count(len(ls)),
+		Links: []httpx.Link{httpx.SelfLink(r)}}
+	for i, l := range ls {
+		fc.Features[i] = LineFeature(l)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
+
+func (h *api) boundaryLine(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err == nil {
+		var l BoundaryLine
+		if l, err = h.svc.BoundaryLine(r.Context(), id); err == nil {
+			httpx.WriteGeoJSON(w, http.StatusOK, LineFeature(l))
+			return
+		}
+	}
+	httpx.WriteError(w, r, err)
+}
+
+func (h *api) markers(w http.ResponseWriter, r *http.Request) {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ms, err := h.svc.Markers(r.Context(), id)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ms)), NumberMatched: httpx.Count(len(ms)),
+		Links: []httpx.Link{httpx.SelfLink(r)}}
+	for i, m := range ms {
+		fc.Features[i] = MarkerFeature(m)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+}
