@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"civmap/data"
+	"civmap/data/embedded"
+	"civmap/data/postgis"
+)
+
+// storeFlags are the flags of every subcommand that opens a store.
+type storeFlags struct {
+	dataDir     string
+	databaseURL string
+	lockTimeout time.Duration
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	stringVar(fs, &s.dataDir, "data-dir", "CIVMAP_DATA_DIR", "./var", "folder of the embedded store (used when no database URL is given)")
+	stringVar(fs, &s.databaseURL, "database-url", "CIVMAP_DATABASE_URL", "", "PostGIS URL (postgres://user@host:port/db); empty uses the embedded store")
+	durationVar(fs, &s.lockTimeout, "lock-timeout", "CIVMAP_LOCK_TIMEOUT", time.Second, "how long to wait for another process to release the embedded store")
+}
+
+// open opens the store the flags name: PostGIS when a URL is given, the embedded store otherwise.
+func (s *storeFlags) open(ctx context.Context) (data.Store, string, error) {
+	if s.databaseURL != "" {
+		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{})
+		return st, "postgis", err
+	}
+	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout})
+	return st, "embedded", err
+}
+
+// newFlagSet makes a subcommand's flag set whose --help prints the usage line and every flag with its variable.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: civmap %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag errors into errUsage (the flag package has printed them).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func stringVar(fs *flag.FlagSet, p *string, name, envName, def, help string) {
+	fs.StringVar(p, name, env(envName, def), help+" ($"+envName+")")
+}
+
+func boolVar(fs *flag.FlagSet, p *bool, name, envName string, help string) {
+	v, _ := strconv.ParseBool(env(envName, "false"))
+	fs.BoolVar(p, name, v, help+" ($"+envName+")")
+}
+
+func durationVar(fs *flag.FlagSet, p *time.Duration, name, envName string, def time.Duration, help string) {
+	if v, err := time.ParseDuration(strings.TrimSpace(env(envName, ""))); err == nil {
+		def = v
+	}
+	fs.DurationVar(p, name, def, help+" ($"+envName+")")
+}

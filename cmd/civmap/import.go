@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"civmap/data/ingest"
+	"civmap/gazetteer"
+	"civmap/geo"
+)
+
+// cmdImport reads one file, validates all of it, and writes it in one transaction (or writes nothing).
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] FILE", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	kind := fs.String("kind", "", "what the file holds: places, facilities, demand, divisions, markers or lines")
+	crsName := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549/4550 (Gauss–Krüger, CSV columns x_north_m,y_east_m), EPSG:4528/4529, GCJ-02, BD-09")
+	skip := fs.Bool("skip-invalid", false, "write the valid records and report the invalid ones, instead of writing nothing")
+	line := fs.String("line", "", "markers: the boundary line ID (default: from the marker number, 象宁001 → 象宁线)")
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "civmap import: give exactly one FILE")
+		fs.Usage()
+		return errUsage
+	}
+	k, err := ingest.ParseKind(*kind)
+	if err != nil {
+		return fmt.Errorf("--kind: %w", err)
+	}
+	var crs geo.CRS
+	if *crsName != "" {
+		if crs, err = geo.ParseCRS(*crsName); err != nil {
+			return fmt.Errorf("--crs: %w", err)
+		}
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	st, storeKind, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	divs, err := st.Divisions(ctx, gazetteer.DivisionQuery{})
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(divs))
+	for _, d := range divs {
+		known[d.Code] = true
+	}
+	lines, err := st.BoundaryLines(ctx)
+	if err != nil {
+		return err
+	}
+	knownLine := map[string]bool{}
+	for _, l := range lines {
+		knownLine[l.ID] = true
+	}
+
+	var r io.Reader = f
+	if fi, err := f.Stat(); err == nil && isTerminal(stderr) {
+		bar := progressbar.DefaultBytes(fi.Size(), "reading "+path)
+		defer bar.Close()
+		r = io.TeeReader(f, bar)
+	}
+	res, err := ingest.Read(r, ingest.Options{
+		Kind: k, CRS: crs, SkipInvalid: *skip, Line: *line,
+		KnownDivision: func(c string) bool { return known[c] },
+		KnownLine:     func(id string) bool { return knownLine[id] },
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing written)", path, err)
+	}
+	for _, e := range res.Rejected {
+		fmt.Fprintf(stderr, "%s: skipped: %v\n", path, e)
+	}
+	report := map[string]any{"file": path, "kind": k, "store": storeKind, "read": res.Read,
+		"valid": res.Batch.Len(), "rejected": len(res.Rejected)}
+	if !*dryRun {
+		stats, err := st.Import(ctx, res.Batch)
+		if err != nil {
+			return fmt.Errorf("%s: %w (nothing written)", path, err)
+		}
+		report["inserted"], report["updated"] = stats.Inserted, stats.Updated
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(report)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

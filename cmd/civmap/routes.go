@@ -1,0 +1,96 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"civmap/data"
+	"civmap/facilities"
+	"civmap/gazetteer"
+	"civmap/internal/httpx"
+)
+
+// newRouter wires the domain handlers to one store, with request metrics at /metrics (Prometheus) and an index at /.
+func newRouter(st data.Store, log *slog.Logger) http.Handler {
+	r := httpx.NewRouter()
+	gazetteer.NewService(st).Routes(r)
+	facilities.Routes(r, st, st)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.HandleFunc("/", index).Methods(http.MethodGet, http.MethodHead)
+	r.Use(m.middleware)
+	return httpx.Recover(r)
+}
+
+// index lists the API's entry points until the map client is served here.
+func index(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"name":    "civmap",
+		"version": buildVersion(),
+		"links": []map[string]string{
+			{"rel": "divisions", "href": "/api/divisions"},
+			{"rel": "locate", "href": "/api/locate?lon=121.87&lat=29.47"},
+			{"rel": "places", "href": "/api/places"},
+			{"rel": "facilities", "href": "/api/facilities"},
+			{"rel": "demand", "href": "/api/demand"},
+			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "health", "href": "/healthz"},
+			{"rel": "ready", "href": "/readyz"},
+			{"rel": "metrics", "href": "/metrics"},
+		},
+	})
+}
+
+// metrics counts requests and their durations by route template (not raw path, which would explode the label set).
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civmap_http_requests_total", Help: "HTTP requests by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "civmap_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *metrics) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		route := "unmatched"
+		if cr := mux.CurrentRoute(r); cr != nil {
+			if t, err := cr.GetPathTemplate(); err == nil {
+				route = t
+			}
+		}
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int)        { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

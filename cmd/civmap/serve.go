@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"civmap/data"
+	"civmap/data/sample"
+	"civmap/internal/httpx"
+)
+
+// cmdServe listens at once (so /healthz answers while a large store opens), opens the store, loads the sample into an
+// empty store, then serves the API; /readyz turns 200 when the store is open and its indexes are built.
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	var addr, logLevel string
+	var noSample bool
+	stringVar(fs, &addr, "addr", "CIVMAP_ADDR", "127.0.0.1:8080", "address to listen on")
+	stringVar(fs, &logLevel, "log-level", "CIVMAP_LOG_LEVEL", "info", "debug, info, warn or error")
+	boolVar(fs, &noSample, "no-sample", "CIVMAP_NO_SAMPLE", "start with an empty store instead of loading the bundled Xiangshan sample")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, logLevel)
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := newServer(log)
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "version", buildVersion())
+
+	st, err := openAndLoad(ctx, &sf, noSample, log)
+	if err != nil {
+		_ = httpSrv.Close()
+		return err
+	}
+	defer st.Close()
+	srv.setStore(st)
+	log.Info("ready", "url", "http://"+ln.Addr().String()+"/")
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-served:
+		return err
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openAndLoad opens the store and, when it is empty and the sample is wanted, loads the bundled Xiangshan dataset.
+func openAndLoad(ctx context.Context, sf *storeFlags, noSample bool, log *slog.Logger) (data.Store, error) {
+	start := time.Now()
+	st, kind, err := sf.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("store open", "store", kind, "took", time.Since(start).Round(time.Millisecond))
+	empty, err := st.Empty(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if empty && !noSample {
+		stats, err := sample.Load(ctx, st)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("loading the Xiangshan sample: %w", err)
+		}
+		log.Info("loaded the bundled Xiangshan sample into the empty store (use --no-sample to start empty)",
+			"records", stats.Inserted, "county", sample.CountyCode)
+	}
+	if err := st.Ready(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// server routes requests: health checks always, the API once a store is set.
+type server struct {
+	log   *slog.Logger
+	api   atomic.Pointer[http.Handler]
+	ready atomic.Bool
+}
+
+func newServer(log *slog.Logger) *server { return &server{log: log} }
+
+func (s *server) setStore(st data.Store) {
+	h := newRouter(st, s.log)
+	s.api.Store(&h)
+	s.ready.Store(true)
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz":
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	case "/readyz":
+		if !s.ready.Load() {
+			httpx.WriteProblem(w, http.StatusServiceUnavailable, "the store is still opening")
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		return
+	}
+	h := s.api.Load()
+	if h == nil {
+		w.Header().Set("Retry-After", "5")
+		httpx.WriteProblem(w, http.StatusServiceUnavailable, "the store is still opening; try again shortly")
+		return
+	}
+	(*h).ServeHTTP(w, r)
+}

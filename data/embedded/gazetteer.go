@@ -1,0 +1,317 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+	bolt "go.etcd.io/bbolt"
+
+	"civmap/gazetteer"
+	"civmap/internal/apierr"
+)
+
+// Division returns one division by code, or an error wrapping apierr.ErrNotFound.
+func (s *Store) Division(ctx context.Context, code string) (gazetteer.Division, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.Division{}, err
+	}
+	var d gazetteer.Division
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDivisions).Get([]byte(code))
+		if v == nil {
+			return fmt.Errorf("division %q: %w", code, apierr.ErrNotFound)
+		}
+		var err error
+		d, err = decodeDivision(v)
+		return err
+	})
+	return d, err
+}
+
+// Divisions lists the divisions matching q (level and/or direct parent), ordered by code.
+func (s *Store) Divisions(ctx context.Context, q gazetteer.DivisionQuery) ([]gazetteer.Division, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	// The index says which codes match, so only those records are decoded (township polygons are large).
+	x := s.divs.Load()
+	var codes []string
+	for _, c := range x.codes {
+		e := x.byCode[c]
+		if (q.Level == "" || e.level == q.Level) && (q.Parent == "" || e.parent == q.Parent) {
+			codes = append(codes, c)
+		}
+	}
+	out := make([]gazetteer.Division, 0, len(codes))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDivisions)
+		for _, c := range codes {
+			v := b.Get([]byte(c))
+			if v == nil {
+				continue // removed by a write that committed after the index was read: not possible today
+			}
+			d, err := decodeDivision(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Locate finds the township-level division whose polygon contains p (lon/lat; where polygons overlap, the lowest code),
+// its county (the township's parent), and the nearest village-level unit by geodesic distance in metres (geo.Distance,
+// Vincenty on the CGCS2000 ellipsoid), measured to the village's Point geometry or, failing that, its seat. A point in
+// no township polygon is apierr.ErrNotFound.
+func (s *Store) Locate(ctx context.Context, p orb.Point) (gazetteer.Location, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.Location{}, err
+	}
+	loc, ok := s.divs.Load().locate(p)
+	if !ok {
+		return gazetteer.Location{}, fmt.Errorf("no township contains %v: %w", p, apierr.ErrNotFound)
+	}
+	return loc, nil
+}
+
+// Place returns the current version of one place, or an error wrapping apierr.ErrNotFound.
+func (s *Store) Place(ctx context.Context, id string) (gazetteer.Place, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.Place{}, err
+	}
+	var p gazetteer.Place
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPlaces).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("place %q: %w", id, apierr.ErrNotFound)
+		}
+		var err error
+		p, err = decodePlace(v)
+		return err
+	})
+	return p, err
+}
+
+// Places lists the places matching q, ordered by ID (byte order); Limit <= 0 means no limit. Q is matched as a plain
+// case-insensitive substring of gazetteer.SearchText (no wildcards), BBox against the geometry's bound with edges
+// included.
+func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.PlacePage, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.PlacePage{}, err
+	}
+	s.mu.RLock()
+	ids, n := s.places.query(q)
+	s.mu.RUnlock()
+	items := make([]gazetteer.Place, 0, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPlaces)
+		for i, id := range ids {
+			if i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			v := b.Get([]byte(id))
+			if v == nil {
+				continue
+			}
+			p, err := decodePlace(v)
+			if err != nil {
+				return err
+			}
+			items = append(items, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return gazetteer.PlacePage{}, err
+	}
+	return gazetteer.PlacePage{Items: items, NumberMatched: n}, nil
+}
+
+// PlaceHistory returns every stored version of a place, oldest first (the last is the current one), or an error
+// wrapping apierr.ErrNotFound.
+func (s *Store) PlaceHistory(ctx context.Context, id string) ([]gazetteer.Place, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []gazetteer.Place
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketPlaces).Get([]byte(id))
+		if cur == nil {
+			return fmt.Errorf("place %q: %w", id, apierr.ErrNotFound)
+		}
+		prefix := historyPrefix(id)
+		c := tx.Bucket(bucketHistory).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			p, err := decodePlace(v)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		p, err := decodePlace(cur)
+		if err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// CreatePlace stores a new place with Version 1 and CreatedAt = UpdatedAt = now (UTC, µs) and returns it as stored.
+// An existing ID is apierr.ErrConflict; an empty ID is apierr.Invalid.
+func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Place, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.Place{}, err
+	}
+	if p.ID == "" {
+		return gazetteer.Place{}, apierr.Field("id", "is empty")
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPlaces)
+		if b.Get([]byte(p.ID)) != nil {
+			return fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
+		}
+		p.Version = 1
+		p.CreatedAt = now()
+		p.UpdatedAt = p.CreatedAt
+		v, err := encodePlace(&p)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(p.ID), v)
+	})
+	if err != nil {
+		return gazetteer.Place{}, err
+	}
+	s.mu.Lock()
+	s.places.put(&p)
+	s.mu.Unlock()
+	return p, nil
+}
+
+// UpdatePlace replaces a place whose current version is expectVersion (else apierr.ErrVersionMismatch; an unknown ID
+// is apierr.ErrNotFound). The old version goes to the history; the new one gets Version+1, the old CreatedAt and
+// UpdatedAt = now (UTC, µs, and always later than the old UpdatedAt).
+func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersion int64) (gazetteer.Place, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.Place{}, err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPlaces)
+		old := b.Get([]byte(p.ID))
+		if old == nil {
+			return fmt.Errorf("place %q: %w", p.ID, apierr.ErrNotFound)
+		}
+		st, err := decodeStamp(old)
+		if err != nil {
+			return err
+		}
+		if st.Version != expectVersion {
+			return fmt.Errorf("place %q is at version %d, not %d: %w", p.ID, st.Version, expectVersion,
+				apierr.ErrVersionMismatch)
+		}
+		if err := tx.Bucket(bucketHistory).Put(historyKey(p.ID, st.Version), bytes.Clone(old)); err != nil {
+			return err
+		}
+		stampReplaced(&p, st, now())
+		v, err := encodePlace(&p)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(p.ID), v)
+	})
+	if err != nil {
+		return gazetteer.Place{}, err
+	}
+	s.mu.Lock()
+	s.places.put(&p)
+	s.mu.Unlock()
+	return p, nil
+}
+
+// stampReplaced sets the store-managed fields of a place that replaces the stored version st.
+func stampReplaced(p *gazetteer.Place, st placeStamp, t time.Time) {
+	p.Version = st.Version + 1
+	p.CreatedAt = st.CreatedAt.UTC()
+	if !t.After(st.UpdatedAt) { // a clock step back, or the same microsecond: UpdatedAt still grows
+		t = st.UpdatedAt.UTC().Add(time.Microsecond)
+	}
+	p.UpdatedAt = t
+}
+
+// BoundaryLines lists the boundary lines ordered by ID (byte order).
+func (s *Store) BoundaryLines(ctx context.Context) ([]gazetteer.BoundaryLine, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []gazetteer.BoundaryLine
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLines).ForEach(func(_, v []byte) error {
+			l, err := decodeLine(v)
+			out = append(out, l)
+			return err
+		})
+	})
+	return out, err
+}
+
+// BoundaryLine returns one line or an error wrapping apierr.ErrNotFound.
+func (s *Store) BoundaryLine(ctx context.Context, id string) (gazetteer.BoundaryLine, error) {
+	if err := s.check(ctx); err != nil {
+		return gazetteer.BoundaryLine{}, err
+	}
+	var l gazetteer.BoundaryLine
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketLines).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("boundary line %q: %w", id, apierr.ErrNotFound)
+		}
+		var err error
+		l, err = decodeLine(v)
+		return err
+	})
+	return l, err
+}
+
+// Markers lists a line's markers ordered by number (byte order), or an error wrapping apierr.ErrNotFound if the line
+// does not exist.
+func (s *Store) Markers(ctx context.Context, lineID string) ([]gazetteer.Marker, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []gazetteer.Marker
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketLines).Get([]byte(lineID)) == nil {
+			return fmt.Errorf("boundary line %q: %w", lineID, apierr.ErrNotFound)
+		}
+		// Markers are few (tens per line); a scan in number order beats keeping a second key.
+		return tx.Bucket(bucketMarkers).ForEach(func(_, v []byte) error {
+			var head struct {
+				LineID string `json:"line_id"`
+			}
+			if err := json.Unmarshal(v, &head); err != nil {
+				return fmt.Errorf("decode marker: %w", err)
+			}
+			if head.LineID != lineID {
+				return nil
+			}
+			m, err := decodeMarker(v)
+			out = append(out, m)
+			return err
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,409 @@
+package embedded
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"civmap/facilities"
+	"civmap/gazetteer"
+	"civmap/geo"
+)
+
+// interner shares the backing of repeated strings (categories, statuses, division codes), which a million places repeat
+// a few thousand distinct values of.
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	s = strings.Clone(s) // do not pin a larger buffer (e.g. a bbolt page copy)
+	in[s] = s
+	return s
+}
+
+// placeEntry is what the index keeps of a place: enough to filter and order, not the record (which stays in bbolt).
+type placeEntry struct {
+	id       string
+	search   string // gazetteer.SearchText
+	category string
+	status   string
+	divs     []string
+	bound    orb.Bound
+	hasBound bool
+}
+
+// placeIndex holds the places sorted by ID (byte order) and an R-tree of their bounds.
+type placeIndex struct {
+	sorted []*placeEntry
+	tree   rtree.RTreeG[*placeEntry]
+	strs   interner
+}
+
+func newPlaceIndex() *placeIndex { return &placeIndex{strs: interner{}} }
+
+func (x *placeIndex) find(id string) (int, bool) {
+	return slices.BinarySearchFunc(x.sorted, id, func(e *placeEntry, id string) int { return strings.Compare(e.id, id) })
+}
+
+func (x *placeIndex) fill(e *placeEntry, p *gazetteer.Place) {
+	e.search = gazetteer.SearchText(p)
+	e.category = x.strs.get(p.Category)
+	e.status = x.strs.get(p.Status)
+	if len(p.DivisionCodes) == 0 {
+		e.divs = nil
+	} else {
+		e.divs = make([]string, len(p.DivisionCodes))
+		for i, c := range p.DivisionCodes {
+			e.divs[i] = x.strs.get(c)
+		}
+	}
+	if e.hasBound {
+		x.tree.Delete(e.bound.Min, e.bound.Max, e)
+	}
+	e.hasBound = p.Geometry != nil
+	if e.hasBound {
+		e.bound = p.Geometry.Bound()
+		x.tree.Insert(e.bound.Min, e.bound.Max, e)
+	}
+}
+
+// put inserts or replaces one place (used for single edits; O(n) pointer moves on insert).
+func (x *placeIndex) put(p *gazetteer.Place) {
+	i, ok := x.find(p.ID)
+	if ok {
+		x.fill(x.sorted[i], p)
+		return
+	}
+	e := &placeEntry{id: strings.Clone(p.ID)}
+	x.fill(e, p)
+	x.sorted = slices.Insert(x.sorted, i, e)
+}
+
+// putSorted inserts or replaces many places: ps in the order ord, which sorts them by ID with no repeats. New entries
+// are merged into the sorted slice in one pass.
+func (x *placeIndex) putSorted(ps []gazetteer.Place, ord []int) {
+	var added []*placeEntry
+	for _, i := range ord {
+		p := &ps[i]
+		if j, ok := x.find(p.ID); ok {
+			x.fill(x.sorted[j], p)
+			continue
+		}
+		e := &placeEntry{id: strings.Clone(p.ID)}
+		x.fill(e, p)
+		added = append(added, e)
+	}
+	if len(added) == 0 {
+		return
+	}
+	if len(x.sorted) == 0 {
+		x.sorted = added
+		return
+	}
+	merged := make([]*placeEntry, 0, len(x.sorted)+len(added))
+	a, b := x.sorted, added
+	for len(a) > 0 && len(b) > 0 {
+		if a[0].id < b[0].id {
+			merged, a = append(merged, a[0]), a[1:]
+		} else {
+			merged, b = append(merged, b[0]), b[1:]
+		}
+	}
+	merged = append(append(merged, a...), b...)
+	x.sorted = merged
+}
+
+// placeFilter is a PlaceQuery prepared for matching entries.
+type placeFilter struct {
+	q        string
+	division string
+	category string
+	statuses []string
+	// needBound: the query has a box that covers every bound, so only places with a geometry match.
+	needBound bool
+}
+
+func newPlaceFilter(q gazetteer.PlaceQuery) placeFilter {
+	f := placeFilter{q: gazetteer.FoldQuery(q.Q), division: q.Division, category: q.Category, statuses: q.Statuses}
+	if len(f.statuses) == 0 {
+		f.statuses = []string{gazetteer.StatusCurrent, gazetteer.StatusHistorical}
+	}
+	return f
+}
+
+func (f *placeFilter) match(e *placeEntry) bool {
+	if f.category != "" && e.category != f.category {
+		return false
+	}
+	if !slices.Contains(f.statuses, e.status) {
+		return false
+	}
+	if f.division != "" && !slices.ContainsFunc(e.divs, func(c string) bool { return strings.HasPrefix(c, f.division) }) {
+		return false
+	}
+	// Q is plain text: strings.Contains has no wildcards, so % and _ match themselves.
+	return f.q == "" || strings.Contains(e.search, f.q)
+}
+
+// query returns the IDs of one page of matching places and the number matching in all.
+func (x *placeIndex) query(q gazetteer.PlaceQuery) ([]string, int) {
+	f := newPlaceFilter(q)
+	cands := x.sorted
+	if q.BBox != nil {
+		min, max := x.tree.Bounds()
+		covers := x.tree.Len() > 0 && q.BBox.Min[0] <= min[0] && q.BBox.Min[1] <= min[1] &&
+			q.BBox.Max[0] >= max[0] && q.BBox.Max[1] >= max[1]
+		if !covers {
+			// Only places with a geometry can meet a box; the R-tree's intersection test is inclusive of edges.
+			cands = nil
+			x.tree.Search(q.BBox.Min, q.BBox.Max, func(_, _ [2]float64, e *placeEntry) bool {
+				cands = append(cands, e)
+				return true
+			})
+			slices.SortFunc(cands, func(a, b *placeEntry) int { return strings.Compare(a.id, b.id) })
+		} else {
+			f.needBound = true
+		}
+	}
+	return page(cands, q.Limit, q.Offset, func(e *placeEntry) (string, bool) { return e.id, f.matchBound(e) })
+}
+
+func (f *placeFilter) matchBound(e *placeEntry) bool {
+	if f.needBound && !e.hasBound {
+		return false
+	}
+	return f.match(e)
+}
+
+// page walks entries in order, counting matches and collecting the keys of those in [offset, offset+limit).
+// limit <= 0 means no limit.
+func page[E any](entries []E, limit, offset int, match func(E) (string, bool)) ([]string, int) {
+	offset = max(offset, 0)
+	var ids []string
+	n := 0
+	for _, e := range entries {
+		id, ok := match(e)
+		if !ok {
+			continue
+		}
+		if n >= offset && (limit <= 0 || n < offset+limit) {
+			ids = append(ids, id)
+		}
+		n++
+	}
+	return ids, n
+}
+
+// facilityEntry is what the index keeps of a facility.
+type facilityEntry struct {
+	id, typ, status, township string
+	loc                       orb.Point
+}
+
+type facilityIndex struct {
+	sorted []*facilityEntry
+	tree   rtree.RTreeG[*facilityEntry]
+	strs   interner
+}
+
+func newFacilityIndex() *facilityIndex { return &facilityIndex{strs: interner{}} }
+
+func (x *facilityIndex) put(f *facilities.Facility) {
+	i, ok := slices.BinarySearchFunc(x.sorted, f.ID, func(e *facilityEntry, id string) int { return strings.Compare(e.id, id) })
+	var e *facilityEntry
+	if ok {
+		e = x.sorted[i]
+		x.tree.Delete(e.loc, e.loc, e)
+	} else {
+		e = &facilityEntry{id: strings.Clone(f.ID)}
+		x.sorted = slices.Insert(x.sorted, i, e)
+	}
+	e.typ, e.status, e.township, e.loc = x.strs.get(f.Type), x.strs.get(f.Status), x.strs.get(f.TownshipCode), f.Location
+	x.tree.Insert(e.loc, e.loc, e)
+}
+
+func (x *facilityIndex) query(q facilities.FacilityQuery) ([]string, int) {
+	cands := x.sorted
+	if q.BBox != nil {
+		cands = nil
+		x.tree.Search(q.BBox.Min, q.BBox.Max, func(_, _ [2]float64, e *facilityEntry) bool {
+			cands = append(cands, e)
+			return true
+		})
+		slices.SortFunc(cands, func(a, b *facilityEntry) int { return strings.Compare(a.id, b.id) })
+	}
+	return page(cands, q.Limit, q.Offset, func(e *facilityEntry) (string, bool) {
+		ok := (q.Type == "" || e.typ == q.Type) && (q.Status == "" || e.status == q.Status) &&
+			(q.Township == "" || e.township == q.Township)
+		return e.id, ok
+	})
+}
+
+// divEntry is what the Locate index keeps of a division.
+type divEntry struct {
+	ref    gazetteer.DivisionRef
+	level  gazetteer.Level
+	parent string
+	poly   *geo.PreparedPolygon // townships with a (Multi)Polygon
+	point  orb.Point            // villages: the Point geometry, else the seat
+	hasPt  bool
+}
+
+// divIndex is immutable once built: a write builds a new one and swaps it in, so Locate reads it without locks.
+type divIndex struct {
+	byCode    map[string]*divEntry
+	codes     []string // sorted
+	townships rtree.RTreeG[*divEntry]
+	villages  rtree.RTreeG[*divEntry]
+	spacing   float64 // metres: the side of the square that each village would have if spread evenly over their bound
+}
+
+func newDivEntry(d *gazetteer.Division) *divEntry {
+	e := &divEntry{ref: gazetteer.DivisionRef{Code: d.Code, Name: d.Name, Kind: d.Kind}, level: d.Level, parent: d.ParentCode}
+	switch d.Level {
+	case gazetteer.LevelTownship:
+		switch d.Geometry.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+			e.poly = geo.Prepare(d.Geometry)
+		}
+	case gazetteer.LevelVillage:
+		if p, ok := d.Geometry.(orb.Point); ok {
+			e.point, e.hasPt = p, true
+		} else if d.Seat != nil {
+			e.point, e.hasPt = *d.Seat, true
+		}
+	}
+	return e
+}
+
+// buildDivIndex makes an index of base's entries with changed ones replacing them.
+func buildDivIndex(base *divIndex, changed []*divEntry) *divIndex {
+	x := &divIndex{byCode: make(map[string]*divEntry, len(changed)+len(base.codesOrEmpty()))}
+	if base != nil {
+		for k, v := range base.byCode {
+			x.byCode[k] = v
+		}
+	}
+	for _, e := range changed {
+		x.byCode[e.ref.Code] = e
+	}
+	x.codes = make([]string, 0, len(x.byCode))
+	for code, e := range x.byCode {
+		x.codes = append(x.codes, code)
+		if e.poly != nil {
+			b := e.poly.Bound()
+			x.townships.Insert(b.Min, b.Max, e)
+		}
+		if e.hasPt {
+			x.villages.Insert(e.point, e.point, e)
+		}
+	}
+	slices.Sort(x.codes)
+	if n := x.villages.Len(); n > 0 {
+		min, max := x.villages.Bounds()
+		kx, ky := geo.MetresPerDegree((min[1] + max[1]) / 2)
+		x.spacing = math.Max(math.Sqrt((max[0]-min[0])*kx*(max[1]-min[1])*ky/float64(n)), 100)
+	}
+	return x
+}
+
+func (x *divIndex) codesOrEmpty() []string {
+	if x == nil {
+		return nil
+	}
+	return x.codes
+}
+
+// locate finds the township containing p (the lowest code wins where polygons overlap), its parent, and the nearest
+// village by geodesic distance.
+func (x *divIndex) locate(p orb.Point) (gazetteer.Location, bool) {
+	var tw *divEntry
+	x.townships.Search(p, p, func(_, _ [2]float64, e *divEntry) bool {
+		if (tw == nil || e.ref.Code < tw.ref.Code) && e.poly.Contains(p) {
+			tw = e
+		}
+		return true
+	})
+	if tw == nil {
+		return gazetteer.Location{}, false
+	}
+	loc := gazetteer.Location{Township: tw.ref}
+	if c, ok := x.byCode[tw.parent]; ok {
+		loc.County = c.ref
+	}
+	if v, d, ok := x.nearestVillage(p); ok {
+		loc.Village = &gazetteer.NearestDivision{DivisionRef: v.ref, DistanceM: d}
+	}
+	return loc, true
+}
+
+// nearestVillage finds the village nearest to p by geodesic distance (geo.Distance). It ranks villages by planar
+// distance in metres, scaled at p's latitude (geo.MetresPerDegree), searching the R-tree with a box of half-width r
+// metres that doubles until it holds every village within 1.02 × the nearest scaled distance; those candidates are
+// then measured on the ellipsoid. Over the few kilometres between neighbouring villages the scaled distance is within
+// 0.1 % of the geodesic one, so the 2 % margin lets the geodesic distance decide near-ties (as PostGIS would) while
+// measuring one or two candidates. A box search costs a fraction of rtree's Nearby, whose priority queue receives
+// every item of each leaf it opens.
+func (x *divIndex) nearestVillage(p orb.Point) (*divEntry, float64, bool) {
+	if x.villages.Len() == 0 {
+		return nil, 0, false
+	}
+	kx, ky := geo.MetresPerDegree(p[1])
+	scaled := func(q orb.Point) float64 {
+		dx, dy := (q[0]-p[0])*kx, (q[1]-p[1])*ky
+		return math.Sqrt(dx*dx + dy*dy)
+	}
+	tmin, tmax := x.villages.Bounds()
+	type cand struct {
+		e *divEntry
+		s float64
+	}
+	var buf [16]cand // candidates within r; a box rarely holds more, else a second search
+	for r := x.spacing; ; r *= 2 {
+		lo := [2]float64{p[0] - r/kx, p[1] - r/ky}
+		hi := [2]float64{p[0] + r/kx, p[1] + r/ky}
+		minS, n := math.Inf(1), 0
+		x.villages.Search(lo, hi, func(_, _ [2]float64, e *divEntry) bool {
+			s := scaled(e.point)
+			minS = math.Min(minS, s)
+			if n < len(buf) {
+				buf[n] = cand{e, s}
+			}
+			n++
+			return true
+		})
+		covers := lo[0] <= tmin[0] && lo[1] <= tmin[1] && hi[0] >= tmax[0] && hi[1] >= tmax[1]
+		if minS*1.02 > r && !covers {
+			if !math.IsInf(minS, 1) {
+				r = minS * 1.02 / 2 // the next round's box is just big enough
+			}
+			continue
+		}
+		var best *divEntry
+		bestD := math.Inf(1)
+		limit := minS * 1.02
+		consider := func(e *divEntry, s float64) {
+			if s <= limit {
+				if d := geo.Distance(p, e.point); d < bestD || (d == bestD && e.ref.Code < best.ref.Code) {
+					best, bestD = e, d
+				}
+			}
+		}
+		if n <= len(buf) {
+			for _, c := range buf[:n] {
+				consider(c.e, c.s)
+			}
+		} else {
+			x.villages.Search(lo, hi, func(_, _ [2]float64, e *divEntry) bool {
+				consider(e, scaled(e.point))
+				return true
+			})
+		}
+		return best, bestD, best != nil
+	}
+}

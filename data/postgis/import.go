@@ -1,0 +1,353 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+
+	"civmap/data"
+	"civmap/facilities"
+	"civmap/gazetteer"
+	"civmap/internal/apierr"
+)
+
+// analyzeAfter is the batch size from which Import refreshes the planner statistics of the tables it wrote, so that
+// queries right after a bulk load into an empty table get sane plans without waiting for autovacuum.
+const analyzeAfter = 10000
+
+// upsert describes how one kind of record is imported: COPY into a temporary table (geometry as WKB bytea), then one
+// INSERT … SELECT … ON CONFLICT DO UPDATE. Keys are unique within the batch (checkKeys), so no row is hit twice.
+type upsert struct {
+	what    string   // record kind, for errors
+	tmp     string   // temporary table
+	tmpDDL  string   // its column definitions
+	cols    []string // COPY columns
+	history string   // optional statement run before the upsert (to keep the replaced versions)
+	// upsertSQL inserts the temporary table's rows ($1 = the import's timestamp if stamped) and returns one row of two
+	// counts: inserted and updated (from RETURNING (xmax = 0), true for a freshly inserted row).
+	upsertSQL string
+	stamped   bool
+	n         int
+	row       func(i int) ([]any, error)
+}
+
+func (u *upsert) run(ctx context.Context, tx pgx.Tx, at time.Time) (ins, upd int, err error) {
+	if u.n == 0 {
+		return 0, 0, nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE `+u.tmp+` (`+u.tmpDDL+`) ON COMMIT DROP`); err != nil {
+		return 0, 0, fmt.Errorf("postgis: import %s: %w", u.what, err)
+	}
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == u.n {
+			return nil, nil
+		}
+		i++
+		return u.row(i - 1)
+	})
+	t0 := time.Now()
+	defer func() { println("DEBUG", u.what, "total", time.Since(t0).String()) }()
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{u.tmp}, u.cols, src); err != nil {
+		return 0, 0, fmt.Errorf("postgis: import %s: copy: %w", u.what, err)
+	}
+	if u.n >= analyzeAfter {
+		// Temporary tables get no statistics otherwise; the join and insert plans depend on them.
+		if _, err := tx.Exec(ctx, `ANALYZE `+u.tmp); err != nil {
+			return 0, 0, fmt.Errorf("postgis: import %s: %w", u.what, err)
+		}
+	}
+	println("DEBUG copy+analyze", time.Since(t0).String())
+	if u.history != "" {
+		if _, err := tx.Exec(ctx, u.history); err != nil {
+			return 0, 0, fmt.Errorf("postgis: import %s: history: %w", u.what, err)
+		}
+	}
+	println("DEBUG history", time.Since(t0).String())
+	var args []any
+	if u.stamped {
+		args = append(args, at)
+	}
+	if err := tx.QueryRow(ctx, u.upsertSQL, args...).Scan(&ins, &upd); err != nil {
+		return 0, 0, importErr(u.what, err)
+	}
+	return ins, upd, nil
+}
+
+// checkKeys refuses a batch with an empty key (apierr.Invalid) or a key repeated within one kind of record
+// (apierr.ErrConflict), before anything is written.
+func checkKeys(b *data.Batch) error {
+	var bad apierr.Invalid
+	var conflict error
+	check := func(kind, field string, n int, key func(i int) string) {
+		seen := make(map[string]struct{}, n)
+		for i := 0; i < n; i++ {
+			k := key(i)
+			if k == "" {
+				bad = append(bad, apierr.FieldError{Location: fmt.Sprintf("%s %d", kind, i), Field: field, Reason: "empty"})
+				continue
+			}
+			if _, dup := seen[k]; dup && conflict == nil {
+				conflict = fmt.Errorf("%s %s %q appears twice in the batch: %w", kind, field, k, apierr.ErrConflict)
+			}
+			seen[k] = struct{}{}
+		}
+	}
+	check("division", "code", len(b.Divisions), func(i int) string { return b.Divisions[i].Code })
+	check("boundary line", "id", len(b.Lines), func(i int) string { return b.Lines[i].ID })
+	check("marker", "number", len(b.Markers), func(i int) string { return b.Markers[i].Number })
+	check("place", "id", len(b.Places), func(i int) string { return b.Places[i].ID })
+	check("facility", "id", len(b.Facilities), func(i int) string { return b.Facilities[i].ID })
+	check("demand unit", "code", len(b.Demand), func(i int) string { return b.Demand[i].Code })
+	for i, m := range b.Markers {
+		if m.LineID == "" {
+			bad = append(bad, apierr.FieldError{Location: fmt.Sprintf("marker %d", i), Field: "line_id", Reason: "empty"})
+		}
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	return conflict
+}
+
+// importErr turns a foreign-key violation (a marker on a line that is neither stored nor in the batch) into bad input.
+func importErr(what string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return apierr.Invalid{{Location: what, Field: "line_id", Reason: "no such boundary line: " + pe.Detail}}
+	}
+	return fmt.Errorf("postgis: import %s: %w", what, err)
+}
+
+// countInserted wraps an INSERT … RETURNING (xmax = 0) AS inserted into the two counts upsert.upsertSQL returns.
+func countInserted(insert string) string {
+	return `WITH u AS (` + insert + ` RETURNING (xmax = 0) AS inserted)
+		SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM u`
+}
+
+// Import writes b in one transaction (all or nothing), upserting by natural key: division code, boundary line ID, marker
+// number, place ID, facility ID, demand-unit code, in that order (divisions and lines before what refers to them). A
+// replaced place keeps CreatedAt, gets Version+1 and UpdatedAt = now, and its old version goes to the history; a new place
+// gets Version 1 and CreatedAt = UpdatedAt = now. Facilities get Version 1 or +1 and UpdatedAt = now.
+//
+// Errors, with nothing written: apierr.Invalid for an empty key or a marker whose line is neither in the batch nor in
+// the store; apierr.ErrConflict for a key repeated within the batch. Options.ImportStatementTimeout bounds each statement.
+func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, error) {
+	var st data.ImportStats
+	if b.Len() == 0 {
+		return st, nil
+	}
+	if err := checkKeys(&b); err != nil {
+		return st, err
+	}
+	at := now()
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		timeout := strconv.FormatInt(s.opts.ImportStatementTimeout.Milliseconds(), 10)
+		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
+			return fmt.Errorf("postgis: import: %w", err)
+		}
+		for _, u := range importSteps(&b) {
+			in, up, err := u.run(ctx, tx, at)
+			if err != nil {
+				return err
+			}
+			st.Inserted += in
+			st.Updated += up
+		}
+		return nil
+	})
+	if err != nil {
+		return data.ImportStats{}, err
+	}
+	if b.Len() >= analyzeAfter {
+		// Best effort: the import is committed; stale statistics only cost speed until autovacuum catches up.
+		_, _ = s.pool.Exec(ctx, `ANALYZE divisions, boundary_lines, markers, places, place_versions, facilities, demand_units`)
+	}
+	return st, nil
+}
+
+func importSteps(b *data.Batch) []*upsert {
+	return []*upsert{
+		divisionUpsert(b.Divisions),
+		lineUpsert(b.Lines),
+		markerUpsert(b.Markers),
+		placeUpsert(b.Places),
+		facilityUpsert(b.Facilities),
+		demandUpsert(b.Demand),
+	}
+}
+
+func divisionUpsert(ds []gazetteer.Division) *upsert {
+	return &upsert{
+		what:   "divisions",
+		tmp:    "import_divisions",
+		tmpDDL: `code text, name text, level text, kind text, parent_code text, geom bytea, seat bytea, anchor bytea`,
+		cols:   []string{"code", "name", "level", "kind", "parent_code", "geom", "seat", "anchor"},
+		upsertSQL: countInserted(`
+			INSERT INTO divisions AS d (code, name, level, kind, parent_code, geom, seat, anchor)
+			SELECT code, name, level, kind, parent_code, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(seat, 4490),
+				ST_GeomFromWKB(anchor, 4490)
+			FROM import_divisions
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, kind = EXCLUDED.kind,
+				parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom, seat = EXCLUDED.seat, anchor = EXCLUDED.anchor`),
+		n: len(ds),
+		row: func(i int) ([]any, error) {
+			d := &ds[i]
+			geom, err := toWKB(d.Geometry)
+			if err != nil {
+				return nil, fmt.Errorf("division %q: %w", d.Code, err)
+			}
+			return []any{d.Code, d.Name, string(d.Level), d.Kind, d.ParentCode, geom, optPointWKB(d.Seat), anchorWKB(d)}, nil
+		},
+	}
+}
+
+// anchorWKB is the point a village-level unit is measured to in Locate: its geometry if that is a point, else its seat.
+func anchorWKB(d *gazetteer.Division) []byte {
+	if p, ok := d.Geometry.(orb.Point); ok {
+		return pointWKB(p)
+	}
+	return optPointWKB(d.Seat)
+}
+
+func lineUpsert(ls []gazetteer.BoundaryLine) *upsert {
+	return &upsert{
+		what:   "boundary lines",
+		tmp:    "import_lines",
+		tmpDDL: `id text, name text, left_code text, right_code text, right_name text, geom bytea, registered_length_m float8`,
+		cols:   []string{"id", "name", "left_code", "right_code", "right_name", "geom", "registered_length_m"},
+		upsertSQL: countInserted(`
+			INSERT INTO boundary_lines AS l (id, name, left_code, right_code, right_name, geom, registered_length_m)
+			SELECT id, name, left_code, right_code, right_name, ST_GeomFromWKB(geom, 4490), registered_length_m
+			FROM import_lines
+			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, left_code = EXCLUDED.left_code,
+				right_code = EXCLUDED.right_code, right_name = EXCLUDED.right_name, geom = EXCLUDED.geom,
+				registered_length_m = EXCLUDED.registered_length_m`),
+		n: len(ls),
+		row: func(i int) ([]any, error) {
+			l := &ls[i]
+			geom, err := toWKB(l.Geometry)
+			if err != nil {
+				return nil, fmt.Errorf("boundary line %q: %w", l.ID, err)
+			}
+			return []any{l.ID, l.Name, l.LeftCode, l.RightCode, l.RightName, geom, l.RegisteredLengthM}, nil
+		},
+	}
+}
+
+func markerUpsert(ms []gazetteer.Marker) *upsert {
+	return &upsert{
+		what: "markers",
+		tmp:  "import_markers",
+		tmpDDL: `number text, line_id text, type text, pair_letter text, material text, reg_crs text, reg_axis_order text,
+			reg_first float8, reg_second float8, registered_year bigint, geom bytea`,
+		cols: []string{"number", "line_id", "type", "pair_letter", "material", "reg_crs", "reg_axis_order", "reg_first",
+			"reg_second", "registered_year", "geom"},
+		upsertSQL: countInserted(`
+			INSERT INTO markers AS m (number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first,
+				reg_second, registered_year, geom)
+			SELECT number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first, reg_second,
+				registered_year, ST_GeomFromWKB(geom, 4490)
+			FROM import_markers
+			ON CONFLICT (number) DO UPDATE SET line_id = EXCLUDED.line_id, type = EXCLUDED.type,
+				pair_letter = EXCLUDED.pair_letter, material = EXCLUDED.material, reg_crs = EXCLUDED.reg_crs,
+				reg_axis_order = EXCLUDED.reg_axis_order, reg_first = EXCLUDED.reg_first, reg_second = EXCLUDED.reg_second,
+				registered_year = EXCLUDED.registered_year, geom = EXCLUDED.geom`),
+		n: len(ms),
+		row: func(i int) ([]any, error) {
+			m := &ms[i]
+			r := &m.Registered
+			return []any{m.Number, m.LineID, m.Type, m.PairLetter, m.Material, r.CRS, r.AxisOrder, r.First, r.Second,
+				m.RegisteredYear, pointWKB(m.Position)}, nil
+		},
+	}
+}
+
+func placeUpsert(ps []gazetteer.Place) *upsert {
+	return &upsert{
+		what: "places",
+		tmp:  "import_places",
+		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
+			search_text text, geom bytea, doc jsonb`,
+		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",
+			"doc"},
+		history: `
+			INSERT INTO place_versions (id, version, name, category, status, division_codes, geom, doc, created_at, updated_at)
+			SELECT p.id, p.version, p.name, p.category, p.status, p.division_codes, p.geom, p.doc, p.created_at, p.updated_at
+			FROM places p JOIN import_places i ON i.id = p.id`,
+		upsertSQL: countInserted(`
+			INSERT INTO places AS p (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
+				version, created_at, updated_at)
+			SELECT id, name, category, status, division_codes, division_prefixes, search_text, ST_GeomFromWKB(geom, 4490),
+				doc, 1, $1, $1
+			FROM import_places
+			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, status = EXCLUDED.status,
+				division_codes = EXCLUDED.division_codes, division_prefixes = EXCLUDED.division_prefixes,
+				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = p.version + 1,
+				updated_at = EXCLUDED.updated_at`),
+		stamped: true,
+		n:       len(ps),
+		row: func(i int) ([]any, error) {
+			return placeArgs(&ps[i])
+		},
+	}
+}
+
+func facilityUpsert(fs []facilities.Facility) *upsert {
+	return &upsert{
+		what: "facilities",
+		tmp:  "import_facilities",
+		tmpDDL: `id text, name text, type text, status text, township_code text, capacity_beds bigint,
+			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea`,
+		cols: []string{"id", "name", "type", "status", "township_code", "capacity_beds", "capacity_meals_per_day",
+			"smart_terminal", "attributes", "geom"},
+		upsertSQL: countInserted(`
+			INSERT INTO facilities AS f (id, name, type, status, township_code, capacity_beds, capacity_meals_per_day,
+				smart_terminal, attributes, geom, version, updated_at)
+			SELECT id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
+				attributes, ST_GeomFromWKB(geom, 4490), 1, $1
+			FROM import_facilities
+			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,
+				township_code = EXCLUDED.township_code, capacity_beds = EXCLUDED.capacity_beds,
+				capacity_meals_per_day = EXCLUDED.capacity_meals_per_day, smart_terminal = EXCLUDED.smart_terminal,
+				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = f.version + 1,
+				updated_at = EXCLUDED.updated_at`),
+		stamped: true,
+		n:       len(fs),
+		row: func(i int) ([]any, error) {
+			f := &fs[i]
+			attrs, err := attributesJSON(f.Attributes)
+			if err != nil {
+				return nil, fmt.Errorf("facility %q: attributes: %w", f.ID, err)
+			}
+			return []any{f.ID, f.Name, f.Type, f.Status, f.TownshipCode, f.CapacityBeds, f.CapacityMealsPerDay,
+				f.SmartTerminal, attrs, pointWKB(f.Location)}, nil
+		},
+	}
+}
+
+func demandUpsert(ds []facilities.DemandUnit) *upsert {
+	return &upsert{
+		what:   "demand units",
+		tmp:    "import_demand",
+		tmpDDL: `code text, name text, township_code text, elderly_population bigint, geom bytea`,
+		cols:   []string{"code", "name", "township_code", "elderly_population", "geom"},
+		upsertSQL: countInserted(`
+			INSERT INTO demand_units AS d (code, name, township_code, elderly_population, geom)
+			SELECT code, name, township_code, elderly_population, ST_GeomFromWKB(geom, 4490)
+			FROM import_demand
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, township_code = EXCLUDED.township_code,
+				elderly_population = EXCLUDED.elderly_population, geom = EXCLUDED.geom`),
+		n: len(ds),
+		row: func(i int) ([]any, error) {
+			d := &ds[i]
+			return []any{d.Code, d.Name, d.TownshipCode, d.ElderlyPopulation, pointWKB(d.Location)}, nil
+		},
+	}
+}

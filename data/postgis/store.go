@@ -1,0 +1,141 @@
+// Package postgis is the production store: PostgreSQL with PostGIS and pg_trgm, through a pgx/v5 pool. It implements
+// data.Store with the same behaviour as data/embedded (both pass data/storetest).
+//
+// Geometry is kept in columns with typmod SRID 4490 (CGCS2000 lon/lat, degrees) and GiST indexes, and crosses the wire as
+// WKB, so float64 coordinates round-trip exactly. Lists ordered by key use byte order (COLLATE "C"). Timestamps are set by
+// the store in UTC, truncated to microseconds (PostgreSQL's precision), so a returned record equals a re-read one.
+// The schema is in migrations/*.sql, applied by goose at Open and by Migrate.
+package postgis
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"civmap/data"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options tunes a Store. The pool size and other pool settings come from the URL (pool_max_conns, pool_min_conns, …,
+// see pgxpool.ParseConfig).
+type Options struct {
+	// StatementTimeout is the server-side statement_timeout of every connection (reads and single-record writes);
+	// 0 keeps the server's setting.
+	StatementTimeout time.Duration
+	// ImportStatementTimeout replaces StatementTimeout for the statements of Import, whose batches can be large
+	// (a million places take tens of seconds); 0 means no limit.
+	ImportStatementTimeout time.Duration
+}
+
+// Store is a data.Store in PostgreSQL/PostGIS. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	opts Options
+}
+
+var _ data.Store = (*Store)(nil)
+
+// Open connects to the database at url (a postgres:// URL or key=value DSN), applies the pending migrations (creating the
+// postgis and pg_trgm extensions if needed, which takes a role allowed to) and returns the store.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: database URL: %w", err)
+	}
+	if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
+		return nil, err
+	}
+	if opts.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: connect: %w", err)
+	}
+	s := &Store{pool: pool, opts: opts}
+	if err := s.Ready(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate applies the pending migrations to the database at url (the `civmap migrate` command). Concurrent callers are
+// serialised by a PostgreSQL advisory lock.
+func Migrate(ctx context.Context, url string) error {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("postgis: database URL: %w", err)
+	}
+	return migrate(ctx, cfg.ConnConfig)
+}
+
+func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	fsys, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("postgis: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgis: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ready reports nil when the database answers.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgis: %w", err)
+	}
+	return nil
+}
+
+// Empty reports whether the store holds no divisions.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var empty bool
+	if err := s.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM divisions)`).Scan(&empty); err != nil {
+		return false, fmt.Errorf("postgis: empty: %w", err)
+	}
+	return empty, nil
+}
+
+// Close closes the pool, waiting for connections in use to be released. The database can be opened again.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool is the underlying connection pool, for the packages that query the database directly (tiles with ST_AsMVT).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// now is the store's clock: UTC, at PostgreSQL's microsecond precision, so that what a write returns equals a re-read.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// noRows maps pgx.ErrNoRows to err (an apierr sentinel wrapped with context) and wraps anything else.
+func noRows(err error, notFound error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
+	}
+	return fmt.Errorf("postgis: %s: %w", what, err)
+}
