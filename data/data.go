@@ -38,7 +38,11 @@ type Store interface {
 	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
 	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. A place that is replaced keeps its
 	// CreatedAt, gets Version+1 and its old version goes to the history; a new place gets Version 1. Facilities likewise
-	// get Version 1 or +1. Divisions are written before the records that refer to them. The caller has validated b.
+	// get Version 1 or +1, with UpdatedAt = now; the store sets Version, CreatedAt and UpdatedAt and ignores the batch's.
+	// Divisions are written before the records that refer to them. The caller has validated b (data/ingest); the store
+	// itself rejects the whole batch, before writing anything, when a natural key is empty (apierr.Invalid), a key
+	// repeats within one kind (apierr.ErrConflict), or a marker's LineID is in neither the batch nor the store
+	// (apierr.Invalid). Marker numbers carry their line's prefix (象宁001) and are unique across the county.
 	Import(ctx context.Context, b Batch) (ImportStats, error)
 	// Empty reports whether the store holds no divisions (a fresh store, to be loaded with the sample).
 	Empty(ctx context.Context) (bool, error)

@@ -12,7 +12,8 @@ type DivisionQuery struct {
 	Parent string // direct children of this code
 }
 
-// PlaceQuery filters places. Results are ordered by ID (byte order) and paged with Limit/Offset.
+// PlaceQuery filters places. Results are ordered by ID (byte order) and paged with Limit/Offset (Limit <= 0: no limit;
+// a negative Offset counts as 0).
 //   - Q: case-insensitive substring of the search text (SearchText: name, specific name, short name, aliases, pinyin);
 //   - BBox: the place's geometry bound intersects it (lon/lat degrees);
 //   - Division: some DivisionCodes entry starts with it (a township code finds the places of its villages too);
@@ -42,14 +43,15 @@ type Store interface {
 	// Divisions lists divisions ordered by code.
 	Divisions(ctx context.Context, q DivisionQuery) ([]Division, error)
 	// Locate finds the township-level division whose polygon contains p (lon/lat) and its county, and the nearest
-	// village-level unit by geodesic distance (metres). A point inside no township polygon is ErrNotFound.
+	// village-level unit by geodesic distance (metres, geo.Distance). A point inside no township polygon is ErrNotFound.
+	// The county is the township's parent; where township polygons overlap, the lowest code wins.
 	Locate(ctx context.Context, p orb.Point) (Location, error)
 
 	// Place returns the current version of one place, or ErrNotFound.
 	Place(ctx context.Context, id string) (Place, error)
 	// Places lists places matching q.
 	Places(ctx context.Context, q PlaceQuery) (PlacePage, error)
-	// PlaceHistory returns every stored version of a place, oldest first, or ErrNotFound.
+	// PlaceHistory returns every stored version of a place, oldest first, ending with the current one, or ErrNotFound.
 	PlaceHistory(ctx context.Context, id string) ([]Place, error)
 	// CreatePlace stores a new place (ErrConflict if the ID exists) with Version 1 and CreatedAt = UpdatedAt = now, and
 	// returns it as stored. The caller has validated it.

@@ -175,6 +175,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 	if p.ID == "" {
 		return gazetteer.Place{}, apierr.Field("id", "is empty")
 	}
+	f := fieldsOf(&p)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -185,17 +186,13 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 		p.Version = 1
 		p.CreatedAt = now()
 		p.UpdatedAt = p.CreatedAt
-		v, err := encodePlace(&p)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(p.ID), v)
+		return putPlace(tx, b, &p, &f)
 	})
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
 	s.mu.Lock()
-	s.places.put(&p)
+	s.places.put(p.ID, f)
 	s.mu.Unlock()
 	return p, nil
 }
@@ -207,6 +204,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	if err := s.check(ctx); err != nil {
 		return gazetteer.Place{}, err
 	}
+	f := fieldsOf(&p)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -227,19 +225,27 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 			return err
 		}
 		stampReplaced(&p, st, now())
-		v, err := encodePlace(&p)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(p.ID), v)
+		return putPlace(tx, b, &p, &f)
 	})
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
 	s.mu.Lock()
-	s.places.put(&p)
+	s.places.put(p.ID, f)
 	s.mu.Unlock()
 	return p, nil
+}
+
+// putPlace writes a place's record to b (the places bucket) and its index fields to place_index.
+func putPlace(tx *bolt.Tx, b *bolt.Bucket, p *gazetteer.Place, f *placeFields) error {
+	v, err := encodePlace(p)
+	if err != nil {
+		return err
+	}
+	if err := b.Put([]byte(p.ID), v); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPlaceIdx).Put([]byte(p.ID), f.appendBinary(nil))
 }
 
 // stampReplaced sets the store-managed fields of a place that replaces the stored version st.

@@ -64,6 +64,7 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			st.Inserted++
 		}
 	}
+	fs := make([]placeFields, len(plOrd)) // index fields of the places, in plOrd order
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		// Markers refer to lines: check them first, so a bad batch fails before any work.
 		lines := tx.Bucket(bucketLines)
@@ -87,9 +88,10 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			}
 		}
 
-		bk, hist := tx.Bucket(bucketPlaces), tx.Bucket(bucketHistory)
-		bk.FillPercent, hist.FillPercent = 0.9, 0.9 // sorted inserts: pack pages instead of leaving them half full
-		for _, i := range plOrd {
+		bk, hist, pidx := tx.Bucket(bucketPlaces), tx.Bucket(bucketHistory), tx.Bucket(bucketPlaceIdx)
+		// Sorted inserts: pack pages instead of leaving them half full.
+		bk.FillPercent, hist.FillPercent, pidx.FillPercent = 0.9, 0.9, 0.9
+		for j, i := range plOrd {
 			if err := tick(); err != nil {
 				return err
 			}
@@ -114,6 +116,10 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 				return err
 			}
 			if err := bk.Put(key, v); err != nil {
+				return err
+			}
+			fs[j] = fieldsOf(&p)
+			if err := pidx.Put(key, fs[j].appendBinary(nil)); err != nil {
 				return err
 			}
 		}
@@ -200,7 +206,11 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 	}
 	if len(b.Places) > 0 || len(b.Facilities) > 0 {
 		s.mu.Lock()
-		s.places.putSorted(b.Places, plOrd)
+		ids := make([]string, len(plOrd))
+		for j, i := range plOrd {
+			ids[j] = b.Places[i].ID
+		}
+		s.places.putSorted(ids, fs)
 		for i := range b.Facilities {
 			s.facs.put(&b.Facilities[i])
 		}
@@ -211,22 +221,31 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 
 // keyOrder returns the indexes 0..n-1 ordered by key, or an error for an empty or repeated key.
 func keyOrder(kind, field string, n int, key func(int) string) ([]int, error) {
-	ord := make([]int, n)
-	for i := range ord {
-		if key(i) == "" {
+	// Sort (key, index) pairs: comparing through key(i) would chase into the records, which are large.
+	type ki struct {
+		k string
+		i int
+	}
+	pairs := make([]ki, n)
+	sorted := true
+	for i := range pairs {
+		pairs[i] = ki{key(i), i}
+		if pairs[i].k == "" {
 			return nil, apierr.Invalid{{Location: fmt.Sprintf("%s[%d]", kind, i), Field: field, Reason: "is empty"}}
 		}
-		ord[i] = i
+		sorted = sorted && (i == 0 || pairs[i-1].k <= pairs[i].k)
 	}
-	cmp := func(a, b int) int { return strings.Compare(key(a), key(b)) }
-	if !slices.IsSortedFunc(ord, cmp) { // exports come back sorted
-		slices.SortStableFunc(ord, cmp)
+	if !sorted { // exports come back sorted
+		slices.SortFunc(pairs, func(a, b ki) int { return strings.Compare(a.k, b.k) })
 	}
-	for j := 1; j < n; j++ {
-		if key(ord[j]) == key(ord[j-1]) {
-			return nil, fmt.Errorf("%s[%d] and %s[%d]: %s %q appears twice in the batch: %w", kind, ord[j-1], kind, ord[j],
-				field, key(ord[j]), apierr.ErrConflict)
+	ord := make([]int, n)
+	for j, p := range pairs {
+		if j > 0 && p.k == pairs[j-1].k {
+			a, b := min(p.i, pairs[j-1].i), max(p.i, pairs[j-1].i)
+			return nil, fmt.Errorf("%s[%d] and %s[%d]: %s %q appears twice in the batch: %w", kind, a, kind, b, field, p.k,
+				apierr.ErrConflict)
 		}
+		ord[j] = p.i
 	}
 	return ord, nil
 }

@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"encoding/binary"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -21,20 +23,119 @@ func (in interner) get(s string) string {
 	if v, ok := in[s]; ok {
 		return v
 	}
-	s = strings.Clone(s) // do not pin a larger buffer (e.g. a bbolt page copy)
+	s = strings.Clone(s) // do not pin a larger buffer
 	in[s] = s
 	return s
 }
 
-// placeEntry is what the index keeps of a place: enough to filter and order, not the record (which stays in bbolt).
-type placeEntry struct {
-	id       string
+func (in interner) getBytes(b []byte) string {
+	if v, ok := in[string(b)]; ok { // no allocation for the lookup
+		return v
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// placeFields are the indexed fields of a place. They are also stored, in a compact binary form, in the place_index
+// bucket, so that Open rebuilds the index without decoding a million JSON records and their geometries.
+type placeFields struct {
 	search   string // gazetteer.SearchText
 	category string
 	status   string
 	divs     []string
 	bound    orb.Bound
 	hasBound bool
+}
+
+func fieldsOf(p *gazetteer.Place) placeFields {
+	f := placeFields{search: gazetteer.SearchText(p), category: p.Category, status: p.Status, divs: p.DivisionCodes}
+	if p.Geometry != nil {
+		f.bound, f.hasBound = p.Geometry.Bound(), true
+	}
+	return f
+}
+
+// appendBinary encodes f as: flag byte (1 = has bound), [4 float64 LE bound], then uvarint-length-prefixed category,
+// status, uvarint count of division codes and each code, and the search text.
+func (f *placeFields) appendBinary(b []byte) []byte {
+	if f.hasBound {
+		b = append(b, 1)
+		for _, v := range [4]float64{f.bound.Min[0], f.bound.Min[1], f.bound.Max[0], f.bound.Max[1]} {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	} else {
+		b = append(b, 0)
+	}
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	str(f.category)
+	str(f.status)
+	b = binary.AppendUvarint(b, uint64(len(f.divs)))
+	for _, d := range f.divs {
+		str(d)
+	}
+	str(f.search)
+	return b
+}
+
+var errIndexRecord = errors.New("corrupt place index record")
+
+// parsePlaceFields decodes appendBinary's form; strings are copied (v is bbolt memory) and repeated ones interned.
+func parsePlaceFields(v []byte, in interner) (placeFields, error) {
+	var f placeFields
+	if len(v) < 1 {
+		return f, errIndexRecord
+	}
+	f.hasBound, v = v[0] == 1, v[1:]
+	if f.hasBound {
+		if len(v) < 32 {
+			return f, errIndexRecord
+		}
+		var q [4]float64
+		for i := range q {
+			q[i] = math.Float64frombits(binary.LittleEndian.Uint64(v[8*i:]))
+		}
+		f.bound = orb.Bound{Min: orb.Point{q[0], q[1]}, Max: orb.Point{q[2], q[3]}}
+		v = v[32:]
+	}
+	bad := false
+	next := func() []byte {
+		n, k := binary.Uvarint(v)
+		if k <= 0 || uint64(len(v)-k) < n {
+			bad = true
+			return nil
+		}
+		s := v[k : k+int(n)]
+		v = v[k+int(n):]
+		return s
+	}
+	f.category = in.getBytes(next())
+	f.status = in.getBytes(next())
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)) {
+		return f, errIndexRecord
+	}
+	v = v[k:]
+	if n > 0 {
+		f.divs = make([]string, n)
+		for i := range f.divs {
+			f.divs[i] = in.getBytes(next())
+		}
+	}
+	f.search = string(next())
+	if bad || len(v) != 0 {
+		return f, errIndexRecord
+	}
+	return f, nil
+}
+
+// placeEntry is what the index keeps of a place: enough to filter and order, not the record (which stays in bbolt).
+type placeEntry struct {
+	id string
+	placeFields
 }
 
 // placeIndex holds the places sorted by ID (byte order) and an R-tree of their bounds.
@@ -50,52 +151,59 @@ func (x *placeIndex) find(id string) (int, bool) {
 	return slices.BinarySearchFunc(x.sorted, id, func(e *placeEntry, id string) int { return strings.Compare(e.id, id) })
 }
 
-func (x *placeIndex) fill(e *placeEntry, p *gazetteer.Place) {
-	e.search = gazetteer.SearchText(p)
-	e.category = x.strs.get(p.Category)
-	e.status = x.strs.get(p.Status)
-	if len(p.DivisionCodes) == 0 {
-		e.divs = nil
-	} else {
-		e.divs = make([]string, len(p.DivisionCodes))
-		for i, c := range p.DivisionCodes {
-			e.divs[i] = x.strs.get(c)
-		}
-	}
+// set gives e new fields, moving it in the R-tree.
+func (x *placeIndex) set(e *placeEntry, f placeFields) {
 	if e.hasBound {
 		x.tree.Delete(e.bound.Min, e.bound.Max, e)
 	}
-	e.hasBound = p.Geometry != nil
+	f.category, f.status = x.strs.get(f.category), x.strs.get(f.status)
+	if len(f.divs) > 0 {
+		divs := make([]string, len(f.divs))
+		for i, c := range f.divs {
+			divs[i] = x.strs.get(c)
+		}
+		f.divs = divs
+	} else {
+		f.divs = nil
+	}
+	e.placeFields = f
 	if e.hasBound {
-		e.bound = p.Geometry.Bound()
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)
 	}
 }
 
+// appendLoaded adds an entry read at Open: ids arrive in byte order, fields already interned.
+func (x *placeIndex) appendLoaded(id string, f placeFields) {
+	e := &placeEntry{id: id, placeFields: f}
+	if e.hasBound {
+		x.tree.Insert(e.bound.Min, e.bound.Max, e)
+	}
+	x.sorted = append(x.sorted, e)
+}
+
 // put inserts or replaces one place (used for single edits; O(n) pointer moves on insert).
-func (x *placeIndex) put(p *gazetteer.Place) {
-	i, ok := x.find(p.ID)
+func (x *placeIndex) put(id string, f placeFields) {
+	i, ok := x.find(id)
 	if ok {
-		x.fill(x.sorted[i], p)
+		x.set(x.sorted[i], f)
 		return
 	}
-	e := &placeEntry{id: strings.Clone(p.ID)}
-	x.fill(e, p)
+	e := &placeEntry{id: strings.Clone(id)}
+	x.set(e, f)
 	x.sorted = slices.Insert(x.sorted, i, e)
 }
 
-// putSorted inserts or replaces many places: ps in the order ord, which sorts them by ID with no repeats. New entries
-// are merged into the sorted slice in one pass.
-func (x *placeIndex) putSorted(ps []gazetteer.Place, ord []int) {
+// putSorted inserts or replaces many places: ids sorted with no repeats, fs their fields. New entries are merged into
+// the sorted slice in one pass.
+func (x *placeIndex) putSorted(ids []string, fs []placeFields) {
 	var added []*placeEntry
-	for _, i := range ord {
-		p := &ps[i]
-		if j, ok := x.find(p.ID); ok {
-			x.fill(x.sorted[j], p)
+	for i, id := range ids {
+		if j, ok := x.find(id); ok {
+			x.set(x.sorted[j], fs[i])
 			continue
 		}
-		e := &placeEntry{id: strings.Clone(p.ID)}
-		x.fill(e, p)
+		e := &placeEntry{id: strings.Clone(id)}
+		x.set(e, fs[i])
 		added = append(added, e)
 	}
 	if len(added) == 0 {
@@ -114,8 +222,7 @@ func (x *placeIndex) putSorted(ps []gazetteer.Place, ord []int) {
 			merged, b = append(merged, b[0]), b[1:]
 		}
 	}
-	merged = append(append(merged, a...), b...)
-	x.sorted = merged
+	x.sorted = append(append(merged, a...), b...)
 }
 
 // placeFilter is a PlaceQuery prepared for matching entries.

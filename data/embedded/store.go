@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,12 +40,13 @@ var (
 	bucketDivisions  = []byte("divisions")
 	bucketPlaces     = []byte("places")
 	bucketHistory    = []byte("place_history") // old versions only; the current one is in places
+	bucketPlaceIdx   = []byte("place_index")   // placeFields of each current place, binary, keyed by ID
 	bucketLines      = []byte("lines")
 	bucketMarkers    = []byte("markers") // keyed by marker number
 	bucketFacilities = []byte("facilities")
 	bucketDemand     = []byte("demand")
-	allBuckets       = [][]byte{bucketMeta, bucketDivisions, bucketPlaces, bucketHistory, bucketLines, bucketMarkers,
-		bucketFacilities, bucketDemand}
+	allBuckets       = [][]byte{bucketMeta, bucketDivisions, bucketPlaces, bucketHistory, bucketPlaceIdx, bucketLines,
+		bucketMarkers, bucketFacilities, bucketDemand}
 )
 
 // Options configure Open.
@@ -84,10 +86,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
 	}
 	path := filepath.Join(dir, DBFile)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	bopts := &bolt.Options{
 		Timeout:      opts.Timeout,
 		FreelistType: bolt.FreelistMapType, // O(1) page allocation in large files
-	})
+	}
+	if strconv.IntSize == 64 && runtime.GOOS != "windows" {
+		// Reserve address space (not memory, and the file does not grow): every remap as the file grows copies all the
+		// nodes that a large import has touched to the heap, which made a 1M-place import quadratic-ish.
+		bopts.InitialMmapSize = 8 << 30
+	}
+	db, err := bolt.Open(path, 0o600, bopts)
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("embedded store %s: %w: held by %s", path, apierr.ErrStoreBusy, readLockInfo(dir))
 	}
@@ -145,14 +153,13 @@ func (s *Store) loadIndexes() error {
 			return err
 		}
 		// Keys come in byte order, so appending keeps places.sorted sorted.
-		err = tx.Bucket(bucketPlaces).ForEach(func(k, v []byte) error {
-			p, err := decodePlace(v)
+		places.sorted = make([]*placeEntry, 0, tx.Bucket(bucketPlaceIdx).Stats().KeyN)
+		err = tx.Bucket(bucketPlaceIdx).ForEach(func(k, v []byte) error {
+			f, err := parsePlaceFields(v, places.strs)
 			if err != nil {
-				return err
+				return fmt.Errorf("place %q: %w", k, err)
 			}
-			e := &placeEntry{id: string(k)}
-			places.fill(e, &p)
-			places.sorted = append(places.sorted, e)
+			places.appendLoaded(string(k), f)
 			return nil
 		})
 		if err != nil {
