@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -13,6 +14,7 @@ import (
 	"civmap/data"
 	"civmap/data/ingest"
 	"civmap/gazetteer"
+	"civmap/geo"
 )
 
 //go:embed xiangshan
@@ -81,6 +83,12 @@ func Batch() (*data.Batch, error) {
 			}
 		}
 	}
+	// The county seat (丹城) is the "center" that DataV publishes with the outline, in GCJ-02.
+	seat, err := countySeat()
+	if err != nil {
+		return nil, err
+	}
+	index[CountyCode].Seat = &seat
 	b.Divisions = divs.Divisions
 
 	for _, step := range []struct {
@@ -104,6 +112,22 @@ func Batch() (*data.Batch, error) {
 		b.Facilities = append(b.Facilities, part.Facilities...)
 	}
 	return &b, nil
+}
+
+func countySeat() (orb.Point, error) {
+	raw, err := File("county_outline.gcj02.json")
+	if err != nil {
+		return orb.Point{}, err
+	}
+	var fs []struct {
+		Properties struct {
+			Center [2]float64 `json:"center"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &fs); err != nil || len(fs) == 0 {
+		return orb.Point{}, fmt.Errorf("sample county_outline.gcj02.json: no center: %v", err)
+	}
+	return geo.GCJ02ToWGS84(orb.Point(fs[0].Properties.Center)), nil
 }
 
 // Load writes the bundled dataset into st in one transaction.

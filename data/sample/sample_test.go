@@ -6,6 +6,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"civmap/gazetteer"
+	"civmap/geo"
 )
 
 func TestBatchCounts(t *testing.T) {
@@ -42,6 +43,12 @@ func TestBatchCounts(t *testing.T) {
 			if _, ok := d.Geometry.(orb.MultiPolygon); !ok || d.Seat == nil || d.ParentCode != CountyCode {
 				t.Errorf("township %s: geometry %T, seat %v, parent %q", d.Code, d.Geometry, d.Seat, d.ParentCode)
 			}
+		}
+	}
+	for _, d := range b.Divisions {
+		// The county seat, 丹城 (DataV's GCJ-02 center converted): inside 丹东/丹西 street, near 121.873, 29.473.
+		if d.Code == CountyCode && (d.Seat == nil || geo.Distance(*d.Seat, orb.Point{121.8727, 29.4729}) > 100) {
+			t.Errorf("county seat %v", d.Seat)
 		}
 	}
 	// 象宁001 is the triple marker at the tri-junction with 奉化区; 006A/006B a double pair 24 m apart.
