@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,8 +18,8 @@ import (
 	"civmap/internal/apierr"
 )
 
-// analyzeAfter is the batch size from which Import refreshes the planner statistics of the tables it wrote, so that
-// queries right after a bulk load into an empty table get sane plans without waiting for autovacuum.
+// analyzeAfter is the number of places from which Import vacuums and analyses places after committing (the other tables
+// are small and analysed after every import that writes them).
 const analyzeAfter = 10000
 
 // upsert describes how one kind of record is imported: COPY into a temporary table (geometry as WKB bytea), then one
@@ -29,6 +30,7 @@ type upsert struct {
 	tmpDDL  string   // its column definitions
 	cols    []string // COPY columns
 	history string   // optional statement run before the upsert (to keep the replaced versions)
+	bulk    bool     // the table's secondary indexes may be rebuilt instead (places, Options.BulkPlaces)
 	// upsertSQL inserts the temporary table's rows ($1 = the import's timestamp if stamped) and returns one row of two
 	// counts: inserted and updated (from RETURNING (xmax = 0), true for a freshly inserted row).
 	upsertSQL string
@@ -52,24 +54,14 @@ func (u *upsert) run(ctx context.Context, tx pgx.Tx, at time.Time) (ins, upd int
 		i++
 		return u.row(i - 1)
 	})
-	t0 := time.Now()
-	defer func() { println("DEBUG", u.what, "total", time.Since(t0).String()) }()
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{u.tmp}, u.cols, src); err != nil {
 		return 0, 0, fmt.Errorf("postgis: import %s: copy: %w", u.what, err)
 	}
-	if u.n >= analyzeAfter {
-		// Temporary tables get no statistics otherwise; the join and insert plans depend on them.
-		if _, err := tx.Exec(ctx, `ANALYZE `+u.tmp); err != nil {
-			return 0, 0, fmt.Errorf("postgis: import %s: %w", u.what, err)
-		}
-	}
-	println("DEBUG copy+analyze", time.Since(t0).String())
 	if u.history != "" {
 		if _, err := tx.Exec(ctx, u.history); err != nil {
 			return 0, 0, fmt.Errorf("postgis: import %s: history: %w", u.what, err)
 		}
 	}
-	println("DEBUG history", time.Since(t0).String())
 	var args []any
 	if u.stamped {
 		args = append(args, at)
@@ -116,6 +108,71 @@ func checkKeys(b *data.Batch) error {
 	return conflict
 }
 
+// defaultBulkPlaces is Options.BulkPlaces when unset.
+const defaultBulkPlaces = 50000
+
+// bulkMaintenanceWorkMem is the memory each index build of a bulk import may use (GIN builds are faster with more).
+const bulkMaintenanceWorkMem = "512MB"
+
+// dropPlaceIndexesForBulk drops the secondary indexes of places if an import of n places should rebuild them (see
+// Options.BulkPlaces), and returns their definitions (pg_get_indexdef, so they always match the migrated schema). DDL is
+// transactional: a failed import rolls the drop back.
+func (s *Store) dropPlaceIndexesForBulk(ctx context.Context, tx pgx.Tx, n int) ([]string, error) {
+	threshold := s.opts.BulkPlaces
+	if threshold == 0 {
+		threshold = defaultBulkPlaces
+	}
+	if threshold < 0 || n < threshold {
+		return nil, nil
+	}
+	var stored float64
+	if err := tx.QueryRow(ctx, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'places'::regclass`).
+		Scan(&stored); err != nil {
+		return nil, fmt.Errorf("postgis: import places: %w", err)
+	}
+	if float64(n) < stored/4 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+		WHERE indrelid = 'places'::regclass AND NOT indisprimary ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: import places: %w", err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, fmt.Errorf("postgis: import places: %w", err)
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgis: import places: %w", err)
+	}
+	if len(names) > 0 {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+strings.Join(names, ", ")); err != nil {
+			return nil, fmt.Errorf("postgis: import places: drop indexes: %w", err)
+		}
+	}
+	return defs, nil
+}
+
+// rebuildIndexes runs the CREATE INDEX statements that dropPlaceIndexesForBulk returned.
+func rebuildIndexes(ctx context.Context, tx pgx.Tx, defs []string) error {
+	if len(defs) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('maintenance_work_mem', $1, true)`, bulkMaintenanceWorkMem); err != nil {
+		return fmt.Errorf("postgis: import places: %w", err)
+	}
+	for _, def := range defs {
+		if _, err := tx.Exec(ctx, def); err != nil {
+			return fmt.Errorf("postgis: import places: rebuild index: %w", err)
+		}
+	}
+	return nil
+}
+
 // importErr turns a foreign-key violation (a marker on a line that is neither stored nor in the batch) into bad input.
 func importErr(what string, err error) error {
 	var pe *pgconn.PgError
@@ -153,8 +210,18 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			return fmt.Errorf("postgis: import: %w", err)
 		}
 		for _, u := range importSteps(&b) {
+			var rebuild []string
+			if u.bulk {
+				var err error
+				if rebuild, err = s.dropPlaceIndexesForBulk(ctx, tx, u.n); err != nil {
+					return err
+				}
+			}
 			in, up, err := u.run(ctx, tx, at)
 			if err != nil {
+				return err
+			}
+			if err := rebuildIndexes(ctx, tx, rebuild); err != nil {
 				return err
 			}
 			st.Inserted += in
@@ -165,9 +232,24 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 	if err != nil {
 		return data.ImportStats{}, err
 	}
-	if b.Len() >= analyzeAfter {
-		// Best effort: the import is committed; stale statistics only cost speed until autovacuum catches up.
-		_, _ = s.pool.Exec(ctx, `ANALYZE divisions, boundary_lines, markers, places, place_versions, facilities, demand_units`)
+	// Fresh statistics, so that the first queries after a load get sane plans without waiting for autovacuum; after many
+	// places also a VACUUM, whose visibility map lets counts (NumberMatched) use index-only scans (0.7 s → 0.08 s for a
+	// million places). Best effort: the import is committed, and stale statistics only cost speed.
+	var small []string
+	for _, t := range []struct {
+		name string
+		n    int
+	}{{"divisions", len(b.Divisions)}, {"boundary_lines", len(b.Lines)}, {"markers", len(b.Markers)},
+		{"facilities", len(b.Facilities)}, {"demand_units", len(b.Demand)}} {
+		if t.n > 0 {
+			small = append(small, t.name)
+		}
+	}
+	if len(small) > 0 {
+		_, _ = s.pool.Exec(ctx, `ANALYZE `+strings.Join(small, ", "))
+	}
+	if len(b.Places) >= analyzeAfter {
+		_, _ = s.pool.Exec(ctx, `VACUUM (ANALYZE) places, place_versions`)
 	}
 	return st, nil
 }
@@ -273,6 +355,7 @@ func placeUpsert(ps []gazetteer.Place) *upsert {
 	return &upsert{
 		what: "places",
 		tmp:  "import_places",
+		bulk: true,
 		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
 			search_text text, geom bytea, doc jsonb`,
 		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",

@@ -1,8 +1,12 @@
 package postgis
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
+	"time"
+
+	"civmap/gazetteer"
 )
 
 func TestDivisionPrefixes(t *testing.T) {
@@ -33,5 +37,34 @@ func TestLikeContains(t *testing.T) {
 		if got := likeContains(in); got != want {
 			t.Errorf("likeContains(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPlaceDocOmitsColumns checks that places.doc holds no field that is also a column (the shadowing in placeDoc), and
+// that decoding it back fills the rest of the Place.
+func TestPlaceDocOmitsColumns(t *testing.T) {
+	p := gazetteer.Place{ID: "x", Name: "n", Category: "c", Status: "current", DivisionCodes: []string{"1"}, Version: 3,
+		CreatedAt: time.Now(), UpdatedAt: time.Now(), Pinyin: "py", Heritage: true, Aliases: []string{"a"},
+		Attributes: map[string]any{"k": "v"}}
+	b, err := placeDocJSON(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "name", "category", "status", "division_codes", "version", "created_at", "updated_at"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("doc holds column %q: %s", k, b)
+		}
+	}
+	var got gazetteer.Place
+	if err := json.Unmarshal(b, &placeDoc{Place: &got}); err != nil {
+		t.Fatal(err)
+	}
+	if got.Pinyin != "py" || !got.Heritage || !slices.Equal(got.Aliases, p.Aliases) || got.Attributes["k"] != "v" ||
+		got.ID != "" || got.Version != 0 {
+		t.Errorf("decoded doc: %+v", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 // TestConformance runs the store contract (data/storetest) against a fresh database per subtest.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) storetest.Opener {
 		url := pgtest.NewDatabase(t)
 		return func() (data.Store, error) {

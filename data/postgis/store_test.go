@@ -80,7 +80,9 @@ func checkLocate(t *testing.T, s *postgis.Store, townships, villages []gazetteer
 // TestLocateMatchesBruteForce checks township containment and the nearest-village candidate radius against exhaustive
 // search, on the real Xiangshan townships and at high latitudes, where degrees and metres disagree most.
 func TestLocateMatchesBruteForce(t *testing.T) {
+	t.Parallel()
 	t.Run("xiangshan", func(t *testing.T) {
+		t.Parallel()
 		s, _ := openFresh(t, postgis.Options{})
 		x := loadXiangshan(t)
 		if _, err := s.Import(context.Background(), x.batch()); err != nil {
@@ -100,6 +102,7 @@ func TestLocateMatchesBruteForce(t *testing.T) {
 	})
 	for _, lat := range []float64{0, 45, 62, 68.5, 75, -80} {
 		t.Run(fmt.Sprintf("lat%g", lat), func(t *testing.T) {
+			t.Parallel()
 			s, _ := openFresh(t, postgis.Options{})
 			r := rand.New(rand.NewPCG(uint64(lat+1000), 7))
 			// A 2°×1° township split in two, and sparse villages: the degree-nearest is often not the metre-nearest.
@@ -132,6 +135,7 @@ func TestLocateMatchesBruteForce(t *testing.T) {
 
 // TestBBoxIsExact checks the bbox filters at one ulp from a bound: the GiST && alone compares float4-rounded boxes.
 func TestBBoxIsExact(t *testing.T) {
+	t.Parallel()
 	s, _ := openFresh(t, postgis.Options{})
 	ctx := context.Background()
 	x, y := 121.1, 29.1
@@ -174,6 +178,7 @@ func TestBBoxIsExact(t *testing.T) {
 
 // TestSchema checks the typmod SRIDs, the spatial and text indexes and the key collations that the rest relies on.
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	s, _ := openFresh(t, postgis.Options{})
 	ctx := context.Background()
 	rows, err := s.Pool().Query(ctx, `SELECT f_table_name || '.' || f_geometry_column, srid, type FROM geometry_columns
@@ -203,7 +208,7 @@ func TestSchema(t *testing.T) {
 			t.Errorf("geometry column %s: %q, want %q", col, got[col], w)
 		}
 	}
-	for _, idx := range []string{"places_search_trgm_idx", "places_geom_idx", "places_division_idx",
+	for _, idx := range []string{"places_search_trgm_idx", "places_geom_idx", "places_division_idx", "places_status_category_idx",
 		"divisions_township_geom_idx", "divisions_village_anchor_idx", "markers_geom_idx", "facilities_geom_idx",
 		"demand_units_geom_idx", "boundary_lines_geom_idx"} {
 		var n int
@@ -221,6 +226,7 @@ func TestSchema(t *testing.T) {
 // TestSearchUsesTrigramIndex checks that a CJK substring query can use the GIN trigram index (pg_trgm needs a UTF-8
 // LC_CTYPE to see CJK characters as word characters).
 func TestSearchUsesTrigramIndex(t *testing.T) {
+	t.Parallel()
 	s, _ := openFresh(t, postgis.Options{})
 	ctx := context.Background()
 	var ps []gazetteer.Place
@@ -267,6 +273,7 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 
 // TestImportReplacesInBulk imports a batch twice: the second time every place is replaced and keeps its history.
 func TestImportReplacesInBulk(t *testing.T) {
+	t.Parallel()
 	s, _ := openFresh(t, postgis.Options{})
 	ctx := context.Background()
 	ps := syntheticPlaces(loadXiangshan(t), 12000, 1)
@@ -290,7 +297,61 @@ func TestImportReplacesInBulk(t *testing.T) {
 	}
 }
 
+// TestBulkImport checks the bulk path (indexes dropped and rebuilt in the import's transaction): the same indexes come
+// back, the data is found through them, and a bulk import that fails later in the transaction leaves indexes and rows as
+// they were.
+func TestBulkImport(t *testing.T) {
+	t.Parallel()
+	s, _ := openFresh(t, postgis.Options{BulkPlaces: 1000})
+	ctx := context.Background()
+	indexes := func() string {
+		rows, err := s.Pool().Query(ctx, `SELECT indexdef FROM pg_indexes WHERE tablename = 'places' ORDER BY indexname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var defs []string
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				t.Fatal(err)
+			}
+			defs = append(defs, d)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(defs, "\n")
+	}
+	want := indexes()
+	ps := syntheticPlaces(loadXiangshan(t), 3000, 2)
+	if st, err := s.Import(ctx, data.Batch{Places: ps}); err != nil || st.Inserted != len(ps) {
+		t.Fatalf("bulk import: %+v, %v", st, err)
+	}
+	if got := indexes(); got != want {
+		t.Errorf("indexes after a bulk import:\n%s\nwant\n%s", got, want)
+	}
+	page, err := s.Places(ctx, gazetteer.PlaceQuery{Q: strings.ToUpper(ps[42].Pinyin), Statuses: []string{ps[42].Status}})
+	if err != nil || page.NumberMatched != 1 || page.Items[0].ID != ps[42].ID {
+		t.Errorf("search after bulk import: %+v, %v", page, err)
+	}
+
+	// PostgreSQL refuses a NUL character in jsonb, after the places went in: everything rolls back.
+	ps[0].Name = "不该留下"
+	bad := data.Batch{Places: ps, Facilities: []facilities.Facility{{ID: "f", Name: "院", Type: "canteen",
+		Status: "existing", TownshipCode: "1", Attributes: map[string]any{"x": "a\x00b"}}}}
+	if _, err := s.Import(ctx, bad); err == nil {
+		t.Fatal("import with a NUL in jsonb succeeded")
+	}
+	if got := indexes(); got != want {
+		t.Errorf("indexes after a failed bulk import:\n%s\nwant\n%s", got, want)
+	}
+	if p, err := s.Place(ctx, ps[0].ID); err != nil || p.Name == "不该留下" || p.Version != 1 {
+		t.Errorf("place after a failed bulk import: %+v, %v", p, err)
+	}
+}
+
 func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
 	s, _ := openFresh(t, postgis.Options{StatementTimeout: 50 * time.Millisecond})
 	_, err := s.Pool().Exec(context.Background(), `SELECT pg_sleep(2)`)
 	var pe *pgconn.PgError
@@ -300,6 +361,7 @@ func TestStatementTimeout(t *testing.T) {
 }
 
 func TestPoolSizeFromURL(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	sep := "?"
 	if strings.Contains(url, "?") {
@@ -317,6 +379,7 @@ func TestPoolSizeFromURL(t *testing.T) {
 
 // TestMigrate checks that Migrate is idempotent and that Open on a migrated database works.
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	ctx := context.Background()
 	for range 2 {
