@@ -194,6 +194,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 	s.mu.Lock()
 	s.places.put(p.ID, f)
 	s.mu.Unlock()
+	s.notifyTiles(placeChange(orb.Bound{}, false, &f))
 	return p, nil
 }
 
@@ -207,6 +208,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	f := fieldsOf(&p)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	oldBound, hadOld := s.placeBound(p.ID)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPlaces)
 		old := b.Get([]byte(p.ID))
@@ -233,6 +235,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	s.mu.Lock()
 	s.places.put(p.ID, f)
 	s.mu.Unlock()
+	s.notifyTiles(placeChange(oldBound, hadOld, &f))
 	return p, nil
 }
 

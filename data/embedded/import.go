@@ -47,6 +47,7 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	change := s.importChange(&b) // the stored bounds, before they are overwritten
 	var st data.ImportStats
 	t := now()
 	n := 0
@@ -216,6 +217,7 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 		}
 		s.mu.Unlock()
 	}
+	s.notifyTiles(change)
 	return st, nil
 }
 

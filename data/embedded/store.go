@@ -70,6 +70,9 @@ type Store struct {
 	// divs is replaced whole after a write that touches divisions; Locate loads it without taking mu.
 	divs atomic.Pointer[divIndex]
 
+	// tiles holds tiles.Notifier's subscribers and the decoded small tile layers (tiles.go).
+	tiles tileState
+
 	closed atomic.Bool
 }
 

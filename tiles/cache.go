@@ -1,0 +1,185 @@
+package tiles
+
+import (
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// entryOverhead is what the cache charges per entry beyond its key and bytes (the entry struct, list links and map
+// slot), so that a cache of many empty tiles still stays within its budget.
+const entryOverhead = 160
+
+// cacheEntry is one cached tile: its uncompressed MVT bytes (nil for an empty tile), the gzip form once asked for, the
+// strong ETag, the layers it holds (a bit per index in Layers) and its buffered lon/lat bound.
+type cacheEntry struct {
+	key          string
+	data, gz     []byte
+	etag         string
+	etagHeader   []string // {etag}, and {len(data)}: header values made once
+	lengthHeader []string
+	layers       uint64
+	bound        orb.Bound
+	prev, next   *cacheEntry
+}
+
+func (e *cacheEntry) size() int64 {
+	return int64(len(e.key)+len(e.data)+len(e.gz)+len(e.etag)) + entryOverhead
+}
+
+// tileCache is an LRU of tiles bounded by bytes (keys, tile bytes, gzip forms and entryOverhead counted). Change
+// removes exactly the tiles a write may have altered. gen counts changes, so that a tile rendered from data read
+// before a change is not cached after it.
+type tileCache struct {
+	mu         sync.Mutex
+	max, size  int64
+	m          map[string]*cacheEntry
+	head, tail *cacheEntry // head is the most recently used
+	gen        uint64
+	hits, miss uint64
+}
+
+func newTileCache(maxBytes int64) *tileCache {
+	return &tileCache{max: maxBytes, m: make(map[string]*cacheEntry)}
+}
+
+// CacheStats describes the tile cache.
+type CacheStats struct {
+	Hits, Misses uint64 // lookups answered from the cache, and not
+	Entries      int    // tiles held
+	Bytes        int64  // bytes charged (keys, tiles, gzip forms, per-entry overhead)
+	MaxBytes     int64  // the budget; 0: no cache
+}
+
+func (c *tileCache) stats() CacheStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return CacheStats{Hits: c.hits, Misses: c.miss, Entries: len(c.m), Bytes: c.size, MaxBytes: c.max}
+}
+
+// get returns the entry under key, marking it most recently used, its gzip form so far (read under the lock: setGzip
+// writes it), and the change generation to pass to put on a miss. An entry's other fields never change once put.
+func (c *tileCache) get(key string) (e *cacheEntry, gz []byte, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e = c.m[key]
+	if e == nil {
+		c.miss++
+		return nil, nil, c.gen
+	}
+	c.hits++
+	c.moveFront(e)
+	return e, e.gz, c.gen
+}
+
+// put adds e unless a change happened since gen (e may be stale) or e alone exceeds the budget, evicting the least
+// recently used tiles to make room.
+func (c *tileCache) put(e *cacheEntry, gen uint64) {
+	if c.max <= 0 || e.size() > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if old := c.m[e.key]; old != nil {
+		c.remove(old)
+	}
+	c.m[e.key] = e
+	c.pushFront(e)
+	c.size += e.size()
+	c.evict(e)
+}
+
+// setGzip records the gzip form of e if e is still cached and it fits.
+func (c *tileCache) setGzip(e *cacheEntry, gz []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[e.key] != e || e.gz != nil {
+		return
+	}
+	if e.size()+int64(len(gz)) > c.max {
+		return
+	}
+	e.gz = gz
+	c.size += int64(len(gz))
+	c.evict(e)
+}
+
+// evict drops least recently used entries other than keep until the cache fits its budget.
+func (c *tileCache) evict(keep *cacheEntry) {
+	for c.size > c.max && c.tail != nil {
+		v := c.tail
+		if v == keep {
+			v = v.prev
+			if v == nil {
+				return
+			}
+		}
+		c.remove(v)
+	}
+}
+
+// change removes the tiles that hold a layer in mask and whose bound meets one of bounds (all of those layers' tiles
+// when all is set), and makes renders begun before it uncacheable.
+func (c *tileCache) change(mask uint64, bounds []orb.Bound, all bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for e := c.head; e != nil; {
+		next := e.next
+		if e.layers&mask != 0 && (all || meetsAny(e.bound, bounds)) {
+			c.remove(e)
+		}
+		e = next
+	}
+}
+
+func meetsAny(b orb.Bound, bounds []orb.Bound) bool {
+	for _, cb := range bounds {
+		if b.Intersects(cb) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *tileCache) remove(e *cacheEntry) {
+	delete(c.m, e.key)
+	c.unlink(e)
+	c.size -= e.size()
+}
+
+func (c *tileCache) unlink(e *cacheEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		c.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		c.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+func (c *tileCache) pushFront(e *cacheEntry) {
+	e.prev, e.next = nil, c.head
+	if c.head != nil {
+		c.head.prev = e
+	}
+	c.head = e
+	if c.tail == nil {
+		c.tail = e
+	}
+}
+
+func (c *tileCache) moveFront(e *cacheEntry) {
+	if c.head == e {
+		return
+	}
+	c.unlink(e)
+	c.pushFront(e)
+}

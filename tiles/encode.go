@@ -1,0 +1,372 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+)
+
+// clipBox is the tile grown by the buffer, in tile coordinates.
+var clipBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
+
+// Encode makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src. For each layer
+// it asks src for the features whose bound meets BufferedBound(t), at most the layer's FeatureCap (the cap applies to
+// these candidates, in the source's order, before clipping — as LIMIT before ST_AsMVTGeom), and turns each geometry
+// into tile coordinates with TileGeometry. Features whose geometry vanishes are dropped, layers left without features
+// are left out, and a tile with no layer is nil (serve 204). Layers are version 2, extent 4096; feature ids and
+// properties are the source's.
+func Encode(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer) ([]byte, error) {
+	var out mvt.Layers
+	bound := BufferedBound(t)
+	for _, l := range layers {
+		feats, err := src.TileFeatures(ctx, l.Name, bound, l.FeatureCap)
+		if err != nil {
+			return nil, fmt.Errorf("tile %d/%d/%d layer %s: %w", t.Z, t.X, t.Y, l.Name, err)
+		}
+		if l.FeatureCap > 0 && len(feats) > l.FeatureCap {
+			feats = feats[:l.FeatureCap]
+		}
+		if ml := EncodeLayer(t, l.Name, feats); ml != nil {
+			out = append(out, ml)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return mvt.Marshal(out)
+}
+
+// EncodeLayer turns features (lon/lat) into an MVT layer of tile t, or nil when none keeps a geometry.
+func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
+	ml := &mvt.Layer{Name: name, Version: 2, Extent: Extent}
+	for _, f := range feats {
+		g := TileGeometry(t, f.Geometry)
+		if g == nil {
+			continue
+		}
+		ml.Features = append(ml.Features, &geojson.Feature{ID: f.ID, Type: "Feature", Geometry: g,
+			Properties: geojson.Properties(f.Properties)})
+	}
+	if len(ml.Features) == 0 {
+		return nil
+	}
+	return ml
+}
+
+// TileGeometry turns a lon/lat geometry into the integer tile coordinates of t (extent 4096, y down), the way
+// PostGIS 3's ST_AsMVTGeom(geom, ST_TileEnvelope(z, x, y), 4096, 64, true) does:
+//
+//  1. project to Web Mercator and scale to the tile, then snap every coordinate to the integer grid (round half to
+//     even, as rint) and drop consecutive repeated points;
+//  2. drop points that lie on the straight segment between their neighbours (Douglas–Peucker with tolerance 0; a
+//     line's or ring's first and last points stay);
+//  3. clip to the tile grown by the 64-unit buffer (edges included), then snap again the points clipping created;
+//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings with fewer than 4 points or no area,
+//     polygons whose exterior ring went — and repeated points of a MultiPoint;
+//  5. orient rings for MVT (spec 4.3.4.4): exterior rings have positive area by the surveyor's formula in tile
+//     coordinates (clockwise on screen, y down), interior rings negative.
+//
+// Clipping polygons is Sutherland–Hodgman: a concave polygon that leaves and re-enters the box keeps one ring with
+// edges along the box boundary where PostGIS (wagyu) would split it; both fill the same area. It returns nil when
+// nothing is left; collections are not supported (nil).
+func TileGeometry(t maptile.Tile, g orb.Geometry) orb.Geometry {
+	p := newProjector(t)
+	switch g := g.(type) {
+	case orb.Point:
+		q := p.pt(g)
+		if !clipBox.Contains(q) {
+			return nil
+		}
+		return q
+	case orb.MultiPoint:
+		var out orb.MultiPoint
+		seen := make(map[orb.Point]bool, len(g))
+		for _, pt := range g {
+			q := p.pt(pt)
+			if clipBox.Contains(q) && !seen[q] {
+				seen[q] = true
+				out = append(out, q)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return out[0]
+		}
+		return out
+	case orb.LineString:
+		return lines(p.lines(orb.MultiLineString{g}))
+	case orb.MultiLineString:
+		return lines(p.lines(g))
+	case orb.Ring:
+		return polygons(p.polygons(orb.MultiPolygon{{g}}))
+	case orb.Polygon:
+		return polygons(p.polygons(orb.MultiPolygon{g}))
+	case orb.MultiPolygon:
+		return polygons(p.polygons(g))
+	case orb.Bound:
+		return polygons(p.polygons(orb.MultiPolygon{g.ToPolygon()}))
+	}
+	return nil
+}
+
+func lines(mls orb.MultiLineString) orb.Geometry {
+	switch len(mls) {
+	case 0:
+		return nil
+	case 1:
+		return mls[0]
+	}
+	return mls
+}
+
+func polygons(mp orb.MultiPolygon) orb.Geometry {
+	switch len(mp) {
+	case 0:
+		return nil
+	case 1:
+		return mp[0]
+	}
+	return mp
+}
+
+// projector maps lon/lat to the tile's pixel grid. near is the lon/lat bound of the clip box grown by one more pixel:
+// a part whose bound misses it would clip away, so it is skipped before projecting.
+type projector struct {
+	scale, x0, y0 float64
+	near          orb.Bound
+}
+
+func newProjector(t maptile.Tile) projector {
+	n := float64(uint64(1) << t.Z)
+	p := projector{scale: n * Extent, x0: float64(t.X) * Extent, y0: float64(t.Y) * Extent}
+	m := float64(Buffer+1) / Extent
+	nw := worldLonLat((float64(t.X)-m)/n, math.Max(0, (float64(t.Y)-m)/n))
+	se := worldLonLat((float64(t.X)+1+m)/n, math.Min(1, (float64(t.Y)+1+m)/n))
+	p.near = orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}
+	return p
+}
+
+// far reports whether pts lie wholly outside the clip box (with a pixel to spare).
+func (p projector) far(pts []orb.Point) bool {
+	if len(pts) == 0 {
+		return true
+	}
+	return !orb.MultiPoint(pts).Bound().Intersects(p.near)
+}
+
+func (p projector) pt(ll orb.Point) orb.Point {
+	x, y := worldXY(ll)
+	return orb.Point{math.RoundToEven(x*p.scale - p.x0), math.RoundToEven(y*p.scale - p.y0)}
+}
+
+// path projects and snaps pts, dropping consecutive repeats.
+func (p projector) path(pts []orb.Point) []orb.Point {
+	out := make([]orb.Point, 0, len(pts))
+	for _, ll := range pts {
+		q := p.pt(ll)
+		if len(out) == 0 || out[len(out)-1] != q {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func (p projector) lines(mls orb.MultiLineString) orb.MultiLineString {
+	var out orb.MultiLineString
+	for _, ls := range mls {
+		if p.far(ls) {
+			continue
+		}
+		pts := simplify0(p.path(ls))
+		if len(pts) < 2 {
+			continue
+		}
+		for _, part := range clip.LineString(clipBox, orb.LineString(pts)) {
+			part = orb.LineString(snap(part))
+			if len(part) >= 2 {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	for _, poly := range mp {
+		if len(poly) == 0 || p.far(poly[0]) {
+			continue // an island away from the tile
+		}
+		var np orb.Polygon
+		for i, r := range poly {
+			if i > 0 && p.far(r) {
+				continue
+			}
+			ring := tileRing(p.path(r), i == 0)
+			if ring == nil {
+				if i == 0 {
+					break // no exterior, no polygon
+				}
+				continue
+			}
+			np = append(np, ring)
+		}
+		if len(np) == 0 {
+			continue
+		}
+		// Holes that clip away leave the polygon; an exterior that clips away takes it.
+		np = clip.Polygon(clipBox, np)
+		if len(np) == 0 {
+			continue
+		}
+		fixed := orb.Polygon{}
+		for i, r := range np {
+			r = tileRing(snap(r), i == 0)
+			if r == nil {
+				if i == 0 {
+					break
+				}
+				continue
+			}
+			fixed = append(fixed, r)
+		}
+		if len(fixed) == 0 || !hasArea(fixed) {
+			continue
+		}
+		out = append(out, fixed)
+	}
+	return out
+}
+
+// tileRing closes a snapped ring, simplifies it, drops it when degenerate (fewer than 4 points or zero area) and
+// orients it: exterior rings positive area (surveyor's formula, tile coordinates), interior rings negative.
+func tileRing(pts []orb.Point, exterior bool) orb.Ring {
+	if len(pts) == 0 {
+		return nil
+	}
+	if pts[0] != pts[len(pts)-1] {
+		pts = append(pts, pts[0])
+	}
+	pts = simplify0(pts)
+	if len(pts) < 4 {
+		return nil
+	}
+	a := ringArea(pts)
+	if a == 0 {
+		return nil
+	}
+	if (a > 0) != exterior {
+		for i, j := 0, len(pts)-1; i < j; i, j = i+1, j-1 {
+			pts[i], pts[j] = pts[j], pts[i]
+		}
+	}
+	return orb.Ring(pts)
+}
+
+// ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.
+func ringArea(r []orb.Point) float64 {
+	var a float64
+	for i := 0; i+1 < len(r); i++ {
+		a += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return a
+}
+
+// hasArea reports whether the exterior ring encloses more than its holes do (a hole that clipped to the whole box
+// leaves nothing).
+func hasArea(p orb.Polygon) bool {
+	a := ringArea(p[0])
+	for _, h := range p[1:] {
+		a += ringArea(h)
+	}
+	return a > 0
+}
+
+// snap rounds the points that clipping put between grid nodes and drops consecutive repeats.
+func snap(pts []orb.Point) []orb.Point {
+	out := pts[:0:0]
+	for _, q := range pts {
+		q = orb.Point{math.RoundToEven(q[0]), math.RoundToEven(q[1])}
+		if len(out) == 0 || out[len(out)-1] != q {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// simplify0 is Douglas–Peucker with tolerance 0: it keeps the end points and every point at a non-zero distance from
+// the segment joining the kept points around it, so only points lying on a straight segment go.
+func simplify0(pts []orb.Point) []orb.Point {
+	pts = dropBetween(pts)
+	if len(pts) < 3 {
+		return pts
+	}
+	keep := make([]bool, len(pts))
+	keep[0], keep[len(pts)-1] = true, true
+	type span struct{ a, b int }
+	stack := []span{{0, len(pts) - 1}}
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		far, farD := -1, 0.0
+		for i := s.a + 1; i < s.b; i++ {
+			if d := segDist2(pts[i], pts[s.a], pts[s.b]); d > farD {
+				far, farD = i, d
+			}
+		}
+		if far < 0 {
+			continue
+		}
+		keep[far] = true
+		stack = append(stack, span{s.a, far}, span{far, s.b})
+	}
+	out := pts[:0]
+	for i, k := range keep {
+		if k {
+			out = append(out, pts[i])
+		}
+	}
+	return out
+}
+
+// dropBetween drops, in one pass, points lying on the segment between the last kept point and the next one. Such a
+// point is never the farthest of a Douglas–Peucker span (a neighbour is at least as far), so tolerance-0 DP would drop
+// it too; the pass makes the common case (straight runs, snapped points) linear.
+func dropBetween(pts []orb.Point) []orb.Point {
+	if len(pts) < 3 {
+		return pts
+	}
+	out := pts[:1]
+	for i := 1; i < len(pts)-1; i++ {
+		a, b, c := out[len(out)-1], pts[i], pts[i+1]
+		if segDist2(b, a, c) == 0 {
+			continue
+		}
+		out = append(out, b)
+	}
+	return append(out, pts[len(pts)-1])
+}
+
+// segDist2 is the squared distance from p to the segment ab.
+func segDist2(p, a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	if dx == 0 && dy == 0 {
+		ex, ey := p[0]-a[0], p[1]-a[1]
+		return ex*ex + ey*ey
+	}
+	t := ((p[0]-a[0])*dx + (p[1]-a[1])*dy) / (dx*dx + dy*dy)
+	t = math.Max(0, math.Min(1, t))
+	ex, ey := p[0]-(a[0]+t*dx), p[1]-(a[1]+t*dy)
+	return ex*ex + ey*ey
+}

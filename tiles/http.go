@@ -1,0 +1,291 @@
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"civmap/internal/httpx"
+)
+
+// MVTContentType is the media type of Mapbox Vector Tiles.
+const MVTContentType = "application/vnd.mapbox-vector-tile"
+
+var (
+	mvtContentType     = []string{MVTContentType}
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+)
+
+// Attribution is the TileJSON attribution of every tileset.
+const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sample positions synthetic"
+
+// Routes registers the tile endpoints on r (on a subrouter matching the encoded path, so read variables with
+// httpx.PathVar):
+//
+//	GET /tiles/{layers}/{z}/{x}/{y}.mvt   MVT 2.1 tile; {layers} is one layer name or a comma list (ParseLayers)
+//	GET /tiles/{layers}.json              TileJSON 3.0.0 of those layers
+//	GET /tiles/style.json                 MapLibre style (v8) of all layers
+//
+// Each also answers HEAD, and OPTIONS as a CORS preflight (204). Every answer carries Access-Control-Allow-Origin: *.
+// Tiles: 200 with the tile (gzip with Content-Encoding: gzip when Accept-Encoding allows it), 204 when empty or when no
+// requested layer is shown at z, 304 when If-None-Match holds the ETag; 400 for bad z/x/y, extension or layer list,
+// 404 for an unknown layer, 503 when a render times out — errors as RFC 9457 problems.
+func Routes(r *mux.Router, svc *Service) {
+	routes(r, svc.serveStyle, svc.serveTileJSON, svc.serveTile)
+}
+
+// routes registers the three endpoints; CeilingHandler uses it too, so the benchmarks' ceiling goes through the same
+// matching.
+func routes(r *mux.Router, style, tileJSON, tile http.HandlerFunc) {
+	sr := httpx.Sub(r)
+	sr.Use(cors)
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
+	sr.HandleFunc("/tiles/style.json", style).Methods(methods...)
+	sr.HandleFunc("/tiles/{layers}.json", tileJSON).Methods(methods...)
+	sr.HandleFunc("/tiles/{layers}/{z}/{x}/{y}", tile).Methods(methods...)
+}
+
+// cors allows any origin to read the tiles (they are public map data) and answers preflights.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "ETag, Content-Encoding, Content-Length")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			allow := r.Header.Get("Access-Control-Request-Headers")
+			if allow == "" {
+				allow = "Accept, Accept-Encoding, If-None-Match, Cache-Control, Range"
+			}
+			h.Set("Access-Control-Allow-Headers", allow)
+			h.Set("Access-Control-Max-Age", "86400")
+			h.Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serveTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt; {y} holds the extension.
+func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
+	list, err := httpx.PathVar(r, "layers")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	vars := mux.Vars(r)
+	y, ext, _ := strings.Cut(vars["y"], ".")
+	layers, err := ParseLayers(list)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	t, err := ParseTile(vars["z"], vars["x"], y)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if ext != "mvt" && ext != "pbf" {
+		httpx.WriteError(w, r, httpx.BadParam("y", "tile %q: want the extension .mvt (or .pbf)", vars["y"]))
+		return
+	}
+	// Header values are assigned as shared, never-mutated slices: the cached path allocates little.
+	h := w.Header()
+	h["Cache-Control"] = s.cacheControl
+	h["Vary"] = varyAcceptEncoding
+	active := ActiveLayers(layers, int(t.Z))
+	if len(active) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	e, gz, err := s.tile(r.Context(), t, active)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if len(e.data) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	body, etag := e.data, e.etag
+	useGzip := acceptsGzip(r)
+	if useGzip {
+		etag = e.etag[:len(e.etag)-1] + `-gz"` // another representation, another strong tag (RFC 9110 §8.8.3)
+	}
+	if useGzip {
+		h["Etag"] = []string{etag}
+	} else {
+		h["Etag"] = e.etagHeader
+	}
+	if noneMatch(r, e.etag, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if useGzip {
+		if gz == nil {
+			gz = gzipBytes(e.data)
+			s.cache.setGzip(e, gz)
+		}
+		body = gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	h["Content-Type"] = mvtContentType
+	if useGzip {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	} else {
+		h["Content-Length"] = e.lengthHeader
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// acceptsGzip reports whether Accept-Encoding lists gzip (or *) with a non-zero q.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+				continue
+			}
+			q := strings.TrimSpace(params)
+			if name, val, ok := strings.Cut(q, "="); ok && strings.TrimSpace(strings.ToLower(name)) == "q" {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil && f == 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// noneMatch reports whether If-None-Match holds * or one of tags (weak comparison, RFC 9110 §13.1.2). The tile's
+// identity and gzip tags both match: the content behind them is the same.
+func noneMatch(r *http.Request, tags ...string) bool {
+	for _, v := range r.Header.Values("If-None-Match") {
+		for part := range strings.SplitSeq(v, ",") {
+			tag := strings.TrimPrefix(strings.TrimSpace(part), "W/")
+			if tag == "*" {
+				return true
+			}
+			for _, t := range tags {
+				if tag == t {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// baseURL is the scheme and host the client used: X-Forwarded-Proto and X-Forwarded-Host (first values) when a
+// proxy set them, else the request's own.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" && !strings.ContainsAny(h, "/\\ @") {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
+func firstValue(s string) string {
+	s, _, _ = strings.Cut(s, ",")
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// VectorLayer is one entry of TileJSON's vector_layers.
+type VectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// TileJSON is a TileJSON 3.0.0 document. Bounds are [west, south, east, north] and Center [lon, lat, zoom], degrees.
+type TileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description,omitempty"`
+	Version      string        `json:"version"`
+	Attribution  string        `json:"attribution"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []VectorLayer `json:"vector_layers"`
+}
+
+// TileJSONFor builds the TileJSON of layers with tile URLs under base (e.g. "https://map.example.org").
+func (s *Service) TileJSONFor(r *http.Request, base string, layers []Layer) TileJSON {
+	names := make([]string, len(layers))
+	minZ := MaxZoom
+	vls := make([]VectorLayer, len(layers))
+	for i, l := range layers {
+		names[i] = l.Name
+		minZ = min(minZ, l.MinZoom)
+		vls[i] = VectorLayer{ID: l.Name, Description: l.Description, MinZoom: l.MinZoom,
+			MaxZoom: min(l.MaxZoom, DefaultTileJSONMaxZoom), Fields: l.Fields}
+	}
+	list := strings.Join(names, ",")
+	ext := s.tileJSONExtent(r.Context())
+	return TileJSON{
+		TileJSON:     "3.0.0",
+		Name:         "civmap " + list,
+		Description:  "象山县地名、区划、界线界桩与养老服务设施",
+		Version:      "1.0.0",
+		Attribution:  Attribution,
+		Scheme:       "xyz",
+		Tiles:        []string{base + "/tiles/" + list + "/{z}/{x}/{y}.mvt"},
+		MinZoom:      minZ,
+		MaxZoom:      DefaultTileJSONMaxZoom,
+		Bounds:       [4]float64{ext.bounds.Min[0], ext.bounds.Min[1], ext.bounds.Max[0], ext.bounds.Max[1]},
+		Center:       [3]float64{ext.center[0], ext.center[1], DefaultCenterZoom},
+		VectorLayers: vls,
+	}
+}
+
+func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) {
+	list, err := httpx.PathVar(r, "layers")
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	layers, err := ParseLayers(list)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", s.opts.CacheControl)
+	httpx.WriteJSON(w, http.StatusOK, s.TileJSONFor(r, baseURL(r), layers))
+}
+
+func (s *Service) serveStyle(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", s.opts.CacheControl)
+	httpx.WriteJSON(w, http.StatusOK, Style(baseURL(r)+"/tiles/"+AllLayers()+".json", s.tileJSONExtent(r.Context()).center))
+}

@@ -1,0 +1,269 @@
+package tiles
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"civmap/gazetteer"
+)
+
+// Defaults of Options.
+const (
+	DefaultCacheMB      = 64
+	DefaultCacheControl = "public, max-age=60"
+	DefaultTimeout      = 10 * time.Second
+	// DefaultTileJSONMaxZoom is the maxzoom TileJSON advertises: clients overzoom beyond it.
+	DefaultTileJSONMaxZoom = 16
+	// DefaultCenterZoom is the zoom of TileJSON's center.
+	DefaultCenterZoom = 10
+)
+
+// DefaultBounds is Xiangshan county (象山县) with its islands, lon/lat degrees: the TileJSON bounds when the store
+// cannot say.
+var DefaultBounds = orb.Bound{Min: orb.Point{121.55, 28.85}, Max: orb.Point{122.2, 29.75}}
+
+// Options configure a Service.
+type Options struct {
+	// CacheMB is the tile cache's budget in MiB (2^20 bytes); 0 means DefaultCacheMB, negative turns the cache off.
+	CacheMB int
+	// CacheBytes, when > 0, is the budget in bytes and overrides CacheMB.
+	CacheBytes int64
+	// CacheControl is the Cache-Control header of tiles, TileJSON and style; "" means DefaultCacheControl.
+	CacheControl string
+	// Bounds is TileJSON's bounds (lon/lat). Nil: the bound of the store's county-level divisions when the store lists
+	// divisions (gazetteer.Store's Divisions), else DefaultBounds.
+	Bounds *orb.Bound
+	// Center is TileJSON's center (lon/lat). Nil: the county seat when the store has one, else the bounds' center.
+	Center *orb.Point
+	// Timeout bounds the rendering of one tile; 0 means DefaultTimeout. A render that runs out answers 503.
+	Timeout time.Duration
+}
+
+// divisionLister is the part of gazetteer.Store that TileJSON uses for its bounds and center.
+type divisionLister interface {
+	Divisions(ctx context.Context, q gazetteer.DivisionQuery) ([]gazetteer.Division, error)
+}
+
+// Service renders and caches the tiles of one store and answers the tile endpoints (Routes).
+type Service struct {
+	fs    FeatureSource
+	ms    MVTSource
+	divs  divisionLister
+	cache *tileCache
+	opts  Options
+	// cacheControl is opts.CacheControl as a header value.
+	cacheControl []string
+
+	extentMu sync.Mutex
+	extent   *tileJSONExtent // memo of bounds and center; nil after a divisions change
+}
+
+type tileJSONExtent struct {
+	bounds orb.Bound
+	center orb.Point
+}
+
+// NewService serves the tiles of store, which implements MVTSource (used when it does) or FeatureSource (encoded here
+// with Encode); if it implements Notifier too, the Service subscribes, so that each committed write removes the cached
+// tiles it changes. Any other store is an error.
+func NewService(store any, opts Options) (*Service, error) {
+	s := &Service{opts: opts}
+	s.ms, _ = store.(MVTSource)
+	s.fs, _ = store.(FeatureSource)
+	if s.ms == nil && s.fs == nil {
+		return nil, fmt.Errorf("tiles: store %T implements neither MVTSource nor FeatureSource", store)
+	}
+	s.divs, _ = store.(divisionLister)
+	if s.opts.CacheControl == "" {
+		s.opts.CacheControl = DefaultCacheControl
+	}
+	s.cacheControl = []string{s.opts.CacheControl}
+	if s.opts.Timeout <= 0 {
+		s.opts.Timeout = DefaultTimeout
+	}
+	budget := opts.CacheBytes
+	if budget <= 0 {
+		switch {
+		case opts.CacheMB == 0:
+			budget = DefaultCacheMB << 20
+		case opts.CacheMB > 0:
+			budget = int64(opts.CacheMB) << 20
+		}
+	}
+	s.cache = newTileCache(budget)
+	if n, ok := store.(Notifier); ok {
+		n.Subscribe(s.Change)
+	}
+	return s, nil
+}
+
+// Change removes the cached tiles that a write may have altered: those holding one of c.Layers whose buffered bound
+// meets one of c.Bounds, or every tile holding one of c.Layers when c.All. Unknown layer names are ignored. Stores
+// that implement Notifier have it called after each commit; others (or their callers) call it themselves.
+func (s *Service) Change(c Change) {
+	mask := layerMask(c.Layers)
+	if mask == 0 {
+		return
+	}
+	s.cache.change(mask, c.Bounds, c.All)
+	if mask&layerMask([]string{"divisions"}) != 0 {
+		s.extentMu.Lock()
+		s.extent = nil
+		s.extentMu.Unlock()
+	}
+}
+
+// CacheStats reports the tile cache's counters.
+func (s *Service) CacheStats() CacheStats { return s.cache.stats() }
+
+func layerMask(names []string) uint64 {
+	var m uint64
+	for _, n := range names {
+		for i, l := range Layers {
+			if l.Name == n {
+				m |= 1 << i
+			}
+		}
+	}
+	return m
+}
+
+// ActiveLayers are the layers whose zoom range holds z, in the given order.
+func ActiveLayers(layers []Layer, z int) []Layer {
+	all := true
+	for _, l := range layers {
+		all = all && z >= l.MinZoom && z <= l.MaxZoom
+	}
+	if all {
+		return layers
+	}
+	out := make([]Layer, 0, len(layers))
+	for _, l := range layers {
+		if z >= l.MinZoom && z <= l.MaxZoom {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Render makes tile t of the given layers without the cache: layers whose zoom range excludes t.Z are left out, and an
+// empty tile is nil. Errors are the store's, or context.DeadlineExceeded after Options.Timeout.
+func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([]byte, error) {
+	active := ActiveLayers(layers, int(t.Z))
+	if len(active) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	var b []byte
+	var err error
+	if s.ms != nil {
+		b, err = s.ms.MVT(ctx, t, active)
+	} else {
+		b, err = Encode(ctx, s.fs, t, active)
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("tile %d/%d/%d: %w", t.Z, t.X, t.Y, context.DeadlineExceeded)
+		}
+		return nil, err
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// tile returns the cached entry for t and the zoom-active layers, rendering and caching it on a miss, and its gzip form
+// if cached. active must be non-empty.
+func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*cacheEntry, []byte, error) {
+	key := tileKey(t, active)
+	e, gz, gen := s.cache.get(key)
+	if e != nil {
+		return e, gz, nil
+	}
+	data, err := s.Render(ctx, t, active)
+	if err != nil {
+		return nil, nil, err
+	}
+	e = &cacheEntry{key: key, data: data, bound: BufferedBound(t)}
+	for _, l := range active {
+		e.layers |= layerMask([]string{l.Name})
+	}
+	if len(data) > 0 {
+		sum := sha256.Sum256(data)
+		e.etag = `"` + hex.EncodeToString(sum[:16]) + `"`
+		e.etagHeader, e.lengthHeader = []string{e.etag}, []string{strconv.Itoa(len(data))}
+	}
+	s.cache.put(e, gen)
+	return e, nil, nil
+}
+
+// tileKey names a tile of a layer list: "places,facilities/14/13733/6750".
+func tileKey(t maptile.Tile, layers []Layer) string {
+	b := make([]byte, 0, 64)
+	for i, l := range layers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, l.Name...)
+	}
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(t.Z), 10)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(t.X), 10)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(t.Y), 10)
+	return string(b)
+}
+
+// tileJSONExtent returns TileJSON's bounds and center: the options', else the store's county-level divisions' bound and
+// seat (memoised until the divisions change), else DefaultBounds and its center.
+func (s *Service) tileJSONExtent(ctx context.Context) tileJSONExtent {
+	s.extentMu.Lock()
+	defer s.extentMu.Unlock()
+	if s.extent != nil {
+		return *s.extent
+	}
+	ext := tileJSONExtent{bounds: DefaultBounds}
+	found, seat := false, false
+	if s.divs != nil {
+		if ds, err := s.divs.Divisions(ctx, gazetteer.DivisionQuery{Level: gazetteer.LevelCounty}); err == nil {
+			for _, d := range ds {
+				if d.Geometry == nil {
+					continue
+				}
+				if !found {
+					ext.bounds, found = d.Geometry.Bound(), true
+				} else {
+					ext.bounds = ext.bounds.Union(d.Geometry.Bound())
+				}
+				if d.Seat != nil && !seat {
+					ext.center, seat = *d.Seat, true
+				}
+			}
+		}
+	}
+	if s.opts.Bounds != nil {
+		ext.bounds = *s.opts.Bounds
+	}
+	switch {
+	case s.opts.Center != nil:
+		ext.center = *s.opts.Center
+	case !seat || !ext.bounds.Contains(ext.center):
+		ext.center = ext.bounds.Center()
+	}
+	if found || s.opts.Bounds != nil {
+		s.extent = &ext // the store answered: keep it until the divisions change
+	}
+	return ext
+}

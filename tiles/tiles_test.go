@@ -1,0 +1,750 @@
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"civmap/facilities"
+	"civmap/gazetteer"
+	"civmap/internal/httpx"
+)
+
+// memSource is a FeatureSource over fixed features, ordered as given; it counts TileFeatures calls.
+type memSource struct {
+	layers map[string][]Feature
+	calls  int
+}
+
+func (m *memSource) TileFeatures(_ context.Context, layer string, bound orb.Bound, limit int) ([]Feature, error) {
+	m.calls++
+	var out []Feature
+	for _, f := range m.layers[layer] {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		if f.Geometry.Bound().Intersects(bound) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// truthPixel is the unrounded tile-pixel position of ll in t.
+func truthPixel(t maptile.Tile, ll orb.Point) orb.Point {
+	x, y := worldXY(ll)
+	n := float64(uint64(1) << t.Z)
+	return orb.Point{(x*n - float64(t.X)) * Extent, (y*n - float64(t.Y)) * Extent}
+}
+
+func TestParseTile(t *testing.T) {
+	tests := []struct {
+		z, x, y string
+		field   string
+	}{
+		{"0", "0", "0", ""},
+		{"3", "7", "7", ""},
+		{"24", "16777215", "0", ""},
+		{"3", "8", "0", "x"},
+		{"3", "0", "8", "y"},
+		{"-1", "0", "0", "z"},
+		{"25", "0", "0", "z"},
+		{"33", "0", "0", "z"},
+		{"", "0", "0", "z"},
+		{"1", "+1", "0", "x"},
+		{"1", "0x1", "0", "x"},
+		{"1", " 1", "0", "x"},
+		{"1", "0", "1.5", "y"},
+		{"2", "99999999999", "0", "x"},
+	}
+	for _, tc := range tests {
+		tile, err := ParseTile(tc.z, tc.x, tc.y)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("%s/%s/%s: %v", tc.z, tc.x, tc.y, err)
+			} else if tile.Z != maptile.Zoom(mustAtoi(tc.z)) {
+				t.Errorf("%s/%s/%s: got %v", tc.z, tc.x, tc.y, tile)
+			}
+			continue
+		}
+		st, fields := httpx.Classify(err)
+		if st != 400 || len(fields) != 1 || fields[0].Field != tc.field {
+			t.Errorf("%s/%s/%s: %d %v, want 400 naming %s", tc.z, tc.x, tc.y, st, fields, tc.field)
+		}
+	}
+}
+
+func mustAtoi(s string) int {
+	v, _ := parseUint(s, 3)
+	return int(v)
+}
+
+func TestParseLayers(t *testing.T) {
+	ls, err := ParseLayers("facilities,places")
+	if err != nil || len(ls) != 2 || ls[0].Name != "facilities" || ls[1].Name != "places" {
+		t.Fatalf("%v %v", ls, err)
+	}
+	if ls, err := ParseLayers(AllLayers()); err != nil || len(ls) != len(Layers) {
+		t.Fatalf("all layers: %v %v", ls, err)
+	}
+	fifty := strings.TrimSuffix(strings.Repeat("places,", 50), ",")
+	for list, want := range map[string]int{"x": 404, "places,x": 404, "places,places": 400, fifty: 400, "": 400,
+		"places,": 400, "地名": 404} {
+		_, err := ParseLayers(list)
+		if st, _ := httpx.Classify(err); st != want {
+			t.Errorf("%q: %d (%v), want %d", list, st, err, want)
+		}
+	}
+}
+
+func TestFeatureID(t *testing.T) {
+	if FeatureID("330225103") != 330225103 {
+		t.Error("numeric key")
+	}
+	if FeatureID("label:330225103") == FeatureID("330225103") {
+		t.Error("label point id collides with its polygon")
+	}
+	if id := FeatureID("P-象山-1"); id > maxSafeID || id != FeatureID("P-象山-1") {
+		t.Errorf("text id %d", id)
+	}
+}
+
+func TestMapProperties(t *testing.T) {
+	n := 5
+	var nilInt *int
+	yes := true
+	when := time.Date(2024, 5, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	got := MapProperties(map[string]any{
+		"s": "象山", "empty": "", "nil": nil, "nilptr": nilInt, "ptr": &n, "i": 3, "u8": uint8(7), "f": 1.5,
+		"nan": math.NaN(), "b": false, "bp": &yes, "t": when, "arr": []string{"a", "<b>"},
+		"obj": map[string]any{"z": 1, "a": []int{}}, "big": uint64(math.MaxUint64),
+	})
+	want := map[string]any{"s": "象山", "ptr": int64(5), "i": int64(3), "u8": int64(7), "f": 1.5, "b": false,
+		"bp": true, "t": "2024-05-01T00:00:00Z", "arr": `["a","<b>"]`, "obj": `{"a":[],"z":1}`,
+		"big": float64(math.MaxUint64)}
+	if len(got) != len(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %#v, want %#v", k, got[k], v)
+		}
+	}
+}
+
+func TestFeatureBuilders(t *testing.T) {
+	seat := orb.Point{121.87, 29.47}
+	d := gazetteer.Division{Code: "330225001", Name: "丹东街道", Level: gazetteer.LevelTownship, Kind: "subdistrict",
+		ParentCode: "330225", Geometry: orb.Polygon{{{121.8, 29.4}, {121.9, 29.4}, {121.9, 29.5}, {121.8, 29.4}}},
+		Seat: &seat}
+	fs := DivisionFeatures(d)
+	if len(fs) != 2 || fs[0].Properties["label_point"] != false || fs[1].Properties["label_point"] != true ||
+		fs[0].ID != 330225001 || fs[1].ID != FeatureID("label:330225001") || fs[1].Geometry != seat {
+		t.Fatalf("division features %+v", fs)
+	}
+	if fs := DivisionFeatures(gazetteer.Division{Code: "330225001001", Level: gazetteer.LevelVillage,
+		Geometry: seat, Seat: &seat}); fs != nil {
+		t.Errorf("village in divisions layer: %+v", fs)
+	}
+	p := PlaceFeature(gazetteer.Place{ID: "p1", Name: "石浦", Category: "10", Status: "current",
+		DivisionCodes: []string{"330225101", "330225"}, Geometry: seat})
+	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false {
+		t.Errorf("place %+v", p.Properties)
+	}
+	if _, ok := p.Properties["pinyin"]; ok {
+		t.Error("empty pinyin kept")
+	}
+	beds := 0
+	f := FacilityFeature(facilities.Facility{ID: "F1", Type: "canteen", Status: "planned", CapacityBeds: &beds,
+		Location: seat})
+	if f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
+		t.Errorf("facility %+v", f.Properties)
+	}
+	if _, ok := f.Properties["capacity_meals_per_day"]; ok {
+		t.Error("nil capacity kept")
+	}
+	// Every builder emits only registered fields.
+	all := map[string][]Feature{
+		"divisions": fs, "places": {p}, "facilities": {f},
+		"demand":         {DemandFeature(facilities.DemandUnit{Code: "1", Name: "x", ElderlyPopulation: 0, Location: seat})},
+		"markers":        {MarkerFeature(gazetteer.Marker{Number: "象宁001", LineID: "L", RegisteredYear: 2003})},
+		"boundary_lines": {LineFeature(gazetteer.BoundaryLine{ID: "L", Name: "象宁线", LeftCode: "330225"})},
+	}
+	for layer, feats := range all {
+		l, _ := LayerByName(layer)
+		for _, f := range feats {
+			for k := range f.Properties {
+				if _, ok := l.Fields[k]; !ok {
+					t.Errorf("%s: property %s not a registered field", layer, k)
+				}
+			}
+		}
+	}
+	if all["demand"][0].Properties["elderly_population"] != int64(0) {
+		t.Error("zero population omitted")
+	}
+}
+
+func TestPointPosition(t *testing.T) {
+	ll := orb.Point{121.93917, 29.20211}
+	for z := 0; z <= 24; z++ {
+		tile := maptile.At(ll, maptile.Zoom(z))
+		g, ok := TileGeometry(tile, ll).(orb.Point)
+		truth := truthPixel(tile, ll)
+		if !ok || math.Abs(g[0]-truth[0]) > 0.5 || math.Abs(g[1]-truth[1]) > 0.5 {
+			t.Errorf("z%d: %v, truth %v", z, g, truth)
+		}
+	}
+	// Inside the buffer of a neighbour: kept there; beyond it: dropped.
+	tile := maptile.At(ll, 14)
+	right := maptile.New(tile.X+1, tile.Y, 14)
+	px := truthPixel(right, ll)
+	if g := TileGeometry(right, ll); (px[0] >= -Buffer) != (g != nil) {
+		t.Errorf("neighbour at %v: %v", px, g)
+	}
+}
+
+// checkPolygon asserts MVT validity of a polygon in tile coordinates: closed rings of at least 4 points, inside the
+// buffered box, exterior ring with positive surveyor's area (clockwise with y down), holes negative.
+func checkPolygon(t *testing.T, p orb.Polygon) {
+	t.Helper()
+	for i, r := range p {
+		if len(r) < 4 || r[0] != r[len(r)-1] {
+			t.Errorf("ring %d: %d points, closed %v", i, len(r), r.Closed())
+		}
+		a := ringArea(r)
+		if (i == 0 && a <= 0) || (i > 0 && a >= 0) {
+			t.Errorf("ring %d: area %v", i, a)
+		}
+		for _, q := range r {
+			if !clipBox.Contains(q) || q[0] != math.Trunc(q[0]) || q[1] != math.Trunc(q[1]) {
+				t.Errorf("ring %d: point %v off the grid or outside the buffer", i, q)
+			}
+		}
+	}
+}
+
+func TestPolygonClip(t *testing.T) {
+	// A concave, counter-clockwise (lon/lat) U shape with a hole, much larger than a z14 tile, around a tile corner.
+	c := orb.Point{121.9, 29.3}
+	d := 0.05
+	shell := orb.Ring{{c[0] - d, c[1] - d}, {c[0] + d, c[1] - d}, {c[0] + d, c[1] + d}, {c[0] + d/3, c[1] + d},
+		{c[0] + d/3, c[1] - d/2}, {c[0] - d/3, c[1] - d/2}, {c[0] - d/3, c[1] + d}, {c[0] - d, c[1] + d},
+		{c[0] - d, c[1] - d}}
+	hole := orb.Ring{{c[0] + 0.6*d, c[1]}, {c[0] + 0.6*d, c[1] + 0.1*d}, {c[0] + 0.7*d, c[1]}, {c[0] + 0.6*d, c[1]}}
+	poly := orb.Polygon{shell, hole}
+	n := 0
+	for z := 10; z <= 16; z += 2 {
+		for _, tile := range TileCover(poly.Bound(), z, z) {
+			g := TileGeometry(tile, poly)
+			switch g := g.(type) {
+			case nil:
+			case orb.Polygon:
+				checkPolygon(t, g)
+				n++
+			case orb.MultiPolygon:
+				for _, p := range g {
+					checkPolygon(t, p)
+				}
+				n++
+			default:
+				t.Fatalf("%v: %T", tile, g)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d tiles had polygons", n)
+	}
+	// A tile inside the U's notch (between its arms) has nothing; one in the arm is wholly covered.
+	notch := maptile.At(orb.Point{c[0], c[1] + 0.8*d}, 16)
+	if g := TileGeometry(notch, poly); g != nil {
+		t.Errorf("notch tile: %v", g)
+	}
+	arm := maptile.At(orb.Point{c[0] - 0.7*d, c[1]}, 16)
+	if g, ok := TileGeometry(arm, poly).(orb.Polygon); !ok || len(g) != 1 || ringArea(g[0]) != 2*4224*4224 {
+		t.Errorf("arm tile: %v", g)
+	}
+	// Round trip through MVT: orb's decoder splits polygons at positive-area rings, so winding survives it.
+	tile := maptile.At(orb.Point{c[0] + 0.62*d, c[1] + 0.03*d}, 12)
+	b, err := Encode(context.Background(), &memSource{layers: map[string][]Feature{
+		"divisions": {{ID: 1, Geometry: poly, Properties: map[string]any{"code": "1"}}}}}, tile, Layers[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := mvt.Unmarshal(b)
+	if err != nil || len(ls) != 1 || len(ls[0].Features) != 1 {
+		t.Fatalf("%v %v", ls, err)
+	}
+	if p, ok := ls[0].Features[0].Geometry.(orb.Polygon); !ok || len(p) != 2 {
+		t.Errorf("decoded %T %v", ls[0].Features[0].Geometry, ls[0].Features[0].Geometry)
+	} else {
+		checkPolygon(t, p)
+	}
+}
+
+func TestLineClipAndSimplify(t *testing.T) {
+	tile := maptile.At(orb.Point{121.9, 29.3}, 14)
+	b := tile.Bound()
+	// A straight line with many collinear points crossing the tile: clipped to the buffer, two points left.
+	var ls orb.LineString
+	for i := 0; i <= 100; i++ {
+		f := float64(i) / 100
+		ls = append(ls, orb.Point{b.Min[0] - 0.5*b.Right() + f*2*(b.Max[0]-b.Min[0]) + 0.5*b.Min[0],
+			(b.Min[1] + b.Max[1]) / 2})
+	}
+	g, ok := TileGeometry(tile, ls).(orb.LineString)
+	if !ok || len(g) != 2 || g[0][0] != -Buffer || g[1][0] != Extent+Buffer {
+		t.Errorf("line: %v", g)
+	}
+	// Collapsed to one pixel: gone.
+	tiny := orb.LineString{{121.9, 29.3}, {121.9 + 1e-9, 29.3}}
+	if g := TileGeometry(maptile.At(tiny[0], 14), tiny); g != nil {
+		t.Errorf("tiny line: %v", g)
+	}
+}
+
+func TestUnicodeRoundTrip(t *testing.T) {
+	name := "象山🏮e\u0301\u200d𠀀"
+	src := &memSource{layers: map[string][]Feature{"places": {PlaceFeature(gazetteer.Place{ID: "地名-1", Name: name,
+		Status: "current", Geometry: orb.Point{121.9, 29.3}})}}}
+	tile := maptile.At(orb.Point{121.9, 29.3}, 14)
+	l, _ := LayerByName("places")
+	b, err := Encode(context.Background(), src, tile, []Layer{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(name)) {
+		t.Error("name bytes not in tile")
+	}
+	ls, _ := mvt.Unmarshal(b)
+	f := ls[0].Features[0]
+	if f.Properties["name"] != name || f.Properties["id"] != "地名-1" || f.ID != float64(FeatureID("地名-1")) {
+		t.Errorf("decoded %q %q %v", f.Properties["name"], f.Properties["id"], f.ID)
+	}
+}
+
+func TestFeatureCapAndEmptyLayers(t *testing.T) {
+	var pts []Feature
+	for i := 0; i < 30; i++ {
+		pts = append(pts, Feature{ID: uint64(i), Geometry: orb.Point{121.9 + float64(i)*1e-5, 29.3},
+			Properties: map[string]any{"id": "x"}})
+	}
+	l := Layer{Name: "places", FeatureCap: 10}
+	tile := maptile.At(orb.Point{121.9, 29.3}, 12)
+	b, err := Encode(context.Background(), &memSource{layers: map[string][]Feature{"places": pts}}, tile,
+		[]Layer{l, {Name: "markers"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, _ := mvt.Unmarshal(b)
+	if len(ls) != 1 || len(ls[0].Features) != 10 || ls[0].Features[9].ID != float64(9) {
+		t.Errorf("capped: %d layers", len(ls))
+	}
+	if b, err := Encode(context.Background(), &memSource{}, tile, Layers); b != nil || err != nil {
+		t.Errorf("empty tile: %d bytes, %v", len(b), err)
+	}
+}
+
+// notifySource is a memSource that is also a Notifier.
+type notifySource struct {
+	memSource
+	subs []func(Change)
+}
+
+func (n *notifySource) Subscribe(f func(Change)) { n.subs = append(n.subs, f) }
+
+func (n *notifySource) move(layer string, i int, to orb.Point) {
+	old := n.layers[layer][i].Geometry.Bound()
+	n.layers[layer][i].Geometry = to
+	for _, f := range n.subs {
+		f(Change{Layers: []string{layer}, Bounds: []orb.Bound{old, to.Bound()}})
+	}
+}
+
+var xiangshanPoints = []orb.Point{{121.87, 29.47}, {121.93917, 29.20211}, {121.95, 29.6}}
+
+func newTestService(t *testing.T, opts Options) (*Service, *notifySource, http.Handler) {
+	t.Helper()
+	src := &notifySource{memSource: memSource{layers: map[string][]Feature{}}}
+	for i, p := range xiangshanPoints {
+		src.layers["places"] = append(src.layers["places"], PlaceFeature(gazetteer.Place{ID: "p" + string(rune('a'+i)),
+			Name: "地名", Status: "current", Geometry: p}))
+		src.layers["facilities"] = append(src.layers["facilities"], FacilityFeature(facilities.Facility{
+			ID: "f" + string(rune('a'+i)), Type: "canteen", Status: "existing", Location: p}))
+	}
+	svc, err := NewService(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httpx.NewRouter()
+	Routes(r, svc)
+	return svc, src, r
+}
+
+func get(h http.Handler, path string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func tilePath(layers string, t maptile.Tile) string {
+	return "/tiles/" + layers + "/" + itoa(int(t.Z)) + "/" + itoa(int(t.X)) + "/" + itoa(int(t.Y)) + ".mvt"
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestBadRequests(t *testing.T) {
+	_, _, h := newTestService(t, Options{})
+	fifty := strings.TrimSuffix(strings.Repeat("places,", 50), ",")
+	for path, want := range map[string]int{
+		"/tiles/x/1/2/3.mvt":              404,
+		"/tiles/places/3/8/0.mvt":         400,
+		"/tiles/places/-1/0/0.mvt":        400,
+		"/tiles/places/33/0/0.mvt":        400,
+		"/tiles/places/2/1/1.png":         400,
+		"/tiles/places/2/1/1":             400,
+		"/tiles/places,places/2/1/1.mvt":  400,
+		"/tiles/" + fifty + "/2/1/1.mvt":  400,
+		"/tiles/places%2Cx/2/1/1.mvt":     404,
+		"/tiles/%E5%9C%B0%E5%90%8D.json":  404,
+		"/tiles/places,places.json":       400,
+		"/tiles/places/3/0/99999999.mvt":  400,
+		"/tiles/places/1.5/0/0.mvt":       400,
+		"/tiles/places/03/0/0.mvt":        204, // leading zeros are still a number in range; z3 < places' minzoom
+		"/tiles/places%2Cfacilities.json": 200,
+	} {
+		w := get(h, path)
+		if w.Code != want {
+			t.Errorf("%s: %d %s, want %d", path, w.Code, w.Body, want)
+			continue
+		}
+		if want >= 400 && w.Header().Get("Content-Type") != httpx.ProblemContentType {
+			t.Errorf("%s: Content-Type %q", path, w.Header().Get("Content-Type"))
+		}
+		if want >= 400 && w.Header().Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s: no CORS header on an error", path)
+		}
+	}
+}
+
+func TestTileResponses(t *testing.T) {
+	svc, _, h := newTestService(t, Options{CacheControl: "public, max-age=5"})
+	tile := maptile.At(xiangshanPoints[1], 14)
+	path := tilePath("places,facilities", tile)
+	w := get(h, path)
+	if w.Code != 200 || w.Header().Get("Content-Type") != MVTContentType || w.Header().Get("Cache-Control") != "public, max-age=5" ||
+		w.Header().Get("Access-Control-Allow-Origin") != "*" || w.Header().Get("Content-Encoding") != "" {
+		t.Fatalf("%d %v", w.Code, w.Header())
+	}
+	ls, err := mvt.Unmarshal(w.Body.Bytes())
+	if err != nil || len(ls) != 2 || ls[0].Name != "places" || ls[1].Name != "facilities" {
+		t.Fatalf("layers %v %v", ls, err)
+	}
+	pt := ls[1].Features[0].Geometry.(orb.Point)
+	truth := truthPixel(tile, xiangshanPoints[1])
+	if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
+		t.Errorf("facility at %v, truth %v", pt, truth)
+	}
+	etag := w.Header().Get("ETag")
+	if len(etag) < 10 || etag[0] != '"' {
+		t.Errorf("ETag %q", etag)
+	}
+	// 304 for a matching If-None-Match, weak or in a list.
+	for _, inm := range []string{etag, "W/" + etag, `"x", ` + etag, "*"} {
+		if w := get(h, path, "If-None-Match", inm); w.Code != 304 || w.Body.Len() != 0 || w.Header().Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d", inm, w.Code)
+		}
+	}
+	if w := get(h, path, "If-None-Match", `"other"`); w.Code != 200 {
+		t.Errorf("non-matching If-None-Match: %d", w.Code)
+	}
+	// gzip when asked, with its own tag; the same tile inside.
+	gz := get(h, path, "Accept-Encoding", "br;q=1, gzip;q=0.8")
+	if gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("Vary") != "Accept-Encoding" ||
+		gz.Header().Get("ETag") == etag {
+		t.Fatalf("gzip headers %v", gz.Header())
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !bytes.Equal(plain, w.Body.Bytes()) {
+		t.Error("gzip body differs")
+	}
+	if w := get(h, path, "Accept-Encoding", "gzip;q=0"); w.Header().Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 served gzip")
+	}
+	if w := get(h, path, "Accept-Encoding", "gzip", "If-None-Match", gz.Header().Get("ETag")); w.Code != 304 {
+		t.Errorf("gzip 304: %d", w.Code)
+	}
+	// Empty tile and zoom outside every requested layer's range: 204 with no body.
+	empty := maptile.New(0, 0, 14)
+	if w := get(h, tilePath("places", empty)); w.Code != 204 || w.Body.Len() != 0 {
+		t.Errorf("empty tile: %d", w.Code)
+	}
+	if w := get(h, tilePath("places", maptile.At(xiangshanPoints[1], 5))); w.Code != 204 {
+		t.Errorf("z5 places: %d", w.Code)
+	}
+	// HEAD: headers, no body.
+	r := httptest.NewRequest(http.MethodHead, path, nil)
+	hw := httptest.NewRecorder()
+	h.ServeHTTP(hw, r)
+	if hw.Code != 200 || hw.Body.Len() != 0 || hw.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD: %d %d", hw.Code, hw.Body.Len())
+	}
+	if st := svc.CacheStats(); st.Hits == 0 || st.Entries == 0 {
+		t.Errorf("cache stats %+v", st)
+	}
+}
+
+func TestCORSPreflight(t *testing.T) {
+	_, _, h := newTestService(t, Options{})
+	for _, p := range []string{"/tiles/places/14/13733/6750.mvt", "/tiles/places.json", "/tiles/style.json"} {
+		r := httptest.NewRequest(http.MethodOptions, p, nil)
+		r.Header.Set("Origin", "https://example.org")
+		r.Header.Set("Access-Control-Request-Method", "GET")
+		r.Header.Set("Access-Control-Request-Headers", "if-none-match")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "GET") ||
+			w.Header().Get("Access-Control-Allow-Headers") != "if-none-match" {
+			t.Errorf("%s: %d %v", p, w.Code, w.Header())
+		}
+	}
+}
+
+func TestCacheInvalidation(t *testing.T) {
+	svc, src, h := newTestService(t, Options{})
+	a := maptile.At(xiangshanPoints[0], 14)
+	b := maptile.At(xiangshanPoints[1], 14)
+	other := maptile.At(xiangshanPoints[2], 14)
+	for _, tl := range []maptile.Tile{a, b, other} {
+		get(h, tilePath("places", tl))
+		get(h, tilePath("facilities", tl))
+	}
+	before := map[string]string{}
+	for _, tl := range []maptile.Tile{a, b, other} {
+		before[tilePath("places", tl)] = get(h, tilePath("places", tl)).Header().Get("ETag")
+	}
+	calls := src.calls
+	// Move place 0 onto place 1's tile.
+	src.move("places", 0, orb.Point{xiangshanPoints[1][0] + 1e-4, xiangshanPoints[1][1]})
+	hits := svc.CacheStats().Hits
+	for _, tl := range []maptile.Tile{a, b} {
+		p := tilePath("places", tl)
+		if w := get(h, p); w.Header().Get("ETag") == before[p] {
+			t.Errorf("%s unchanged after the move (%d)", p, w.Code)
+		}
+	}
+	if svc.CacheStats().Hits != hits {
+		t.Error("a changed tile was a cache hit")
+	}
+	// The unrelated tile and the facilities tiles are still served from the cache.
+	hits = svc.CacheStats().Hits
+	calls = src.calls
+	get(h, tilePath("places", other))
+	get(h, tilePath("facilities", a))
+	if svc.CacheStats().Hits != hits+2 || src.calls != calls {
+		t.Errorf("unrelated tiles re-rendered: hits %d→%d, source calls %d→%d", hits, svc.CacheStats().Hits, calls,
+			src.calls)
+	}
+	// All drops every tile of the layer.
+	svc.Change(Change{Layers: []string{"facilities"}, All: true})
+	hits = svc.CacheStats().Hits
+	get(h, tilePath("facilities", other))
+	if svc.CacheStats().Hits != hits {
+		t.Error("facilities tile survived All")
+	}
+}
+
+func TestCacheBudget(t *testing.T) {
+	const budget = 20 << 10
+	svc, _, h := newTestService(t, Options{CacheBytes: budget})
+	n := 0
+	for _, tl := range TileCover(orb.Bound{Min: xiangshanPoints[1], Max: xiangshanPoints[1]}.Pad(0.05), 12, 16) {
+		get(h, tilePath("places,facilities", tl), "Accept-Encoding", "gzip")
+		n++
+		if st := svc.CacheStats(); st.Bytes > budget {
+			t.Fatalf("after %d tiles: %d bytes cached, budget %d", n, st.Bytes, budget)
+		}
+	}
+	st := svc.CacheStats()
+	if n < 200 || st.Entries == 0 || st.Entries >= n || st.Bytes < budget/2 {
+		t.Errorf("%d tiles requested, stats %+v", n, st)
+	}
+	// The entries held are the most recent.
+	c := svc.cache
+	c.mu.Lock()
+	var sum int64
+	for e := c.head; e != nil; e = e.next {
+		sum += e.size()
+	}
+	c.mu.Unlock()
+	if sum != st.Bytes {
+		t.Errorf("accounted %d, entries sum to %d", st.Bytes, sum)
+	}
+}
+
+func TestCacheStaleRender(t *testing.T) {
+	c := newTileCache(1 << 20)
+	_, _, gen := c.get("k")
+	c.change(1, []orb.Bound{{}}, true) // a write commits while "k" renders
+	c.put(&cacheEntry{key: "k", layers: 1}, gen)
+	if e, _, _ := c.get("k"); e != nil {
+		t.Error("a tile rendered before a change was cached after it")
+	}
+}
+
+func TestTileJSON(t *testing.T) {
+	_, _, h := newTestService(t, Options{})
+	w := get(h, "/tiles/places,facilities.json", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "map.example.org")
+	if w.Code != 200 || w.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var tj TileJSON
+	if err := json.Unmarshal(w.Body.Bytes(), &tj); err != nil {
+		t.Fatal(err)
+	}
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 ||
+		tj.Tiles[0] != "https://map.example.org/tiles/places,facilities/{z}/{x}/{y}.mvt" || tj.MaxZoom != 16 ||
+		tj.MinZoom != 8 || tj.Attribution != Attribution {
+		t.Errorf("%+v", tj)
+	}
+	if tj.Bounds != [4]float64{121.55, 28.85, 122.2, 29.75} || tj.Center[2] != DefaultCenterZoom ||
+		!DefaultBounds.Contains(orb.Point{tj.Center[0], tj.Center[1]}) {
+		t.Errorf("bounds %v center %v", tj.Bounds, tj.Center)
+	}
+	if len(tj.VectorLayers) != 2 || tj.VectorLayers[0].ID != "places" || tj.VectorLayers[0].Fields["heritage"] != Boolean ||
+		tj.VectorLayers[1].Fields["capacity_beds"] != Number || tj.VectorLayers[1].MinZoom != 8 ||
+		tj.VectorLayers[1].Description == "" {
+		t.Errorf("vector_layers %+v", tj.VectorLayers)
+	}
+	w = get(h, "/tiles/"+AllLayers()+".json")
+	_ = json.Unmarshal(w.Body.Bytes(), &tj)
+	if tj.MinZoom != 0 || len(tj.VectorLayers) != len(Layers) || !strings.HasPrefix(tj.Tiles[0], "http://example.com/") {
+		t.Errorf("all layers: %+v", tj)
+	}
+}
+
+// styleKeys are the paint and layout properties of the MapLibre style spec (v8) for the layer types the style uses.
+var styleKeys = map[string][]string{
+	"background": {"background-color", "background-opacity", "visibility"},
+	"fill":       {"fill-color", "fill-opacity", "fill-outline-color", "fill-antialias", "visibility"},
+	"line": {"line-color", "line-width", "line-opacity", "line-dasharray", "line-cap", "line-join", "line-offset",
+		"visibility"},
+	"circle": {"circle-color", "circle-radius", "circle-opacity", "circle-stroke-color", "circle-stroke-width",
+		"circle-stroke-opacity", "circle-blur", "visibility"},
+	"symbol": {"text-field", "text-font", "text-size", "text-offset", "text-anchor", "text-optional", "text-color",
+		"text-halo-color", "text-halo-width", "symbol-placement", "visibility"},
+}
+
+func TestStyle(t *testing.T) {
+	_, _, h := newTestService(t, Options{})
+	w := get(h, "/tiles/style.json")
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var st struct {
+		Version  int                         `json:"version"`
+		Glyphs   *string                     `json:"glyphs"`
+		Sprite   any                         `json:"sprite"`
+		Sources  map[string]map[string]any   `json:"sources"`
+		Layers   []map[string]any            `json:"layers"`
+		Metadata map[string][]map[string]any `json:"metadata"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Version != 8 || st.Glyphs != nil || st.Sprite != nil || len(st.Sources) != 1 ||
+		st.Sources[StyleSource]["url"] != "http://example.com/tiles/"+AllLayers()+".json" ||
+		st.Sources[StyleSource]["type"] != "vector" {
+		t.Fatalf("style head: %+v", st)
+	}
+	ids := map[string]bool{}
+	used := map[string]bool{}
+	for _, l := range st.Layers {
+		id, _ := l["id"].(string)
+		typ, _ := l["type"].(string)
+		if id == "" || ids[id] {
+			t.Errorf("layer id %q empty or repeated", id)
+		}
+		ids[id] = true
+		if typ != "background" {
+			sl, _ := l["source-layer"].(string)
+			if _, ok := LayerByName(sl); !ok || l["source"] != StyleSource {
+				t.Errorf("%s: source-layer %q", id, sl)
+			}
+			used[sl] = true
+		}
+		meta, _ := l["metadata"].(map[string]any)
+		if title, _ := meta["civmap:title"].(string); title == "" || meta["civmap:group"] == nil {
+			t.Errorf("%s: metadata %v", id, meta)
+		}
+		for _, part := range []string{"paint", "layout"} {
+			props, _ := l[part].(map[string]any)
+			for k := range props {
+				if !slices.Contains(styleKeys[typ], k) {
+					t.Errorf("%s (%s): %s property %q", id, typ, part, k)
+				}
+			}
+		}
+		if typ == "line" && id == "boundary-lines" {
+			if _, ok := l["paint"].(map[string]any)["line-dasharray"]; !ok {
+				t.Error("boundary lines not dashed")
+			}
+		}
+	}
+	for _, l := range Layers {
+		if !used[l.Name] {
+			t.Errorf("no style layer draws %s", l.Name)
+		}
+	}
+	// Facilities: one colour per type in a match expression, and the legend in the metadata.
+	var fac map[string]any
+	for _, l := range st.Layers {
+		if l["id"] == "facilities" {
+			fac = l
+		}
+	}
+	match, _ := fac["paint"].(map[string]any)["circle-color"].([]any)
+	if len(match) != 2+2*len(facilities.Types)+1 || match[0] != "match" {
+		t.Fatalf("facility colours %v", match)
+	}
+	for ty := range facilities.Types {
+		if !slices.Contains(match, any(ty)) {
+			t.Errorf("type %s has no colour", ty)
+		}
+	}
+	legend := st.Metadata["civmap:facility-types"]
+	if len(legend) != len(facilities.Types) {
+		t.Errorf("legend %v", legend)
+	}
+	for _, e := range legend {
+		if facilities.Types[e["type"].(string)] != e["name"] || !strings.HasPrefix(e["color"].(string), "#") {
+			t.Errorf("legend entry %v", e)
+		}
+	}
+	if !strings.Contains(w.Body.String(), "乡镇") {
+		t.Error("no Chinese titles")
+	}
+}
