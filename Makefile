@@ -8,22 +8,38 @@ DATA_DIR ?= ./var
 # Throwaway PostGIS cluster around a command; see scripts/with-postgis.sh.
 WITH_POSTGIS := bash scripts/with-postgis.sh
 
-.PHONY: all build run test bench vet fmt clean
+.PHONY: all build web run test test-browser bench vet fmt clean
 
 all: build
 
-build:
-	if [[ -f web/package.json ]]; then cd web && npm ci && npm run build; fi
+# The map client (web/) is built first when Node.js is here, so that civmap embeds it; without npm, civmap still builds
+# and serves a page at / that says how to build the client.
+build: web
 	go build -o bin/civmap ./cmd/civmap
+
+web:
+	@if [[ ! -f web/package.json ]]; then \
+	  echo "web: no web/package.json; map client not built"; \
+	elif ! command -v npm >/dev/null; then \
+	  echo "web: npm not found; map client not built (civmap will serve build instructions at /); install Node.js 20+ and run: make build"; \
+	else \
+	  cd web; \
+	  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then npm ci --no-audit --no-fund; fi; \
+	  npm run build; \
+	fi
 
 run: build
 	./bin/civmap serve --addr $(ADDR) --data-dir $(DATA_DIR)
 
 # CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing.
-# Browser tests (web/, once it has a package.json) get Debian chromium via CHROMIUM_PATH.
+# Then the browser tests: scripts/browser-test.sh builds the client and civmap, starts a throwaway server and drives
+# Debian chromium through web/test/map.test.mjs (screenshots in web/test-results/).
 test:
 	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
-	if [[ -f web/package.json ]]; then cd web && npm ci && bash ../scripts/ensure-chromium.sh npm test; fi
+	bash scripts/browser-test.sh
+
+test-browser:
+	bash scripts/browser-test.sh
 
 bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem ./...
