@@ -77,6 +77,13 @@ func boolVar(fs *flag.FlagSet, p *bool, name, envName string, help string) {
 	fs.BoolVar(p, name, v, help+" ($"+envName+")")
 }
 
+func intVar(fs *flag.FlagSet, p *int, name, envName string, def int, help string) {
+	if v, err := strconv.Atoi(strings.TrimSpace(env(envName, ""))); err == nil {
+		def = v
+	}
+	fs.IntVar(p, name, def, help+" ($"+envName+")")
+}
+
 func durationVar(fs *flag.FlagSet, p *time.Duration, name, envName string, def time.Duration, help string) {
 	if v, err := time.ParseDuration(strings.TrimSpace(env(envName, ""))); err == nil {
 		def = v

@@ -13,6 +13,7 @@ import (
 
 	"civmap/data"
 	"civmap/data/postgis/pgtest"
+	"civmap/tiles"
 )
 
 // stores runs f once per store kind, each with its own fresh backing (a temp folder or a fresh PostGIS database).
@@ -34,8 +35,10 @@ func sampleServer(t *testing.T, sf *storeFlags) (*httptest.Server, data.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := newServer(log)
-	srv.setStore(st)
+	srv := newServer(log, tiles.Options{})
+	if err := srv.setStore(st); err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts, st

@@ -15,24 +15,33 @@ import (
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/internal/httpx"
+	"civmap/tiles"
+	"civmap/web"
 )
 
-// newRouter wires the domain handlers to one store, with request metrics at /metrics (Prometheus) and an index at /.
-func newRouter(st data.Store, log *slog.Logger) http.Handler {
+// newRouter wires the domain handlers and the tile service to one store, with request metrics at /metrics
+// (Prometheus), an API index at /api and the map client at /.
+func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Handler, error) {
+	tsvc, err := tiles.NewService(st, tileOpts)
+	if err != nil {
+		return nil, err
+	}
 	r := httpx.NewRouter()
 	gazetteer.NewService(st).Routes(r)
 	facilities.Routes(r, st, st)
+	tiles.Routes(r, tsvc)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
-	r.HandleFunc("/", index).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
+	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
-	return httpx.Recover(r)
+	return httpx.Recover(r), nil
 }
 
-// index lists the API's entry points until the map client is served here.
+// index lists the API's entry points.
 func index(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"name":    "civmap",
@@ -44,6 +53,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "style", "href": "/tiles/style.json"},
+			{"rel": "tilejson", "href": "/tiles/" + tiles.AllLayers() + ".json"},
 			{"rel": "health", "href": "/healthz"},
 			{"rel": "ready", "href": "/readyz"},
 			{"rel": "metrics", "href": "/metrics"},

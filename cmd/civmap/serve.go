@@ -14,6 +14,7 @@ import (
 	"civmap/data"
 	"civmap/data/sample"
 	"civmap/internal/httpx"
+	"civmap/tiles"
 )
 
 // cmdServe listens at once (so /healthz answers while a large store opens), opens the store, loads the sample into an
@@ -22,11 +23,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
 	var sf storeFlags
 	sf.register(fs)
-	var addr, logLevel string
+	var addr, logLevel, cacheControl string
 	var noSample bool
+	var cacheMB int
 	stringVar(fs, &addr, "addr", "CIVMAP_ADDR", "127.0.0.1:8080", "address to listen on")
 	stringVar(fs, &logLevel, "log-level", "CIVMAP_LOG_LEVEL", "info", "debug, info, warn or error")
 	boolVar(fs, &noSample, "no-sample", "CIVMAP_NO_SAMPLE", "start with an empty store instead of loading the bundled Xiangshan sample")
+	intVar(fs, &cacheMB, "tile-cache-mb", "CIVMAP_TILE_CACHE_MB", tiles.DefaultCacheMB, "tile cache size in MiB (LRU; negative turns it off)")
+	stringVar(fs, &cacheControl, "tile-cache-control", "CIVMAP_TILE_CACHE_CONTROL", tiles.DefaultCacheControl, "Cache-Control header of tiles, TileJSON and style")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +40,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := newServer(log)
+	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl})
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -48,7 +52,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv.setStore(st)
+	if err := srv.setStore(st); err != nil {
+		_ = httpSrv.Close()
+		return err
+	}
 	log.Info("ready", "url", "http://"+ln.Addr().String()+"/")
 
 	select {
@@ -97,16 +104,23 @@ func openAndLoad(ctx context.Context, sf *storeFlags, noSample bool, log *slog.L
 // server routes requests: health checks always, the API once a store is set.
 type server struct {
 	log   *slog.Logger
+	tiles tiles.Options
 	api   atomic.Pointer[http.Handler]
 	ready atomic.Bool
 }
 
-func newServer(log *slog.Logger) *server { return &server{log: log} }
+func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
+	return &server{log: log, tiles: tileOpts}
+}
 
-func (s *server) setStore(st data.Store) {
-	h := newRouter(st, s.log)
+func (s *server) setStore(st data.Store) error {
+	h, err := newRouter(st, s.tiles, s.log)
+	if err != nil {
+		return err
+	}
 	s.api.Store(&h)
 	s.ready.Store(true)
+	return nil
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
