@@ -14,7 +14,7 @@ import (
 // that exists (exists nil skips that check), non-negative capacities and a valid lon/lat point. Status defaults to
 // existing.
 func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := gazetteer.CheckText(f)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
@@ -55,7 +55,7 @@ func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
 // NormalizeDemand checks a demand unit: a 12-digit village-level code that exists, its 9-digit township, a non-negative
 // elderly population and a valid point.
 func NormalizeDemand(d *DemandUnit, exists gazetteer.Lookup) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := gazetteer.CheckText(d)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}

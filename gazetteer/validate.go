@@ -40,7 +40,7 @@ func CheckDivisionCode(code string) (Level, error) {
 // winding, z dropped). It returns every problem found, each naming its field; exists rejects unknown division codes
 // (nil skips that check).
 func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := CheckText(p)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
@@ -97,7 +97,7 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 // NormalizeDivision checks a division: code shape matching its level, a name, a parent code that is a prefix of the code,
 // and a valid geometry (polygons normalised).
 func NormalizeDivision(d *Division) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := CheckText(d)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
@@ -134,7 +134,7 @@ func NormalizeDivision(d *Division) apierr.Invalid {
 
 // NormalizeLine checks a boundary line: an ID, a name, the county's code and a LineString/MultiLineString geometry.
 func NormalizeLine(l *BoundaryLine) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := CheckText(l)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
@@ -166,7 +166,7 @@ func NormalizeLine(l *BoundaryLine) apierr.Invalid {
 
 // NormalizeMarker checks a boundary marker: number, type, pair letter rules and a valid lon/lat position.
 func NormalizeMarker(m *Marker) apierr.Invalid {
-	var errs apierr.Invalid
+	errs := CheckText(m)
 	add := func(field, format string, args ...any) {
 		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
