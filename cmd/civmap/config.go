@@ -21,18 +21,20 @@ type storeFlags struct {
 	dataDir     string
 	databaseURL string
 	lockTimeout time.Duration
+	stmtTimeout time.Duration
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	stringVar(fs, &s.dataDir, "data-dir", "CIVMAP_DATA_DIR", "./var", "folder of the embedded store (used when no database URL is given)")
 	stringVar(fs, &s.databaseURL, "database-url", "CIVMAP_DATABASE_URL", "", "PostGIS URL (postgres://user@host:port/db); empty uses the embedded store")
 	durationVar(fs, &s.lockTimeout, "lock-timeout", "CIVMAP_LOCK_TIMEOUT", time.Second, "how long to wait for another process to release the embedded store")
+	durationVar(fs, &s.stmtTimeout, "statement-timeout", "CIVMAP_STATEMENT_TIMEOUT", 30*time.Second, "PostGIS: statement_timeout of reads and single edits (imports have none); 0 keeps the server's")
 }
 
 // open opens the store the flags name: PostGIS when a URL is given, the embedded store otherwise.
 func (s *storeFlags) open(ctx context.Context) (data.Store, string, error) {
 	if s.databaseURL != "" {
-		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{})
+		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout})
 		return st, "postgis", err
 	}
 	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout})
