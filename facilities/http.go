@@ -39,9 +39,9 @@ func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
 	h := &api{store: st, divisions: divisions}
 	sub := httpx.Sub(r)
 	get := []string{http.MethodGet, http.MethodHead}
-	sub.HandleFunc("/api/facilities", h.facilities).Methods(get...)
-	sub.HandleFunc("/api/facilities/{id}", h.facility).Methods(get...)
-	sub.HandleFunc("/api/demand", h.demand).Methods(get...)
+	sub.Handle("/api/facilities", httpx.HandlerFunc(h.facilities)).Methods(get...)
+	sub.Handle("/api/facilities/{id}", httpx.HandlerFunc(h.facility)).Methods(get...)
+	sub.Handle("/api/demand", httpx.HandlerFunc(h.demand)).Methods(get...)
 }
 
 type api struct {
@@ -75,12 +75,11 @@ func (h *api) checkTownship(ctx context.Context, code string) error {
 	return nil
 }
 
-func (h *api) facilities(w http.ResponseWriter, r *http.Request) {
+func (h *api) facilities(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	fq := FacilityQuery{
 		Type:     strings.TrimSpace(q.Get("type")),
@@ -90,78 +89,64 @@ func (h *api) facilities(w http.ResponseWriter, r *http.Request) {
 		Offset:   page.Offset,
 	}
 	if _, ok := Types[fq.Type]; fq.Type != "" && !ok {
-		httpx.WriteError(w, r, httpx.BadParam("type", "unknown facility type %q (want one of %s)", fq.Type, keys(Types)))
-		return
+		return httpx.BadParam("type", "unknown facility type %q (want one of %s)", fq.Type, keys(Types))
 	}
 	if _, ok := Statuses[fq.Status]; fq.Status != "" && !ok {
-		httpx.WriteError(w, r, httpx.BadParam("status", "unknown status %q (want one of %s)", fq.Status, keys(Statuses)))
-		return
+		return httpx.BadParam("status", "unknown status %q (want one of %s)", fq.Status, keys(Statuses))
 	}
 	if s := q.Get("bbox"); s != "" {
 		b, err := geo.ParseBBox(s)
 		if err != nil {
-			httpx.WriteError(w, r, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: ")))
-			return
+			return httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
 		}
 		fq.BBox = &b
 	}
 	if fq.Township != "" {
 		if err := h.checkTownship(r.Context(), fq.Township); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	res, err := h.store.Facilities(r.Context(), fq)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(res.Items)), NumberMatched: httpx.Count(res.NumberMatched)}
-	for i, f := range res.Items {
-		fc.Features[i] = FacilityFeature(f)
-	}
-	fc.Links = httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)
+	fc := httpx.FeatureCollection{Features: httpx.Features(res.Items, FacilityFeature), NumberMatched: httpx.Count(res.NumberMatched),
+		Links: httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)}
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	return nil
 }
 
-func (h *api) facility(w http.ResponseWriter, r *http.Request) {
+func (h *api) facility(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f, err := h.store.Facility(r.Context(), id)
 	if err != nil {
 		if errors.Is(err, apierr.ErrNotFound) {
 			err = httpx.NotFound("facility", id)
 		}
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if httpx.NotModified(w, r, f.Version) {
-		return
+		return nil
 	}
 	httpx.SetETag(w, f.Version)
 	httpx.WriteGeoJSON(w, http.StatusOK, FacilityFeature(f))
+	return nil
 }
 
-func (h *api) demand(w http.ResponseWriter, r *http.Request) {
+func (h *api) demand(w http.ResponseWriter, r *http.Request) error {
 	township := strings.TrimSpace(r.URL.Query().Get("township"))
 	if township != "" {
 		if err := h.checkTownship(r.Context(), township); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	units, err := h.store.Demand(r.Context(), township)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(units)), NumberMatched: httpx.Count(len(units)),
-		Links: []httpx.Link{httpx.SelfLink(r)}}
-	for i, d := range units {
-		fc.Features[i] = DemandFeature(d)
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, units, DemandFeature))
+	return nil
 }

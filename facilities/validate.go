@@ -1,7 +1,6 @@
 package facilities
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -15,39 +14,36 @@ import (
 // existing.
 func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
 	errs := gazetteer.CheckText(f)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	f.ID = strings.TrimSpace(f.ID)
 	f.Name = strings.TrimSpace(f.Name)
 	if f.ID == "" {
-		add("id", "the facility id is required")
+		errs.Add("id", "the facility id is required")
 	}
 	if f.Name == "" {
-		add("name", "the name is required")
+		errs.Add("name", "the name is required")
 	}
 	if _, ok := Types[f.Type]; !ok {
-		add("type", "unknown facility type %q (want one of %s)", f.Type, keys(Types))
+		errs.Add("type", "unknown facility type %q (want one of %s)", f.Type, keys(Types))
 	}
 	if f.Status == "" {
 		f.Status = "existing"
 	}
 	if _, ok := Statuses[f.Status]; !ok {
-		add("status", "unknown status %q (want one of %s)", f.Status, keys(Statuses))
+		errs.Add("status", "unknown status %q (want one of %s)", f.Status, keys(Statuses))
 	}
 	if lvl, err := gazetteer.CheckDivisionCode(f.TownshipCode); err != nil || lvl != gazetteer.LevelTownship {
-		add("township_code", "%q is not a 9-digit township code", f.TownshipCode)
+		errs.Add("township_code", "%q is not a 9-digit township code", f.TownshipCode)
 	} else if exists != nil && !exists(f.TownshipCode) {
-		add("township_code", "unknown township code %q", f.TownshipCode)
+		errs.Add("township_code", "unknown township code %q", f.TownshipCode)
 	}
 	if f.CapacityBeds != nil && *f.CapacityBeds < 0 {
-		add("capacity_beds", "must not be negative, got %d", *f.CapacityBeds)
+		errs.Add("capacity_beds", "must not be negative, got %d", *f.CapacityBeds)
 	}
 	if f.CapacityMealsPerDay != nil && *f.CapacityMealsPerDay < 0 {
-		add("capacity_meals_per_day", "must not be negative, got %d", *f.CapacityMealsPerDay)
+		errs.Add("capacity_meals_per_day", "must not be negative, got %d", *f.CapacityMealsPerDay)
 	}
 	if err := geo.ValidatePoint(f.Location); err != nil {
-		add("geometry", "%v", err)
+		errs.Add("geometry", "%v", err)
 	}
 	return errs
 }
@@ -56,25 +52,22 @@ func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
 // elderly population and a valid point.
 func NormalizeDemand(d *DemandUnit, exists gazetteer.Lookup) apierr.Invalid {
 	errs := gazetteer.CheckText(d)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	if lvl, err := gazetteer.CheckDivisionCode(d.Code); err != nil || lvl != gazetteer.LevelVillage {
-		add("code", "%q is not a 12-digit village-level code", d.Code)
+		errs.Add("code", "%q is not a 12-digit village-level code", d.Code)
 	} else if exists != nil && !exists(d.Code) {
-		add("code", "unknown village-level code %q", d.Code)
+		errs.Add("code", "unknown village-level code %q", d.Code)
 	}
 	if d.TownshipCode == "" && len(d.Code) == 12 {
 		d.TownshipCode = d.Code[:9]
 	}
 	if !strings.HasPrefix(d.Code, d.TownshipCode) || len(d.TownshipCode) != 9 {
-		add("township_code", "%q is not the township of %q", d.TownshipCode, d.Code)
+		errs.Add("township_code", "%q is not the township of %q", d.TownshipCode, d.Code)
 	}
 	if d.ElderlyPopulation < 0 {
-		add("elderly_population", "must not be negative, got %d", d.ElderlyPopulation)
+		errs.Add("elderly_population", "must not be negative, got %d", d.ElderlyPopulation)
 	}
 	if err := geo.ValidatePoint(d.Location); err != nil {
-		add("geometry", "%v", err)
+		errs.Add("geometry", "%v", err)
 	}
 	return errs
 }

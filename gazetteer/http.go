@@ -51,19 +51,19 @@ func (s *Service) Routes(r *mux.Router) {
 	h := &api{svc: s}
 	sub := httpx.Sub(r)
 	get := []string{http.MethodGet, http.MethodHead}
-	sub.HandleFunc("/api/divisions", h.divisions).Methods(get...)
-	sub.HandleFunc("/api/divisions/{code}", h.division).Methods(get...)
-	sub.HandleFunc("/api/locate", h.locate).Methods(get...)
-	sub.HandleFunc("/api/places", h.places).Methods(get...)
-	sub.HandleFunc("/api/places", h.createPlace).Methods(http.MethodPost)
-	sub.HandleFunc("/api/places/{id}", h.place).Methods(get...)
-	sub.HandleFunc("/api/places/{id}", h.replacePlace).Methods(http.MethodPut)
-	sub.HandleFunc("/api/places/{id}", h.patchPlace).Methods(http.MethodPatch)
-	sub.HandleFunc("/api/places/{id}", h.deletePlace).Methods(http.MethodDelete)
-	sub.HandleFunc("/api/places/{id}/history", h.placeHistory).Methods(get...)
-	sub.HandleFunc("/api/boundary-lines", h.boundaryLines).Methods(get...)
-	sub.HandleFunc("/api/boundary-lines/{id}", h.boundaryLine).Methods(get...)
-	sub.HandleFunc("/api/boundary-lines/{id}/markers", h.markers).Methods(get...)
+	sub.Handle("/api/divisions", httpx.HandlerFunc(h.divisions)).Methods(get...)
+	sub.Handle("/api/divisions/{code}", httpx.HandlerFunc(h.division)).Methods(get...)
+	sub.Handle("/api/locate", httpx.HandlerFunc(h.locate)).Methods(get...)
+	sub.Handle("/api/places", httpx.HandlerFunc(h.places)).Methods(get...)
+	sub.Handle("/api/places", httpx.HandlerFunc(h.createPlace)).Methods(http.MethodPost)
+	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.place)).Methods(get...)
+	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.replacePlace)).Methods(http.MethodPut)
+	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.patchPlace)).Methods(http.MethodPatch)
+	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.deletePlace)).Methods(http.MethodDelete)
+	sub.Handle("/api/places/{id}/history", httpx.HandlerFunc(h.placeHistory)).Methods(get...)
+	sub.Handle("/api/boundary-lines", httpx.HandlerFunc(h.boundaryLines)).Methods(get...)
+	sub.Handle("/api/boundary-lines/{id}", httpx.HandlerFunc(h.boundaryLine)).Methods(get...)
+	sub.Handle("/api/boundary-lines/{id}/markers", httpx.HandlerFunc(h.markers)).Methods(get...)
 }
 
 type api struct{ svc *Service }
@@ -99,34 +99,30 @@ func MarkerFeature(m Marker) httpx.Feature {
 	return httpx.Feature{ID: m.Number, Geometry: m.Position, Properties: m}
 }
 
-func (h *api) divisions(w http.ResponseWriter, r *http.Request) {
+func (h *api) divisions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ds, err := h.svc.Divisions(r.Context(), DivisionQuery{
 		Level:  Level(strings.TrimSpace(q.Get("level"))),
 		Parent: strings.TrimSpace(q.Get("parent")),
 	})
 	if err != nil {
-		httpx.WriteError(w, r, queryError(err))
-		return
+		return queryError(err)
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ds)), NumberMatched: httpx.Count(len(ds)),
-		Links: []httpx.Link{httpx.SelfLink(r)}}
-	for i, d := range ds {
-		fc.Features[i] = DivisionFeature(d)
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ds, DivisionFeature))
+	return nil
 }
 
-func (h *api) division(w http.ResponseWriter, r *http.Request) {
+func (h *api) division(w http.ResponseWriter, r *http.Request) error {
 	code, err := httpx.PathVar(r, "code")
-	if err == nil {
-		var d Division
-		if d, err = h.svc.Division(r.Context(), code); err == nil {
-			httpx.WriteGeoJSON(w, http.StatusOK, DivisionFeature(d))
-			return
-		}
+	if err != nil {
+		return err
 	}
-	httpx.WriteError(w, r, queryError(err))
+	d, err := h.svc.Division(r.Context(), code)
+	if err != nil {
+		return queryError(err)
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, DivisionFeature(d))
+	return nil
 }
 
 // parseCoord reads a required decimal-degree query parameter.
@@ -142,32 +138,29 @@ func parseCoord(q url.Values, name string) (float64, error) {
 	return v, nil
 }
 
-func (h *api) locate(w http.ResponseWriter, r *http.Request) {
+func (h *api) locate(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	lon, err := parseCoord(q, "lon")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	lat, err := parseCoord(q, "lat")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	loc, err := h.svc.Locate(r.Context(), orb.Point{lon, lat})
 	if err != nil {
-		httpx.WriteError(w, r, queryError(err))
-		return
+		return queryError(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, loc)
+	return nil
 }
 
-func (h *api) places(w http.ResponseWriter, r *http.Request) {
+func (h *api) places(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	pq := PlaceQuery{
 		Q:        strings.TrimSpace(q.Get("q")),
@@ -179,8 +172,7 @@ func (h *api) places(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("bbox"); s != "" {
 		b, err := geo.ParseBBox(s)
 		if err != nil {
-			httpx.WriteError(w, r, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: ")))
-			return
+			return httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
 		}
 		pq.BBox = &b
 	}
@@ -191,32 +183,28 @@ func (h *api) places(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.svc.Places(r.Context(), pq)
 	if err != nil {
-		httpx.WriteError(w, r, queryError(err))
-		return
+		return queryError(err)
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(res.Items)), NumberMatched: httpx.Count(res.NumberMatched)}
-	for i, p := range res.Items {
-		fc.Features[i] = PlaceFeature(p)
-	}
-	fc.Links = httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)
+	fc := httpx.FeatureCollection{Features: httpx.Features(res.Items, PlaceFeature), NumberMatched: httpx.Count(res.NumberMatched),
+		Links: httpx.PageLinks(r, page, len(res.Items), res.NumberMatched)}
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	return nil
 }
 
-func (h *api) place(w http.ResponseWriter, r *http.Request) {
+func (h *api) place(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	p, err := h.svc.Place(r.Context(), id)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if httpx.NotModified(w, r, p.Version) {
-		return
+		return nil
 	}
 	writePlace(w, http.StatusOK, p)
+	return nil
 }
 
 func writePlace(w http.ResponseWriter, status int, p Place) {
@@ -224,25 +212,21 @@ func writePlace(w http.ResponseWriter, status int, p Place) {
 	httpx.WriteGeoJSON(w, status, PlaceFeature(p))
 }
 
-func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) {
+func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	vs, err := h.svc.PlaceHistory(r.Context(), id)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(vs)), NumberMatched: httpx.Count(len(vs)),
-		Links: []httpx.Link{httpx.SelfLink(r)}}
-	for i, p := range vs {
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, vs, func(p Place) httpx.Feature {
 		f := PlaceFeature(p)
 		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
-		fc.Features[i] = f
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+		return f
+	}))
+	return nil
 }
 
 // placeBody is the JSON of a Feature in a request body. Foreign members (bbox, …) are ignored.
@@ -334,24 +318,22 @@ func readBody(w http.ResponseWriter, r *http.Request, allowMissing bool, allowed
 	return raw, nil
 }
 
-func (h *api) createPlace(w http.ResponseWriter, r *http.Request) {
+func (h *api) createPlace(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(w, r, true, httpx.JSONContentType, httpx.GeoJSONContentType)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	p, err := DecodePlaceFeature(body)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	out, err := h.svc.CreatePlace(r.Context(), p)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/api/places/"+url.PathEscape(out.ID))
 	writePlace(w, http.StatusCreated, out)
+	return nil
 }
 
 // expectVersion reads If-Match (428 without) and resolves it to the version an edit of place id must find.
@@ -366,65 +348,57 @@ func (h *api) expectVersion(r *http.Request, id string) (int64, error) {
 	})
 }
 
-func (h *api) replacePlace(w http.ResponseWriter, r *http.Request) {
-	id, err := httpx.PathVar(r, "id")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if _, err := httpx.ParseIfMatch(r); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	body, err := readBody(w, r, true, httpx.JSONContentType, httpx.GeoJSONContentType)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	p, err := DecodePlaceFeature(body)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	v, err := h.expectVersion(r, id)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	out, err := h.svc.ReplacePlace(r.Context(), id, p, v)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	writePlace(w, http.StatusOK, out)
+// edit is what a PUT or PATCH of a place asks for: the place's ID, the version it must find and the decoded body.
+type edit[T any] struct {
+	id      string
+	version int64
+	body    T
 }
 
-func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) {
+// readEdit reads the shared part of a PUT or PATCH, in this order: the path ID, If-Match (428 before the body is
+// read), the body (Content-Type one of allowed, missing accepted when allowMissing) decoded by decode, and the
+// version If-Match resolves to.
+func readEdit[T any](h *api, w http.ResponseWriter, r *http.Request, decode func([]byte) (T, error),
+	allowMissing bool, allowed ...string) (edit[T], error) {
+	var e edit[T]
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return e, err
 	}
 	if _, err := httpx.ParseIfMatch(r); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return e, err
 	}
-	body, err := readBody(w, r, false, httpx.MergePatchContentType, httpx.JSONContentType)
+	raw, err := readBody(w, r, allowMissing, allowed...)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return e, err
 	}
-	patch, err := decodeAny(body)
+	if e.body, err = decode(raw); err != nil {
+		return e, err
+	}
+	e.id = id
+	e.version, err = h.expectVersion(r, id)
+	return e, err
+}
+
+func (h *api) replacePlace(w http.ResponseWriter, r *http.Request) error {
+	e, err := readEdit(h, w, r, DecodePlaceFeature, true, httpx.JSONContentType, httpx.GeoJSONContentType)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	v, err := h.expectVersion(r, id)
+	out, err := h.svc.ReplacePlace(r.Context(), e.id, e.body, e.version)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	out, err := h.svc.EditPlace(r.Context(), id, v, func(cur Place) (Place, error) {
+	writePlace(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) error {
+	e, err := readEdit(h, w, r, decodeAny, false, httpx.MergePatchContentType, httpx.JSONContentType)
+	if err != nil {
+		return err
+	}
+	out, err := h.svc.EditPlace(r.Context(), e.id, e.version, func(cur Place) (Place, error) {
 		doc, err := json.Marshal(PlaceFeature(cur))
 		if err != nil {
 			return Place{}, err
@@ -433,17 +407,17 @@ func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return Place{}, err
 		}
-		merged, err := json.Marshal(MergePatchFeature(target, patch))
+		merged, err := json.Marshal(MergePatchFeature(target, e.body))
 		if err != nil {
 			return Place{}, err
 		}
 		return DecodePlaceFeature(merged)
 	})
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	writePlace(w, http.StatusOK, out)
+	return nil
 }
 
 // decodeAny decodes JSON keeping numbers as json.Number, so that a merge patch round-trips them exactly.
@@ -494,66 +468,54 @@ func MergePatchFeature(target, patch any) any {
 	return merged
 }
 
-func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) {
+func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	v, err := h.expectVersion(r, id)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	out, err := h.svc.AbolishPlace(r.Context(), id, v)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	writePlace(w, http.StatusOK, out)
+	return nil
 }
 
-func (h *api) boundaryLines(w http.ResponseWriter, r *http.Request) {
+func (h *api) boundaryLines(w http.ResponseWriter, r *http.Request) error {
 	ls, err := h.svc.BoundaryLines(r.Context())
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ls)), NumberMatched: httpx.Count(len(ls)),
-		Links: []httpx.Link{httpx.SelfLink(r)}}
-	for i, l := range ls {
-		fc.Features[i] = LineFeature(l)
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ls, LineFeature))
+	return nil
 }
 
-func (h *api) boundaryLine(w http.ResponseWriter, r *http.Request) {
-	id, err := httpx.PathVar(r, "id")
-	if err == nil {
-		var l BoundaryLine
-		if l, err = h.svc.BoundaryLine(r.Context(), id); err == nil {
-			httpx.WriteGeoJSON(w, http.StatusOK, LineFeature(l))
-			return
-		}
-	}
-	httpx.WriteError(w, r, err)
-}
-
-func (h *api) markers(w http.ResponseWriter, r *http.Request) {
+func (h *api) boundaryLine(w http.ResponseWriter, r *http.Request) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
+	}
+	l, err := h.svc.BoundaryLine(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, LineFeature(l))
+	return nil
+}
+
+func (h *api) markers(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathVar(r, "id")
+	if err != nil {
+		return err
 	}
 	ms, err := h.svc.Markers(r.Context(), id)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
-	fc := httpx.FeatureCollection{Features: make([]httpx.Feature, len(ms)), NumberMatched: httpx.Count(len(ms)),
-		Links: []httpx.Link{httpx.SelfLink(r)}}
-	for i, m := range ms {
-		fc.Features[i] = MarkerFeature(m)
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, fc)
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ms, MarkerFeature))
+	return nil
 }

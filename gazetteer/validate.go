@@ -41,9 +41,6 @@ func CheckDivisionCode(code string) (Level, error) {
 // (nil skips that check).
 func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	errs := CheckText(p)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	p.ID = strings.TrimSpace(p.ID)
 	p.Name = strings.TrimSpace(p.Name)
 	p.Specific = strings.TrimSpace(p.Specific)
@@ -51,15 +48,15 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	p.Category = strings.TrimSpace(p.Category)
 	switch {
 	case p.Name == "":
-		add("name", "the standard name is required")
+		errs.Add("name", "the standard name is required")
 	case utf8.RuneCountInString(p.Name) > MaxNameLen:
-		add("name", "longer than %d characters", MaxNameLen)
+		errs.Add("name", "longer than %d characters", MaxNameLen)
 	}
 	if p.Specific != "" && p.Generic != "" && p.Specific+p.Generic != p.Name {
-		add("specific", "专名 %q + 通名 %q does not make the standard name %q", p.Specific, p.Generic, p.Name)
+		errs.Add("specific", "专名 %q + 通名 %q does not make the standard name %q", p.Specific, p.Generic, p.Name)
 	}
 	if p.Category == "" {
-		add("category", "the category is required")
+		errs.Add("category", "the category is required")
 	}
 	if p.Status == "" {
 		p.Status = StatusCurrent
@@ -67,29 +64,29 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	switch p.Status {
 	case StatusCurrent, StatusHistorical, StatusAbolished:
 	default:
-		add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
+		errs.Add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
 	}
 	for i, c := range p.DivisionCodes {
 		if _, err := CheckDivisionCode(c); err != nil {
-			add(fmt.Sprintf("division_codes[%d]", i), "%v", err)
+			errs.Add(fmt.Sprintf("division_codes[%d]", i), "%v", err)
 		} else if exists != nil && !exists(c) {
-			add(fmt.Sprintf("division_codes[%d]", i), "unknown division code %q", c)
+			errs.Add(fmt.Sprintf("division_codes[%d]", i), "unknown division code %q", c)
 		}
 	}
 	if p.Geometry == nil {
-		add("geometry", "a geometry is required")
+		errs.Add("geometry", "a geometry is required")
 	} else if g, err := geo.NormalizePolygonal(p.Geometry); err != nil {
-		add("geometry", "%v", err)
+		errs.Add("geometry", "%v", err)
 	} else {
 		p.Geometry = g
 	}
 	for i, f := range p.FormerNames {
 		if strings.TrimSpace(f.Name) == "" {
-			add(fmt.Sprintf("former_names[%d].name", i), "a former name needs the name")
+			errs.Add(fmt.Sprintf("former_names[%d].name", i), "a former name needs the name")
 		}
 	}
 	if p.YearAbolished != 0 && p.YearEstablished != 0 && p.YearAbolished < p.YearEstablished {
-		add("year_abolished", "%d is before year_established %d", p.YearAbolished, p.YearEstablished)
+		errs.Add("year_abolished", "%d is before year_established %d", p.YearAbolished, p.YearEstablished)
 	}
 	return errs
 }
@@ -98,35 +95,32 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 // and a valid geometry (polygons normalised).
 func NormalizeDivision(d *Division) apierr.Invalid {
 	errs := CheckText(d)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	d.Code = strings.TrimSpace(d.Code)
 	d.Name = strings.TrimSpace(d.Name)
 	lvl, err := CheckDivisionCode(d.Code)
 	if err != nil {
-		add("code", "%v", err)
+		errs.Add("code", "%v", err)
 	} else if d.Level == "" {
 		d.Level = lvl
 	} else if d.Level != lvl {
-		add("level", "level %q does not match the %d-digit code %s (%s)", d.Level, len(d.Code), d.Code, lvl)
+		errs.Add("level", "level %q does not match the %d-digit code %s (%s)", d.Level, len(d.Code), d.Code, lvl)
 	}
 	if d.Name == "" {
-		add("name", "the name is required")
+		errs.Add("name", "the name is required")
 	}
 	if d.ParentCode != "" && err == nil && lvl != LevelCounty && !strings.HasPrefix(d.Code, d.ParentCode) {
-		add("parent_code", "%s is not a prefix of the code %s", d.ParentCode, d.Code)
+		errs.Add("parent_code", "%s is not a prefix of the code %s", d.ParentCode, d.Code)
 	}
 	if d.Geometry != nil {
 		if g, gerr := geo.NormalizePolygonal(d.Geometry); gerr != nil {
-			add("geometry", "%v", gerr)
+			errs.Add("geometry", "%v", gerr)
 		} else {
 			d.Geometry = g
 		}
 	}
 	if d.Seat != nil {
 		if perr := geo.ValidatePoint(*d.Seat); perr != nil {
-			add("seat", "%v", perr)
+			errs.Add("seat", "%v", perr)
 		}
 	}
 	return errs
@@ -135,31 +129,28 @@ func NormalizeDivision(d *Division) apierr.Invalid {
 // NormalizeLine checks a boundary line: an ID, a name, the county's code and a LineString/MultiLineString geometry.
 func NormalizeLine(l *BoundaryLine) apierr.Invalid {
 	errs := CheckText(l)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	l.Name = strings.TrimSpace(l.Name)
 	if l.ID == "" {
 		l.ID = l.Name
 	}
 	if l.ID == "" {
-		add("name", "a boundary line needs a name")
+		errs.Add("name", "a boundary line needs a name")
 	}
 	if _, err := CheckDivisionCode(l.LeftCode); err != nil {
-		add("left_code", "%v", err)
+		errs.Add("left_code", "%v", err)
 	}
 	if _, err := CheckDivisionCode(l.RightCode); err != nil {
-		add("right_code", "%v", err)
+		errs.Add("right_code", "%v", err)
 	}
 	switch l.Geometry.(type) {
 	case orb.LineString, orb.MultiLineString:
 		if g, err := geo.NormalizePolygonal(l.Geometry); err != nil {
-			add("geometry", "%v", err)
+			errs.Add("geometry", "%v", err)
 		} else {
 			l.Geometry = g
 		}
 	default:
-		add("geometry", "a boundary line must be a LineString or MultiLineString, not %s", geomType(l.Geometry))
+		errs.Add("geometry", "a boundary line must be a LineString or MultiLineString, not %s", geomType(l.Geometry))
 	}
 	return errs
 }
@@ -167,27 +158,24 @@ func NormalizeLine(l *BoundaryLine) apierr.Invalid {
 // NormalizeMarker checks a boundary marker: number, type, pair letter rules and a valid lon/lat position.
 func NormalizeMarker(m *Marker) apierr.Invalid {
 	errs := CheckText(m)
-	add := func(field, format string, args ...any) {
-		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
 	m.Number = strings.TrimSpace(m.Number)
 	if m.Number == "" {
-		add("marker_no", "the marker number is required")
+		errs.Add("marker_no", "the marker number is required")
 	}
 	if m.LineID == "" {
-		add("line", "the marker's boundary line is required")
+		errs.Add("line", "the marker's boundary line is required")
 	}
 	switch m.Type {
 	case MarkerSingle:
 		if m.PairLetter != "" {
-			add("pair_letter", "a 单立 marker has no pair letter, got %q", m.PairLetter)
+			errs.Add("pair_letter", "a 单立 marker has no pair letter, got %q", m.PairLetter)
 		}
 	case MarkerDouble, MarkerTriple:
 	default:
-		add("marker_type", "unknown marker type %q (want %s, %s or %s)", m.Type, MarkerSingle, MarkerDouble, MarkerTriple)
+		errs.Add("marker_type", "unknown marker type %q (want %s, %s or %s)", m.Type, MarkerSingle, MarkerDouble, MarkerTriple)
 	}
 	if err := geo.ValidatePoint(m.Position); err != nil {
-		add("position", "%v", err)
+		errs.Add("position", "%v", err)
 	}
 	return errs
 }

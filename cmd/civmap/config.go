@@ -52,6 +52,14 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// newStoreFlagSet is newFlagSet with the store flags registered, for a subcommand that opens a store.
+func newStoreFlagSet(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *storeFlags) {
+	fs := newFlagSet(name, synopsis, stderr)
+	sf := new(storeFlags)
+	sf.register(fs)
+	return fs, sf
+}
+
 // parse parses args, turning flag errors into errUsage (the flag package has printed them).
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {

@@ -17,9 +17,7 @@ import (
 
 // cmdImport reads one file, validates all of it, and writes it in one transaction (or writes nothing).
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] FILE", stderr)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] FILE", stderr)
 	kind := fs.String("kind", "", "what the file holds: places, facilities, demand, divisions, markers or lines")
 	crsName := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549/4550 (Gauss–Krüger, CSV columns x_north_m,y_east_m), EPSG:4528/4529, GCJ-02, BD-09")
 	skip := fs.Bool("skip-invalid", false, "write the valid records and report the invalid ones, instead of writing nothing")

@@ -10,9 +10,7 @@ import (
 
 // cmdMigrate applies the embedded PostGIS migrations. The embedded store has no schema to migrate; it says so.
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("migrate", "migrate --database-url postgres://…", stderr)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlagSet("migrate", "migrate --database-url postgres://…", stderr)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

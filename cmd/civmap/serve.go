@@ -20,9 +20,7 @@ import (
 // cmdServe listens at once (so /healthz answers while a large store opens), opens the store, loads the sample into an
 // empty store, then serves the API; /readyz turns 200 when the store is open and its indexes are built.
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
 	var addr, logLevel, cacheControl string
 	var noSample bool
 	var cacheMB int
@@ -46,7 +44,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	go func() { served <- httpSrv.Serve(ln) }()
 	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "version", buildVersion())
 
-	st, err := openAndLoad(ctx, &sf, noSample, log)
+	st, err := openAndLoad(ctx, sf, noSample, log)
 	if err != nil {
 		_ = httpSrv.Close()
 		return err

@@ -2,30 +2,15 @@ package embedded
 
 import (
 	"context"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
 	"civmap/facilities"
-	"civmap/internal/apierr"
 )
 
 // Facility returns one facility or an error wrapping apierr.ErrNotFound.
 func (s *Store) Facility(ctx context.Context, id string) (facilities.Facility, error) {
-	if err := s.check(ctx); err != nil {
-		return facilities.Facility{}, err
-	}
-	var f facilities.Facility
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketFacilities).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("facility %q: %w", id, apierr.ErrNotFound)
-		}
-		var err error
-		f, err = decodeFacility(v)
-		return err
-	})
-	return f, err
+	return getRecord(s, ctx, bucketFacilities, "facility", id, decodeFacility)
 }
 
 // Facilities lists the facilities matching q (exact type, status and township code; BBox with edges included),
@@ -38,21 +23,7 @@ func (s *Store) Facilities(ctx context.Context, q facilities.FacilityQuery) (fac
 	ids, n := s.facs.query(q)
 	s.mu.RUnlock()
 	items := make([]facilities.Facility, 0, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFacilities)
-		for _, id := range ids {
-			v := b.Get([]byte(id))
-			if v == nil {
-				continue
-			}
-			f, err := decodeFacility(v)
-			if err != nil {
-				return err
-			}
-			items = append(items, f)
-		}
-		return nil
-	})
+	err := readKeys(nil, s.db, bucketFacilities, ids, decodeFacility, func(f facilities.Facility) { items = append(items, f) })
 	if err != nil {
 		return facilities.FacilityPage{}, err
 	}
@@ -66,15 +37,10 @@ func (s *Store) Demand(ctx context.Context, township string) ([]facilities.Deman
 	}
 	var out []facilities.DemandUnit
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDemand).ForEach(func(_, v []byte) error {
-			d, err := decodeDemand(v)
-			if err != nil {
-				return err
-			}
+		return forEach(tx, bucketDemand, decodeDemand, func(d facilities.DemandUnit) {
 			if township == "" || d.TownshipCode == township {
 				out = append(out, d)
 			}
-			return nil
 		})
 	})
 	return out, err

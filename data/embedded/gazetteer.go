@@ -12,24 +12,12 @@ import (
 
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/tiles"
 )
 
 // Division returns one division by code, or an error wrapping apierr.ErrNotFound.
 func (s *Store) Division(ctx context.Context, code string) (gazetteer.Division, error) {
-	if err := s.check(ctx); err != nil {
-		return gazetteer.Division{}, err
-	}
-	var d gazetteer.Division
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketDivisions).Get([]byte(code))
-		if v == nil {
-			return fmt.Errorf("division %q: %w", code, apierr.ErrNotFound)
-		}
-		var err error
-		d, err = decodeDivision(v)
-		return err
-	})
-	return d, err
+	return getRecord(s, ctx, bucketDivisions, "division", code, decodeDivision)
 }
 
 // Divisions lists the divisions matching q (level and/or direct parent), ordered by code.
@@ -47,21 +35,7 @@ func (s *Store) Divisions(ctx context.Context, q gazetteer.DivisionQuery) ([]gaz
 		}
 	}
 	out := make([]gazetteer.Division, 0, len(codes))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDivisions)
-		for _, c := range codes {
-			v := b.Get([]byte(c))
-			if v == nil {
-				continue // removed by a write that committed after the index was read: not possible today
-			}
-			d, err := decodeDivision(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return nil
-	})
+	err := readKeys(nil, s.db, bucketDivisions, codes, decodeDivision, func(d gazetteer.Division) { out = append(out, d) })
 	return out, err
 }
 
@@ -82,20 +56,7 @@ func (s *Store) Locate(ctx context.Context, p orb.Point) (gazetteer.Location, er
 
 // Place returns the current version of one place, or an error wrapping apierr.ErrNotFound.
 func (s *Store) Place(ctx context.Context, id string) (gazetteer.Place, error) {
-	if err := s.check(ctx); err != nil {
-		return gazetteer.Place{}, err
-	}
-	var p gazetteer.Place
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPlaces).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("place %q: %w", id, apierr.ErrNotFound)
-		}
-		var err error
-		p, err = decodePlace(v)
-		return err
-	})
-	return p, err
+	return getRecord(s, ctx, bucketPlaces, "place", id, decodePlace)
 }
 
 // Places lists the places matching q, ordered by ID (byte order); Limit <= 0 means no limit. Q is matched as a plain
@@ -109,26 +70,7 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 	ids, n := s.places.query(q)
 	s.mu.RUnlock()
 	items := make([]gazetteer.Place, 0, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPlaces)
-		for i, id := range ids {
-			if i%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			v := b.Get([]byte(id))
-			if v == nil {
-				continue
-			}
-			p, err := decodePlace(v)
-			if err != nil {
-				return err
-			}
-			items = append(items, p)
-		}
-		return nil
-	})
+	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlace, func(p gazetteer.Place) { items = append(items, p) })
 	if err != nil {
 		return gazetteer.PlacePage{}, err
 	}
@@ -191,10 +133,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
-	s.mu.Lock()
-	s.places.put(p.ID, f)
-	s.mu.Unlock()
-	s.notifyTiles(placeChange(orb.Bound{}, false, &f))
+	s.placeWritten(p.ID, f, placeChange(orb.Bound{}, false, &f))
 	return p, nil
 }
 
@@ -232,11 +171,16 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
-	s.mu.Lock()
-	s.places.put(p.ID, f)
-	s.mu.Unlock()
-	s.notifyTiles(placeChange(oldBound, hadOld, &f))
+	s.placeWritten(p.ID, f, placeChange(oldBound, hadOld, &f))
 	return p, nil
+}
+
+// placeWritten puts a committed place write into the index, then tells the tile subscribers.
+func (s *Store) placeWritten(id string, f placeFields, c tiles.Change) {
+	s.mu.Lock()
+	s.places.put(id, f)
+	s.mu.Unlock()
+	s.notifyTiles(c)
 }
 
 // putPlace writes a place's record to b (the places bucket) and its index fields to place_index.
@@ -268,31 +212,14 @@ func (s *Store) BoundaryLines(ctx context.Context) ([]gazetteer.BoundaryLine, er
 	}
 	var out []gazetteer.BoundaryLine
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketLines).ForEach(func(_, v []byte) error {
-			l, err := decodeLine(v)
-			out = append(out, l)
-			return err
-		})
+		return forEach(tx, bucketLines, decodeLine, func(l gazetteer.BoundaryLine) { out = append(out, l) })
 	})
 	return out, err
 }
 
 // BoundaryLine returns one line or an error wrapping apierr.ErrNotFound.
 func (s *Store) BoundaryLine(ctx context.Context, id string) (gazetteer.BoundaryLine, error) {
-	if err := s.check(ctx); err != nil {
-		return gazetteer.BoundaryLine{}, err
-	}
-	var l gazetteer.BoundaryLine
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketLines).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("boundary line %q: %w", id, apierr.ErrNotFound)
-		}
-		var err error
-		l, err = decodeLine(v)
-		return err
-	})
-	return l, err
+	return getRecord(s, ctx, bucketLines, "boundary line", id, decodeLine)
 }
 
 // Markers lists a line's markers ordered by number (byte order), or an error wrapping apierr.ErrNotFound if the line

@@ -267,12 +267,7 @@ func (x *placeIndex) query(q gazetteer.PlaceQuery) ([]string, int) {
 			q.BBox.Max[0] >= max[0] && q.BBox.Max[1] >= max[1]
 		if !covers {
 			// Only places with a geometry can meet a box; the R-tree's intersection test is inclusive of edges.
-			cands = nil
-			x.tree.Search(q.BBox.Min, q.BBox.Max, func(_, _ [2]float64, e *placeEntry) bool {
-				cands = append(cands, e)
-				return true
-			})
-			slices.SortFunc(cands, func(a, b *placeEntry) int { return strings.Compare(a.id, b.id) })
+			cands = searchSorted(&x.tree, q.BBox.Min, q.BBox.Max, placeID)
 		} else {
 			f.needBound = true
 		}
@@ -337,12 +332,7 @@ func (x *facilityIndex) put(f *facilities.Facility) {
 func (x *facilityIndex) query(q facilities.FacilityQuery) ([]string, int) {
 	cands := x.sorted
 	if q.BBox != nil {
-		cands = nil
-		x.tree.Search(q.BBox.Min, q.BBox.Max, func(_, _ [2]float64, e *facilityEntry) bool {
-			cands = append(cands, e)
-			return true
-		})
-		slices.SortFunc(cands, func(a, b *facilityEntry) int { return strings.Compare(a.id, b.id) })
+		cands = searchSorted(&x.tree, q.BBox.Min, q.BBox.Max, facilityID)
 	}
 	return page(cands, q.Limit, q.Offset, func(e *facilityEntry) (string, bool) {
 		ok := (q.Type == "" || e.typ == q.Type) && (q.Status == "" || e.status == q.Status) &&

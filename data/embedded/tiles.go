@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -12,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"civmap/data"
+	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/tiles"
 )
@@ -120,84 +120,49 @@ func (s *Store) importChange(b *data.Batch) tiles.Change {
 			c.Bounds = append(c.Bounds, g.Bound())
 		}
 	}
-	for _, d := range b.Divisions {
+	divBound := func(d gazetteer.Division) {
 		bound(d.Geometry)
 		if d.Seat != nil {
 			bound(*d.Seat)
 		}
 	}
+	lineBound := func(l gazetteer.BoundaryLine) { bound(l.Geometry) }
+	markerBound := func(m gazetteer.Marker) { bound(m.Position) }
+	facBound := func(f facilities.Facility) { bound(f.Location) }
+	demandBound := func(d facilities.DemandUnit) { bound(d.Location) }
+	each(b.Divisions, divBound)
 	for _, p := range b.Places {
 		bound(p.Geometry)
 	}
-	for _, l := range b.Lines {
-		bound(l.Geometry)
-	}
-	for _, m := range b.Markers {
-		bound(m.Position)
-	}
-	for _, f := range b.Facilities {
-		bound(f.Location)
-	}
-	for _, d := range b.Demand {
-		bound(d.Location)
-	}
+	each(b.Lines, lineBound)
+	each(b.Markers, markerBound)
+	each(b.Facilities, facBound)
+	each(b.Demand, demandBound)
 	// The stored versions: decoding fails only on a corrupt record, and then All is the safe answer.
 	err := s.db.View(func(tx *bolt.Tx) error {
-		get := func(bucket []byte, key string) []byte { return tx.Bucket(bucket).Get([]byte(key)) }
-		for _, d := range b.Divisions {
-			if v := get(bucketDivisions, d.Code); v != nil {
-				old, err := decodeDivision(v)
-				if err != nil {
-					return err
-				}
-				bound(old.Geometry)
-				if old.Seat != nil {
-					bound(*old.Seat)
-				}
-			}
+		if err := eachStored(tx, bucketDivisions, b.Divisions, func(d *gazetteer.Division) string { return d.Code },
+			decodeDivision, divBound); err != nil {
+			return err
 		}
 		for _, p := range b.Places {
 			if bd, ok := s.placeBound(p.ID); ok {
 				c.Bounds = append(c.Bounds, bd)
 			}
 		}
-		for _, l := range b.Lines {
-			if v := get(bucketLines, l.ID); v != nil {
-				old, err := decodeLine(v)
-				if err != nil {
-					return err
-				}
-				bound(old.Geometry)
-			}
+		if err := eachStored(tx, bucketLines, b.Lines, func(l *gazetteer.BoundaryLine) string { return l.ID },
+			decodeLine, lineBound); err != nil {
+			return err
 		}
-		for _, m := range b.Markers {
-			if v := get(bucketMarkers, m.Number); v != nil {
-				old, err := decodeMarker(v)
-				if err != nil {
-					return err
-				}
-				bound(old.Position)
-			}
+		if err := eachStored(tx, bucketMarkers, b.Markers, func(m *gazetteer.Marker) string { return m.Number },
+			decodeMarker, markerBound); err != nil {
+			return err
 		}
-		for _, f := range b.Facilities {
-			if v := get(bucketFacilities, f.ID); v != nil {
-				old, err := decodeFacility(v)
-				if err != nil {
-					return err
-				}
-				bound(old.Location)
-			}
+		if err := eachStored(tx, bucketFacilities, b.Facilities, func(f *facilities.Facility) string { return f.ID },
+			decodeFacility, facBound); err != nil {
+			return err
 		}
-		for _, d := range b.Demand {
-			if v := get(bucketDemand, d.Code); v != nil {
-				old, err := decodeDemand(v)
-				if err != nil {
-					return err
-				}
-				bound(old.Location)
-			}
-		}
-		return nil
+		return eachStored(tx, bucketDemand, b.Demand, func(d *facilities.DemandUnit) string { return d.Code },
+			decodeDemand, demandBound)
 	})
 	if err != nil {
 		c.All, c.Bounds = true, nil
@@ -239,77 +204,30 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 }
 
 func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, limit int) ([]tiles.Feature, error) {
-	var ids []string
 	s.mu.RLock()
-	s.places.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *placeEntry) bool {
-		if e.status != gazetteer.StatusAbolished {
-			ids = append(ids, e.id)
-		}
-		return true
-	})
+	ids, _ := page(searchSorted(&s.places.tree, bound.Min, bound.Max, placeID), limit, 0,
+		func(e *placeEntry) (string, bool) { return e.id, e.status != gazetteer.StatusAbolished })
 	s.mu.RUnlock()
-	slices.SortFunc(ids, strings.Compare)
-	if limit > 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
 	out := make([]tiles.Feature, 0, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPlaces)
-		for i, id := range ids {
-			if i%1024 == 1023 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			v := b.Get([]byte(id))
-			if v == nil {
-				continue
-			}
-			p, err := decodePlace(v)
-			if err != nil {
-				return err
-			}
-			// The index is updated after the commit: a record read in between may differ from its entry.
-			if p.Geometry == nil || p.Status == gazetteer.StatusAbolished || !p.Geometry.Bound().Intersects(bound) {
-				continue
-			}
+	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlace, func(p gazetteer.Place) {
+		// The index is updated after the commit: a record read in between may differ from its entry.
+		if p.Geometry != nil && p.Status != gazetteer.StatusAbolished && p.Geometry.Bound().Intersects(bound) {
 			out = append(out, tiles.PlaceFeature(p))
 		}
-		return nil
 	})
 	return out, err
 }
 
 func (s *Store) tileFacilities(bound orb.Bound, limit int) ([]tiles.Feature, error) {
-	var ids []string
 	s.mu.RLock()
-	s.facs.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *facilityEntry) bool {
-		ids = append(ids, e.id)
-		return true
-	})
+	ids, _ := page(searchSorted(&s.facs.tree, bound.Min, bound.Max, facilityID), limit, 0,
+		func(e *facilityEntry) (string, bool) { return e.id, true })
 	s.mu.RUnlock()
-	slices.SortFunc(ids, strings.Compare)
-	if limit > 0 && len(ids) > limit {
-		ids = ids[:limit]
-	}
 	out := make([]tiles.Feature, 0, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFacilities)
-		for _, id := range ids {
-			v := b.Get([]byte(id))
-			if v == nil {
-				continue
-			}
-			f, err := decodeFacility(v)
-			if err != nil {
-				return err
-			}
-			if !f.Location.Bound().Intersects(bound) {
-				continue
-			}
+	err := readKeys(nil, s.db, bucketFacilities, ids, decodeFacility, func(f facilities.Facility) {
+		if f.Location.Bound().Intersects(bound) {
 			out = append(out, tiles.FacilityFeature(f))
 		}
-		return nil
 	})
 	return out, err
 }
@@ -330,40 +248,22 @@ func (s *Store) smallLayers() (*smallLayers, error) {
 	}
 	// Buckets iterate in key order, which is the layers' feature order.
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketDivisions).ForEach(func(_, v []byte) error {
-			d, err := decodeDivision(v)
-			if err == nil {
-				add("divisions", tiles.DivisionFeatures(d)...)
-			}
-			return err
+		if err := forEach(tx, bucketDivisions, decodeDivision, func(d gazetteer.Division) {
+			add("divisions", tiles.DivisionFeatures(d)...)
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketLines).ForEach(func(_, v []byte) error {
-			l, err := decodeLine(v)
-			if err == nil {
-				add("boundary_lines", tiles.LineFeature(l))
-			}
-			return err
+		if err := forEach(tx, bucketLines, decodeLine, func(l gazetteer.BoundaryLine) {
+			add("boundary_lines", tiles.LineFeature(l))
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketMarkers).ForEach(func(_, v []byte) error {
-			m, err := decodeMarker(v)
-			if err == nil {
-				add("markers", tiles.MarkerFeature(m))
-			}
-			return err
+		if err := forEach(tx, bucketMarkers, decodeMarker, func(m gazetteer.Marker) {
+			add("markers", tiles.MarkerFeature(m))
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketDemand).ForEach(func(_, v []byte) error {
-			d, err := decodeDemand(v)
-			if err == nil {
-				add("demand", tiles.DemandFeature(d))
-			}
-			return err
-		})
+		return forEach(tx, bucketDemand, decodeDemand, func(d facilities.DemandUnit) { add("demand", tiles.DemandFeature(d)) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: tile layers: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,20 @@ func (b *builder) failAll(loc string, errs apierr.Invalid) {
 		e.Location = loc
 		b.errs = append(b.errs, e)
 	}
+}
+
+// accept ends an add*: it records errs against r's location, or else appends rec to *dst unless its key (field, key)
+// repeats an earlier record's. It reports whether rec was appended.
+func accept[T any](b *builder, r *record, errs apierr.Invalid, field, key string, dst *[]T, rec T) bool {
+	if len(errs) > 0 {
+		b.failAll(r.loc, errs)
+		return false
+	}
+	if !b.unique(r.loc, field, key) {
+		return false
+	}
+	*dst = append(*dst, rec)
+	return true
 }
 
 func (b *builder) knownDivision(code string) bool {
@@ -114,7 +129,7 @@ func decodeInto(props map[string]any, spec map[string]fieldType, v any) (map[str
 		}
 		cv, err := coerce(val, t)
 		if err != nil {
-			errs = append(errs, apierr.FieldError{Field: k, Reason: err.Error()})
+			errs.Add(k, "%v", err)
 			continue
 		}
 		if cv != nil {
@@ -125,9 +140,9 @@ func decodeInto(props map[string]any, spec map[string]fieldType, v any) (map[str
 	if err := json.Unmarshal(raw, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			errs = append(errs, apierr.FieldError{Field: te.Field, Reason: fmt.Sprintf("want %s, got JSON %s", te.Type, te.Value)})
+			errs.Add(te.Field, "want %s, got JSON %s", te.Type, te.Value)
 		} else {
-			errs = append(errs, apierr.FieldError{Field: "properties", Reason: err.Error()})
+			errs.Add("properties", "%v", err)
 		}
 	}
 	if len(extra) == 0 {
@@ -231,26 +246,14 @@ func (b *builder) addPlace(r *record) {
 			}
 		}
 	}
-	if p.Attributes == nil {
-		p.Attributes = extra
-	} else {
-		for k, v := range extra {
-			p.Attributes[k] = v
-		}
-	}
+	p.Attributes = withExtra(p.Attributes, extra)
 	p.Geometry = r.geom
 	p.Version, p.CreatedAt, p.UpdatedAt = 0, p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	errs = append(errs, gazetteer.NormalizePlace(&p, b.knownDivision)...)
 	if len(errs) == 0 && p.ID == "" {
 		p.ID = DerivedPlaceID(&p)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
-	}
-	if b.unique(r.loc, "id", "place "+p.ID) {
-		b.batch.Places = append(b.batch.Places, p)
-	}
+	accept(b, r, errs, "id", "place "+p.ID, &b.batch.Places, p)
 }
 
 // DerivedPlaceID gives a place without an ID a stable one from its name and geometry, so that importing the same file
@@ -277,29 +280,13 @@ func (b *builder) addFacility(r *record) {
 	}
 	var f facilities.Facility
 	extra, errs := decodeInto(props, facilityFields, &f)
-	if f.Attributes == nil {
-		f.Attributes = extra
-	} else {
-		for k, v := range extra {
-			f.Attributes[k] = v
-		}
-	}
+	f.Attributes = withExtra(f.Attributes, extra)
 	f.Version = 0
-	if pt, ok := r.geom.(orb.Point); ok {
-		f.Location = pt
-	} else {
-		errs = append(errs, apierr.FieldError{Field: "geometry", Reason: "a facility must be a Point, got " + geomType(r.geom)})
-	}
+	f.Location = r.point("a facility", &errs)
 	if len(errs) == 0 {
 		errs = facilities.NormalizeFacility(&f, b.knownDivision)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
-	}
-	if b.unique(r.loc, "id", "facility "+f.ID) {
-		b.batch.Facilities = append(b.batch.Facilities, f)
-	}
+	accept(b, r, errs, "id", "facility "+f.ID, &b.batch.Facilities, f)
 }
 
 var demandFields = map[string]fieldType{
@@ -313,21 +300,11 @@ func (b *builder) addDemand(r *record) {
 	}
 	var d facilities.DemandUnit
 	_, errs := decodeInto(props, demandFields, &d)
-	if pt, ok := r.geom.(orb.Point); ok {
-		d.Location = pt
-	} else {
-		errs = append(errs, apierr.FieldError{Field: "geometry", Reason: "a demand unit must be a Point, got " + geomType(r.geom)})
-	}
+	d.Location = r.point("a demand unit", &errs)
 	if len(errs) == 0 {
 		errs = facilities.NormalizeDemand(&d, b.knownDivision)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
-	}
-	if b.unique(r.loc, "code", "demand "+d.Code) {
-		b.batch.Demand = append(b.batch.Demand, d)
-	}
+	accept(b, r, errs, "code", "demand "+d.Code, &b.batch.Demand, d)
 }
 
 var divisionFields = map[string]fieldType{
@@ -383,13 +360,8 @@ func (b *builder) addDivision(r *record) {
 	if len(errs) == 0 && d.Level != gazetteer.LevelCounty && d.ParentCode != "" && !b.knownDivision(d.ParentCode) {
 		errs = apierr.Field("parent_code", "unknown parent division %q (list parents before children)", d.ParentCode)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
-	}
-	if b.unique(r.loc, "code", "division "+d.Code) {
+	if accept(b, r, errs, "code", "division "+d.Code, &b.batch.Divisions, d) {
 		b.divs[d.Code] = true
-		b.batch.Divisions = append(b.batch.Divisions, d)
 	}
 }
 
@@ -417,10 +389,7 @@ func (b *builder) addMarker(r *record) {
 	if m.LineID == "" {
 		m.LineID = lineOfMarker(m.Number)
 	}
-	pt, ok := r.geom.(orb.Point)
-	if !ok {
-		errs = append(errs, apierr.FieldError{Field: "geometry", Reason: "a marker must be a Point, got " + geomType(r.geom)})
-	}
+	pt := r.point("a marker", &errs)
 	m.Position = pt
 	if r.projected {
 		m.Registered = gazetteer.RegisteredPosition{CRS: string(r.crs), AxisOrder: "north,east", First: r.north, Second: r.east}
@@ -433,13 +402,7 @@ func (b *builder) addMarker(r *record) {
 	if len(errs) == 0 && !b.knownLine(m.LineID) {
 		errs = apierr.Field("line", "unknown boundary line %q (import the lines first, or give --line)", m.LineID)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
-	}
-	if b.unique(r.loc, "marker_no", "marker "+m.Number) {
-		b.batch.Markers = append(b.batch.Markers, m)
-	}
+	accept(b, r, errs, "marker_no", "marker "+m.Number, &b.batch.Markers, m)
 }
 
 // lineOfMarker derives a line ID from a marker number: the leading non-digits plus 线 (象宁001 → 象宁线).
@@ -475,13 +438,26 @@ func (b *builder) addLine(r *record) {
 	if len(errs) == 0 && !b.knownDivision(l.LeftCode) {
 		errs = apierr.Field("left_code", "unknown division %q", l.LeftCode)
 	}
-	if len(errs) > 0 {
-		b.failAll(r.loc, errs)
-		return
+	accept(b, r, errs, "id", "line "+l.ID, &b.batch.Lines, l)
+}
+
+// point returns the record's Point geometry; any other geometry adds an error saying what (e.g. "a marker") must be
+// a Point to errs and returns the zero point.
+func (r *record) point(what string, errs *apierr.Invalid) orb.Point {
+	pt, ok := r.geom.(orb.Point)
+	if !ok {
+		errs.Add("geometry", "%s must be a Point, got %s", what, geomType(r.geom))
 	}
-	if b.unique(r.loc, "id", "line "+l.ID) {
-		b.batch.Lines = append(b.batch.Lines, l)
+	return pt
+}
+
+// withExtra adds the extra properties to attrs (extra itself when attrs is nil) and returns it.
+func withExtra(attrs, extra map[string]any) map[string]any {
+	if attrs == nil {
+		return extra
 	}
+	maps.Copy(attrs, extra)
+	return attrs
 }
 
 func firstNonEmpty(ss ...string) string {

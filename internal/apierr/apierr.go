@@ -61,6 +61,11 @@ func Field(field, format string, args ...any) Invalid {
 	return Invalid{{Field: field, Reason: fmt.Sprintf(format, args...)}}
 }
 
+// Add appends a FieldError for field with the reason fmt.Sprintf(format, args...).
+func (v *Invalid) Add(field, format string, args ...any) {
+	*v = append(*v, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
 // AsInvalid reports whether err is (or wraps) an Invalid and returns it.
 func AsInvalid(err error) (Invalid, bool) {
 	var v Invalid

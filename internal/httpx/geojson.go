@@ -3,6 +3,7 @@ package httpx
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 
 	"github.com/paulmach/orb"
 
@@ -68,3 +69,17 @@ func (fc FeatureCollection) MarshalJSON() ([]byte, error) {
 
 // Count returns a pointer to n, for FeatureCollection.NumberMatched.
 func Count(n int) *int { return &n }
+
+// Features maps items to their Features with feature.
+func Features[T any](items []T, feature func(T) Feature) []Feature {
+	fs := make([]Feature, len(items))
+	for i, it := range items {
+		fs[i] = feature(it)
+	}
+	return fs
+}
+
+// WholeCollection is the unpaged FeatureCollection of all of items: numberMatched len(items) and a self link to r.
+func WholeCollection[T any](r *http.Request, items []T, feature func(T) Feature) FeatureCollection {
+	return FeatureCollection{Features: Features(items, feature), NumberMatched: Count(len(items)), Links: []Link{SelfLink(r)}}
+}

@@ -231,3 +231,24 @@ func FuzzParseIfMatch(f *testing.F) {
 		}
 	})
 }
+
+func TestHandlerFunc(t *testing.T) {
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.Query().Get("fail") != "" {
+			return fmt.Errorf("place x: %w", apierr.ErrNotFound)
+		}
+		WriteJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+		return nil
+	})
+	for _, tc := range []struct {
+		url    string
+		status int
+		ctype  string
+	}{{"/", 200, "application/json"}, {"/?fail=1", 404, ProblemContentType}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.url, nil))
+		if rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), tc.ctype) {
+			t.Errorf("%s: %d %q, want %d %q", tc.url, rec.Code, rec.Header().Get("Content-Type"), tc.status, tc.ctype)
+		}
+	}
+}

@@ -138,3 +138,14 @@ func newRef() string {
 func NotFound(kind, id string) error {
 	return fmt.Errorf("%s %q: %w", kind, id, apierr.ErrNotFound)
 }
+
+// HandlerFunc is an HTTP handler that returns its error instead of writing it: ServeHTTP answers a non-nil error with
+// WriteError. A handler that returns an error must not have written a response.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP calls f and answers its error, if any, with WriteError.
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		WriteError(w, r, err)
+	}
+}
