@@ -70,7 +70,7 @@ func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
 //  2. drop points that lie on the straight segment between their neighbours (Douglas–Peucker with tolerance 0; a
 //     line's or ring's first and last points stay);
 //  3. clip to the tile grown by the 64-unit buffer (edges included), then snap again the points clipping created;
-//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings with fewer than 4 points or no area,
+//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings with fewer than 4 points or under one unit²,
 //     polygons whose exterior ring went — and repeated points of a MultiPoint;
 //  5. orient rings for MVT (spec 4.3.4.4): exterior rings have positive area by the surveyor's formula in tile
 //     coordinates (clockwise on screen, y down), interior rings negative.
@@ -249,7 +249,7 @@ func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
 	return out
 }
 
-// tileRing closes a snapped ring, simplifies it, drops it when degenerate (fewer than 4 points or zero area) and
+// tileRing closes a snapped ring, simplifies it, drops it when degenerate (fewer than 4 points or under one unit²) and
 // orients it: exterior rings positive area (surveyor's formula, tile coordinates), interior rings negative.
 func tileRing(pts []orb.Point, exterior bool) orb.Ring {
 	if len(pts) == 0 {
@@ -262,8 +262,10 @@ func tileRing(pts []orb.Point, exterior bool) orb.Ring {
 	if len(pts) < 4 {
 		return nil
 	}
+	// Rings enclosing less than one unit² go, as ST_AsMVTGeom (wagyu) drops them: the smallest ring the integer grid
+	// allows, a triangle of ½ unit², would otherwise appear in one store's tiles and not the other's.
 	a := ringArea(pts)
-	if a == 0 {
+	if math.Abs(a) < 2 {
 		return nil
 	}
 	if (a > 0) != exterior {

@@ -284,15 +284,16 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 	}
 	tag, err := s.pool.Exec(ctx, `
 		INSERT INTO places (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-			version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11)
-		ON CONFLICT (id) DO NOTHING`, append(args, p.Version, p.CreatedAt)...)
+			version, created_at, updated_at, tile_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11, $12)
+		ON CONFLICT (id) DO NOTHING`, append(args, p.Version, p.CreatedAt, tileID(p.ID))...)
 	if err != nil {
 		return gazetteer.Place{}, fmt.Errorf("postgis: create place %q: %w", p.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return gazetteer.Place{}, fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
 	}
+	s.notifyTiles(placeChange(nil, p.Geometry))
 	return p, nil
 }
 
@@ -304,9 +305,11 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
+	var oldBox []float64 // the replaced geometry's bound, for the tile cache
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var version int64
-		if err := tx.QueryRow(ctx, `SELECT version FROM places WHERE id = $1 FOR UPDATE`, p.ID).Scan(&version); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT version, `+boxSQL("geom")+` FROM places WHERE id = $1 FOR UPDATE`, p.ID).
+			Scan(&version, &oldBox); err != nil {
 			return noRows(err, fmt.Errorf("place %q: %w", p.ID, apierr.ErrNotFound), "update place")
 		}
 		if version != expectVersion {
@@ -320,9 +323,10 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 		}
 		err := tx.QueryRow(ctx, `
 			UPDATE places SET name = $2, category = $3, status = $4, division_codes = $5, division_prefixes = $6,
-				search_text = $7, geom = ST_GeomFromWKB($8, 4490), doc = $9, version = version + 1, updated_at = $10
+				search_text = $7, geom = ST_GeomFromWKB($8, 4490), doc = $9, version = version + 1, updated_at = $10,
+				tile_id = $11
 			WHERE id = $1
-			RETURNING version, created_at`, append(args, p.UpdatedAt)...).Scan(&p.Version, &p.CreatedAt)
+			RETURNING version, created_at`, append(args, p.UpdatedAt, tileID(p.ID))...).Scan(&p.Version, &p.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("postgis: update place %q: %w", p.ID, err)
 		}
@@ -332,6 +336,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
+	s.notifyTiles(placeChange(boxBound(oldBox), p.Geometry))
 	return p, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/tiles"
 )
 
 // analyzeAfter is the number of places from which Import vacuums and analyses places after committing (the other tables
@@ -204,10 +205,15 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 		return st, err
 	}
 	at := now()
+	var change tiles.Change
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		timeout := strconv.FormatInt(s.opts.ImportStatementTimeout.Milliseconds(), 10)
 		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
 			return fmt.Errorf("postgis: import: %w", err)
+		}
+		var err error
+		if change, err = importChange(ctx, tx, &b); err != nil {
+			return err
 		}
 		for _, u := range importSteps(&b) {
 			var rebuild []string
@@ -232,6 +238,7 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 	if err != nil {
 		return data.ImportStats{}, err
 	}
+	s.notifyTiles(change)
 	// Fresh statistics, so that the first queries after a load get sane plans without waiting for autovacuum; after many
 	// places also a VACUUM, whose visibility map lets counts (NumberMatched) use index-only scans (0.7 s → 0.08 s for a
 	// million places). Best effort: the import is committed, and stale statistics only cost speed.
@@ -267,17 +274,20 @@ func importSteps(b *data.Batch) []*upsert {
 
 func divisionUpsert(ds []gazetteer.Division) *upsert {
 	return &upsert{
-		what:   "divisions",
-		tmp:    "import_divisions",
-		tmpDDL: `code text, name text, level text, kind text, parent_code text, geom bytea, seat bytea, anchor bytea`,
-		cols:   []string{"code", "name", "level", "kind", "parent_code", "geom", "seat", "anchor"},
+		what: "divisions",
+		tmp:  "import_divisions",
+		tmpDDL: `code text, name text, level text, kind text, parent_code text, geom bytea, seat bytea, anchor bytea,
+			tile_id bigint, label_tile_id bigint`,
+		cols: []string{"code", "name", "level", "kind", "parent_code", "geom", "seat", "anchor", "tile_id",
+			"label_tile_id"},
 		upsertSQL: countInserted(`
-			INSERT INTO divisions AS d (code, name, level, kind, parent_code, geom, seat, anchor)
+			INSERT INTO divisions AS d (code, name, level, kind, parent_code, geom, seat, anchor, tile_id, label_tile_id)
 			SELECT code, name, level, kind, parent_code, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(seat, 4490),
-				ST_GeomFromWKB(anchor, 4490)
+				ST_GeomFromWKB(anchor, 4490), tile_id, label_tile_id
 			FROM import_divisions
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, kind = EXCLUDED.kind,
-				parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom, seat = EXCLUDED.seat, anchor = EXCLUDED.anchor`),
+				parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom, seat = EXCLUDED.seat, anchor = EXCLUDED.anchor,
+				tile_id = EXCLUDED.tile_id, label_tile_id = EXCLUDED.label_tile_id`),
 		n: len(ds),
 		row: func(i int) ([]any, error) {
 			d := &ds[i]
@@ -285,7 +295,8 @@ func divisionUpsert(ds []gazetteer.Division) *upsert {
 			if err != nil {
 				return nil, fmt.Errorf("division %q: %w", d.Code, err)
 			}
-			return []any{d.Code, d.Name, string(d.Level), d.Kind, d.ParentCode, geom, optPointWKB(d.Seat), anchorWKB(d)}, nil
+			return []any{d.Code, d.Name, string(d.Level), d.Kind, d.ParentCode, geom, optPointWKB(d.Seat), anchorWKB(d),
+				tileID(d.Code), tileID(tiles.LabelIDPrefix + d.Code)}, nil
 		},
 	}
 }
@@ -300,17 +311,18 @@ func anchorWKB(d *gazetteer.Division) []byte {
 
 func lineUpsert(ls []gazetteer.BoundaryLine) *upsert {
 	return &upsert{
-		what:   "boundary lines",
-		tmp:    "import_lines",
-		tmpDDL: `id text, name text, left_code text, right_code text, right_name text, geom bytea, registered_length_m float8`,
-		cols:   []string{"id", "name", "left_code", "right_code", "right_name", "geom", "registered_length_m"},
+		what: "boundary lines",
+		tmp:  "import_lines",
+		tmpDDL: `id text, name text, left_code text, right_code text, right_name text, geom bytea, registered_length_m float8,
+			tile_id bigint`,
+		cols: []string{"id", "name", "left_code", "right_code", "right_name", "geom", "registered_length_m", "tile_id"},
 		upsertSQL: countInserted(`
-			INSERT INTO boundary_lines AS l (id, name, left_code, right_code, right_name, geom, registered_length_m)
-			SELECT id, name, left_code, right_code, right_name, ST_GeomFromWKB(geom, 4490), registered_length_m
+			INSERT INTO boundary_lines AS l (id, name, left_code, right_code, right_name, geom, registered_length_m, tile_id)
+			SELECT id, name, left_code, right_code, right_name, ST_GeomFromWKB(geom, 4490), registered_length_m, tile_id
 			FROM import_lines
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, left_code = EXCLUDED.left_code,
 				right_code = EXCLUDED.right_code, right_name = EXCLUDED.right_name, geom = EXCLUDED.geom,
-				registered_length_m = EXCLUDED.registered_length_m`),
+				registered_length_m = EXCLUDED.registered_length_m, tile_id = EXCLUDED.tile_id`),
 		n: len(ls),
 		row: func(i int) ([]any, error) {
 			l := &ls[i]
@@ -318,7 +330,7 @@ func lineUpsert(ls []gazetteer.BoundaryLine) *upsert {
 			if err != nil {
 				return nil, fmt.Errorf("boundary line %q: %w", l.ID, err)
 			}
-			return []any{l.ID, l.Name, l.LeftCode, l.RightCode, l.RightName, geom, l.RegisteredLengthM}, nil
+			return []any{l.ID, l.Name, l.LeftCode, l.RightCode, l.RightName, geom, l.RegisteredLengthM, tileID(l.ID)}, nil
 		},
 	}
 }
@@ -328,25 +340,25 @@ func markerUpsert(ms []gazetteer.Marker) *upsert {
 		what: "markers",
 		tmp:  "import_markers",
 		tmpDDL: `number text, line_id text, type text, pair_letter text, material text, reg_crs text, reg_axis_order text,
-			reg_first float8, reg_second float8, registered_year bigint, geom bytea`,
+			reg_first float8, reg_second float8, registered_year bigint, geom bytea, tile_id bigint`,
 		cols: []string{"number", "line_id", "type", "pair_letter", "material", "reg_crs", "reg_axis_order", "reg_first",
-			"reg_second", "registered_year", "geom"},
+			"reg_second", "registered_year", "geom", "tile_id"},
 		upsertSQL: countInserted(`
 			INSERT INTO markers AS m (number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first,
-				reg_second, registered_year, geom)
+				reg_second, registered_year, geom, tile_id)
 			SELECT number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first, reg_second,
-				registered_year, ST_GeomFromWKB(geom, 4490)
+				registered_year, ST_GeomFromWKB(geom, 4490), tile_id
 			FROM import_markers
 			ON CONFLICT (number) DO UPDATE SET line_id = EXCLUDED.line_id, type = EXCLUDED.type,
 				pair_letter = EXCLUDED.pair_letter, material = EXCLUDED.material, reg_crs = EXCLUDED.reg_crs,
 				reg_axis_order = EXCLUDED.reg_axis_order, reg_first = EXCLUDED.reg_first, reg_second = EXCLUDED.reg_second,
-				registered_year = EXCLUDED.registered_year, geom = EXCLUDED.geom`),
+				registered_year = EXCLUDED.registered_year, geom = EXCLUDED.geom, tile_id = EXCLUDED.tile_id`),
 		n: len(ms),
 		row: func(i int) ([]any, error) {
 			m := &ms[i]
 			r := &m.Registered
 			return []any{m.Number, m.LineID, m.Type, m.PairLetter, m.Material, r.CRS, r.AxisOrder, r.First, r.Second,
-				m.RegisteredYear, pointWKB(m.Position)}, nil
+				m.RegisteredYear, pointWKB(m.Position), tileID(m.Number)}, nil
 		},
 	}
 }
@@ -357,27 +369,28 @@ func placeUpsert(ps []gazetteer.Place) *upsert {
 		tmp:  "import_places",
 		bulk: true,
 		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
-			search_text text, geom bytea, doc jsonb`,
+			search_text text, geom bytea, doc jsonb, tile_id bigint`,
 		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",
-			"doc"},
+			"doc", "tile_id"},
 		history: `
 			INSERT INTO place_versions (id, version, name, category, status, division_codes, geom, doc, created_at, updated_at)
 			SELECT p.id, p.version, p.name, p.category, p.status, p.division_codes, p.geom, p.doc, p.created_at, p.updated_at
 			FROM places p JOIN import_places i ON i.id = p.id`,
 		upsertSQL: countInserted(`
 			INSERT INTO places AS p (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-				version, created_at, updated_at)
+				version, created_at, updated_at, tile_id)
 			SELECT id, name, category, status, division_codes, division_prefixes, search_text, ST_GeomFromWKB(geom, 4490),
-				doc, 1, $1, $1
+				doc, 1, $1, $1, tile_id
 			FROM import_places
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, status = EXCLUDED.status,
 				division_codes = EXCLUDED.division_codes, division_prefixes = EXCLUDED.division_prefixes,
 				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = p.version + 1,
-				updated_at = EXCLUDED.updated_at`),
+				updated_at = EXCLUDED.updated_at, tile_id = EXCLUDED.tile_id`),
 		stamped: true,
 		n:       len(ps),
 		row: func(i int) ([]any, error) {
-			return placeArgs(&ps[i])
+			args, err := placeArgs(&ps[i])
+			return append(args, tileID(ps[i].ID)), err
 		},
 	}
 }
@@ -387,20 +400,20 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 		what: "facilities",
 		tmp:  "import_facilities",
 		tmpDDL: `id text, name text, type text, status text, township_code text, capacity_beds bigint,
-			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea`,
+			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, tile_id bigint`,
 		cols: []string{"id", "name", "type", "status", "township_code", "capacity_beds", "capacity_meals_per_day",
-			"smart_terminal", "attributes", "geom"},
+			"smart_terminal", "attributes", "geom", "tile_id"},
 		upsertSQL: countInserted(`
 			INSERT INTO facilities AS f (id, name, type, status, township_code, capacity_beds, capacity_meals_per_day,
-				smart_terminal, attributes, geom, version, updated_at)
+				smart_terminal, attributes, geom, version, updated_at, tile_id)
 			SELECT id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
-				attributes, ST_GeomFromWKB(geom, 4490), 1, $1
+				attributes, ST_GeomFromWKB(geom, 4490), 1, $1, tile_id
 			FROM import_facilities
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,
 				township_code = EXCLUDED.township_code, capacity_beds = EXCLUDED.capacity_beds,
 				capacity_meals_per_day = EXCLUDED.capacity_meals_per_day, smart_terminal = EXCLUDED.smart_terminal,
 				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = f.version + 1,
-				updated_at = EXCLUDED.updated_at`),
+				updated_at = EXCLUDED.updated_at, tile_id = EXCLUDED.tile_id`),
 		stamped: true,
 		n:       len(fs),
 		row: func(i int) ([]any, error) {
@@ -410,7 +423,7 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 				return nil, fmt.Errorf("facility %q: attributes: %w", f.ID, err)
 			}
 			return []any{f.ID, f.Name, f.Type, f.Status, f.TownshipCode, f.CapacityBeds, f.CapacityMealsPerDay,
-				f.SmartTerminal, attrs, pointWKB(f.Location)}, nil
+				f.SmartTerminal, attrs, pointWKB(f.Location), tileID(f.ID)}, nil
 		},
 	}
 }
@@ -419,18 +432,18 @@ func demandUpsert(ds []facilities.DemandUnit) *upsert {
 	return &upsert{
 		what:   "demand units",
 		tmp:    "import_demand",
-		tmpDDL: `code text, name text, township_code text, elderly_population bigint, geom bytea`,
-		cols:   []string{"code", "name", "township_code", "elderly_population", "geom"},
+		tmpDDL: `code text, name text, township_code text, elderly_population bigint, geom bytea, tile_id bigint`,
+		cols:   []string{"code", "name", "township_code", "elderly_population", "geom", "tile_id"},
 		upsertSQL: countInserted(`
-			INSERT INTO demand_units AS d (code, name, township_code, elderly_population, geom)
-			SELECT code, name, township_code, elderly_population, ST_GeomFromWKB(geom, 4490)
+			INSERT INTO demand_units AS d (code, name, township_code, elderly_population, geom, tile_id)
+			SELECT code, name, township_code, elderly_population, ST_GeomFromWKB(geom, 4490), tile_id
 			FROM import_demand
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, township_code = EXCLUDED.township_code,
-				elderly_population = EXCLUDED.elderly_population, geom = EXCLUDED.geom`),
+				elderly_population = EXCLUDED.elderly_population, geom = EXCLUDED.geom, tile_id = EXCLUDED.tile_id`),
 		n: len(ds),
 		row: func(i int) ([]any, error) {
 			d := &ds[i]
-			return []any{d.Code, d.Name, d.TownshipCode, d.ElderlyPopulation, pointWKB(d.Location)}, nil
+			return []any{d.Code, d.Name, d.TownshipCode, d.ElderlyPopulation, pointWKB(d.Location), tileID(d.Code)}, nil
 		},
 	}
 }

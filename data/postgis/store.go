@@ -49,6 +49,8 @@ type Options struct {
 type Store struct {
 	pool *pgxpool.Pool
 	opts Options
+	// tiles holds the tile-cache subscribers (tiles.Notifier, notify.go) and the tile queries (tiles.go).
+	tiles tileState
 }
 
 var _ data.Store = (*Store)(nil)
@@ -72,6 +74,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s := &Store{pool: pool, opts: opts}
 	if err := s.Ready(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.backfillTileIDs(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -1,0 +1,107 @@
+package postgis
+
+import (
+	"context"
+	"testing"
+
+	"civmap/data/postgis/pgtest"
+	"civmap/data/sample"
+	"civmap/tiles"
+)
+
+// Run with
+//
+//	bash scripts/with-postgis.sh go test -run '^$' -bench 'Tiles|BareASMVT' ./data/postgis/
+//
+// The issue's target: uncached PostGIS tiles within 1.2× of the time of the bare ST_AsMVT query for the same tiles,
+// i.e. BenchmarkBareASMVT's tiles/s ≤ 1.2 × BenchmarkTiles/postgis/uncached's tiles/s. Both walk
+// tiles.BenchmarkTileSet (1,022 tiles) in the same order from the start, so they measure the same tiles only when b.N
+// is the same: for the ratio, add -benchtime 2044x (whole passes over the set); the cached and ceiling numbers need
+// the default benchtime (2044 hits take a few milliseconds).
+
+// benchStore opens a store on a fresh database holding the bundled sample.
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	st, err := Open(context.Background(), pgtest.NewDatabase(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	if _, err := sample.Load(context.Background(), st); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkTiles measures tiles/s over tiles.BenchmarkTileSet (z8–z14 over Xiangshan, all layers) served by the
+// PostGIS store through the same router as civmap serve (tiles.NewBenchRouter): uncached (every request one ST_AsMVT
+// statement), cached, and the ceiling (fixed bytes through the same router). The embedded store's numbers are
+// tiles.BenchmarkTiles, over the same tiles.
+func BenchmarkTiles(b *testing.B) {
+	st := benchStore(b)
+	paths := tiles.BenchPaths(tiles.AllLayers())
+
+	b.Run("postgis/uncached", func(b *testing.B) {
+		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tiles.BenchServe(b, tiles.NewBenchRouter(svc), paths)
+	})
+	b.Run("postgis/cached", func(b *testing.B) {
+		svc, err := tiles.NewService(st, tiles.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := tiles.NewBenchRouter(svc)
+		tiles.WarmCache(b, h, paths)
+		tiles.BenchServe(b, h, paths)
+	})
+	b.Run("ceiling", func(b *testing.B) {
+		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := tiles.RepresentativeTile(context.Background(), svc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tiles.BenchServe(b, tiles.CeilingHandler(body), paths)
+	})
+}
+
+// BenchmarkBareASMVT runs, for the tiles of tiles.BenchmarkTileSet in the same order, exactly the statement MVT runs
+// (tileSQL with the zoom-active layers, tileArgs) directly on the pool and reads the bytea: no HTTP, no tiles.Service,
+// no statement_timeout, no Go encoding. This is the "bare ST_AsMVT query measured in psql" of the issue: psql would do
+// the same work in the server plus printing the bytea as hex on a terminal, so a pgx query is the fairer (and
+// reproducible, in-process) baseline. tiles/s here against BenchmarkTiles/postgis/uncached is the ratio.
+func BenchmarkBareASMVT(b *testing.B) {
+	st := benchStore(b)
+	ctx := context.Background()
+	type query struct {
+		sql  string
+		args []any
+	}
+	var qs []query
+	for _, t := range tiles.BenchmarkTileSet() {
+		active := tiles.ActiveLayers(tiles.Layers, int(t.Z))
+		sql, err := st.tileSQL(active)
+		if err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, query{sql, tileArgs(t)})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var bytes int
+	for i := 0; i < b.N; i++ {
+		q := qs[i%len(qs)]
+		var out []byte
+		if err := st.pool.QueryRow(ctx, q.sql, q.args...).Scan(&out); err != nil {
+			b.Fatal(err)
+		}
+		bytes += len(out)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tiles/s")
+	b.ReportMetric(float64(bytes)/float64(b.N), "B/tile")
+}

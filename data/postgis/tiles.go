@@ -1,0 +1,220 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb/maptile"
+
+	"civmap/gazetteer"
+	"civmap/tiles"
+)
+
+var _ tiles.MVTSource = (*Store)(nil)
+
+// Vector tiles are made in the database, one statement per tile:
+//
+//	WITH l0 AS (SELECT ST_AsMVT(q, 'divisions', 4096, 'geom', 'tile_id') AS mvt FROM (
+//	         SELECT <properties>, tile_id,
+//	                ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+//	         FROM (<candidates: geom && bound AND exact bound test ORDER BY key COLLATE "C" LIMIT cap>) c) q),
+//	     l1 AS (… the next requested layer …)
+//	SELECT l0.mvt || l1.mvt … FROM l0, l1 …
+//
+// $1..$3 are z, x, y; $4..$7 the lon/lat bound tiles.BufferedBound(t) (xmin, ymin, xmax, ymax) computed in Go, so the
+// candidates are exactly those of the embedded store (tiles.FeatureSource): && on the GiST index, then the exact test on
+// the double-precision coordinates (&& compares float4-rounded boxes). The cap applies before ST_AsMVTGeom, rows whose
+// geometry clips away come back NULL and ST_AsMVT skips them, and a layer without features adds no bytes (ST_AsMVT of
+// no rows is an empty bytea), so the concatenation is the tile with the non-empty layers in the requested order.
+// Properties follow tiles.MapProperties: '' becomes NULL (NULLIF) and ST_AsMVT leaves NULL out; bigint is an MVT
+// integer, boolean a bool, text a string. Feature ids are the tile_id columns (tiles.FeatureID of the key, filled in
+// Go at write time, migration 00002); ST_AsMVT drops the id column from the properties.
+
+// tileBound is the candidate test on a geometry column: its bound meets [$4, $6] × [$5, $7], edges included.
+func tileBound(col string) string {
+	return col + ` && ST_MakeEnvelope($4, $5, $6, $7, 4490) AND ST_XMax(` + col + `) >= $4 AND ST_XMin(` + col +
+		`) <= $6 AND ST_YMax(` + col + `) >= $5 AND ST_YMin(` + col + `) <= $7`
+}
+
+// tileLayer is how one layer's candidates are selected: a query returning the property columns, tile_id and geom,
+// in feature order, without the LIMIT; and the property columns' names.
+type tileLayer struct {
+	candidates string
+	props      string
+}
+
+var tileLayers = map[string]tileLayer{
+	"divisions": {
+		// A division's polygon, then its label point at the seat (label_point false < true).
+		candidates: `SELECT code, name, level, kind, parent_code, label_point, tile_id, geom FROM (
+				SELECT code, NULLIF(name, '') AS name, NULLIF(level, '') AS level, NULLIF(kind, '') AS kind,
+					NULLIF(parent_code, '') AS parent_code, false AS label_point, tile_id, geom
+				FROM divisions
+				WHERE level IN ('` + string(gazetteer.LevelCounty) + `', '` + string(gazetteer.LevelTownship) + `') AND ` +
+			tileBound("geom") + `
+				UNION ALL
+				SELECT code, NULLIF(name, ''), NULLIF(level, ''), NULLIF(kind, ''), NULLIF(parent_code, ''), true,
+					label_tile_id, seat
+				FROM divisions
+				WHERE level IN ('` + string(gazetteer.LevelCounty) + `', '` + string(gazetteer.LevelTownship) + `') AND ` +
+			tileBound("seat") + `
+			) d ORDER BY code COLLATE "C", label_point`,
+		props: `code, name, level, kind, parent_code, label_point`,
+	},
+	"places": {
+		// pinyin and heritage live in doc; division_code is the first of division_codes.
+		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(doc->>'pinyin', '') AS pinyin,
+				NULLIF(category, '') AS category, NULLIF(status, '') AS status,
+				coalesce((doc->'heritage')::boolean, false) AS heritage, NULLIF(division_codes[1], '') AS division_code,
+				tile_id, geom
+			FROM places
+			WHERE status <> '` + gazetteer.StatusAbolished + `' AND ` + tileBound("geom") + `
+			ORDER BY id COLLATE "C"`,
+		props: `id, name, pinyin, category, status, heritage, division_code`,
+	},
+	"boundary_lines": {
+		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(left_code, '') AS left_code,
+				NULLIF(right_code, '') AS right_code, NULLIF(right_name, '') AS right_name, tile_id, geom
+			FROM boundary_lines WHERE ` + tileBound("geom") + `
+			ORDER BY id COLLATE "C"`,
+		props: `id, name, left_code, right_code, right_name`,
+	},
+	"markers": {
+		// registered_year 0 means unknown: omitted.
+		candidates: `SELECT number, NULLIF(line_id, '') AS line_id, NULLIF(type, '') AS type,
+				NULLIF(pair_letter, '') AS pair_letter, NULLIF(material, '') AS material,
+				NULLIF(registered_year, 0) AS registered_year, tile_id, geom
+			FROM markers WHERE ` + tileBound("geom") + `
+			ORDER BY number COLLATE "C"`,
+		props: `number, line_id, type, pair_letter, material, registered_year`,
+	},
+	"facilities": {
+		// NULL capacities and smart_terminal (unknown) are omitted; 0 and false are kept.
+		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(type, '') AS type, NULLIF(status, '') AS status,
+				NULLIF(township_code, '') AS township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
+				tile_id, geom
+			FROM facilities WHERE ` + tileBound("geom") + `
+			ORDER BY id COLLATE "C"`,
+		props: `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal`,
+	},
+	"demand": {
+		candidates: `SELECT code, NULLIF(name, '') AS name, NULLIF(township_code, '') AS township_code,
+				elderly_population, tile_id, geom
+			FROM demand_units WHERE ` + tileBound("geom") + `
+			ORDER BY code COLLATE "C"`,
+		props: `code, name, township_code, elderly_population`,
+	},
+}
+
+// tileSQL returns the tile statement for layers (all registered; callers drop those outside the zoom range), memoised
+// per layer list and caps.
+func (s *Store) tileSQL(layers []tiles.Layer) (string, error) {
+	var key strings.Builder
+	for _, l := range layers {
+		key.WriteString(l.Name)
+		key.WriteByte(':')
+		key.WriteString(strconv.Itoa(l.FeatureCap))
+		key.WriteByte(',')
+	}
+	if q, ok := s.tiles.sql.Load(key.String()); ok {
+		return q.(string), nil
+	}
+	var b strings.Builder
+	b.WriteString("WITH ")
+	for i, l := range layers {
+		tl, ok := tileLayers[l.Name]
+		if !ok {
+			return "", fmt.Errorf("postgis: unknown tile layer %q", l.Name)
+		}
+		limit := ""
+		if l.FeatureCap > 0 {
+			limit = " LIMIT " + strconv.Itoa(l.FeatureCap)
+		}
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `l%d AS (SELECT ST_AsMVT(q, '%s', %d, 'geom', 'tile_id') AS mvt FROM (
+	SELECT %s, tile_id, ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope($1, $2, $3), %d, %d, true) AS geom
+	FROM (%s%s) c) q)`, i, strings.ReplaceAll(l.Name, "'", "''"), tiles.Extent, tl.props, tiles.Extent, tiles.Buffer,
+			tl.candidates, limit)
+	}
+	b.WriteString("\nSELECT ")
+	for i := range layers {
+		if i > 0 {
+			b.WriteString(" || ")
+		}
+		fmt.Fprintf(&b, "l%d.mvt", i)
+	}
+	b.WriteString(" FROM ")
+	for i := range layers {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "l%d", i)
+	}
+	q := b.String()
+	s.tiles.sql.Store(key.String(), q)
+	return q, nil
+}
+
+// tileArgs are the parameters of the tile statement: z, x, y and tiles.BufferedBound(t).
+func tileArgs(t maptile.Tile) []any {
+	bb := tiles.BufferedBound(t)
+	return []any{int32(t.Z), int64(t.X), int64(t.Y), bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]}
+}
+
+// minStatementTimeout is the least statement_timeout MVT sets (a smaller remaining deadline is as good as gone).
+const minStatementTimeout = time.Millisecond
+
+// MVT returns tile t of the given layers as uncompressed MVT bytes made by ST_AsMVT in one statement (see above), or
+// an empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
+// is an error.
+//
+// When ctx has a deadline (tiles.Service sets its render Timeout), the statement runs with statement_timeout set to the
+// time left (at most Options.StatementTimeout when that is set), in the same round trip (a pipelined batch:
+// set_config(…, true) then the tile, one implicit transaction), so PostgreSQL itself stops a runaway tile instead of
+// working on after the client gave up; the error then wraps context.DeadlineExceeded (503).
+func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer) ([]byte, error) {
+	active := tiles.ActiveLayers(layers, int(t.Z))
+	if len(active) == 0 {
+		return nil, nil
+	}
+	q, err := s.tileSQL(active)
+	if err != nil {
+		return nil, err
+	}
+	args := tileArgs(t)
+	var out []byte
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left < minStatementTimeout {
+			return nil, fmt.Errorf("postgis: tile %d/%d/%d: %w", t.Z, t.X, t.Y, context.DeadlineExceeded)
+		}
+		if st := s.opts.StatementTimeout; st > 0 && st < left {
+			left = st
+		}
+		var batch pgx.Batch
+		batch.Queue(`SELECT set_config('statement_timeout', $1, true)`, strconv.FormatInt(left.Milliseconds(), 10))
+		batch.Queue(q, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out) })
+		err = s.pool.SendBatch(ctx, &batch).Close()
+	} else {
+		err = s.pool.QueryRow(ctx, q, args...).Scan(&out)
+	}
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout") {
+			err = fmt.Errorf("%w (%s)", context.DeadlineExceeded, pe.Message)
+		}
+		return nil, fmt.Errorf("postgis: tile %d/%d/%d: %w", t.Z, t.X, t.Y, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}

@@ -1,0 +1,302 @@
+package postgis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"civmap/data"
+	"civmap/data/embedded"
+	"civmap/data/postgis"
+	"civmap/data/sample"
+	"civmap/facilities"
+	"civmap/gazetteer"
+	"civmap/tiles"
+	"civmap/tiles/tiletest"
+)
+
+// sampleStores opens a fresh PostGIS store and an embedded one, both holding the bundled sample.
+func sampleStores(t *testing.T) (*postgis.Store, *embedded.Store, *data.Batch) {
+	t.Helper()
+	pg, _ := openFresh(t, postgis.Options{})
+	em, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { em.Close() })
+	b, err := sample.Batch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []data.Store{pg, em} {
+		if _, err := st.Import(context.Background(), *b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pg, em, b
+}
+
+// TestTilesMatchEmbedded renders every tile of tiles.BenchmarkTileSet (z8–z14 over Xiangshan, all layers) with
+// ST_AsMVT and with the embedded store's encoder and compares the decoded tiles (see diffTiles).
+func TestTilesMatchEmbedded(t *testing.T) {
+	pg, em, _ := sampleStores(t)
+	ctx := context.Background()
+	n, empty := 0, 0
+	for _, tl := range tiles.BenchmarkTileSet() {
+		want, err := tiles.Encode(ctx, em, tl, tiles.ActiveLayers(tiles.Layers, int(tl.Z)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pg.MVT(ctx, tl, tiles.Layers)
+		if err != nil {
+			t.Fatalf("%v: %v", tl, err)
+		}
+		if len(want) == 0 {
+			empty++
+		}
+		for _, d := range tiletest.Diff(want, got) {
+			if n++; n <= 40 {
+				t.Errorf("tile %d/%d/%d: %s", tl.Z, tl.X, tl.Y, d)
+			}
+		}
+	}
+	if n > 40 {
+		t.Errorf("… %d differences in all", n)
+	}
+	if empty == 0 || empty == len(tiles.BenchmarkTileSet()) {
+		t.Errorf("%d empty tiles of %d", empty, len(tiles.BenchmarkTileSet()))
+	}
+}
+
+// TestMVTLayersAndZoom: layers come in the requested order, a layer outside its zoom range is left out, an unknown
+// layer is an error, and a tile without features is empty.
+func TestMVTLayersAndZoom(t *testing.T) {
+	pg, _, b := sampleStores(t)
+	ctx := context.Background()
+	f := b.Facilities[0]
+	tl := maptile.At(f.Location, 14)
+	fac, _ := tiles.LayerByName("facilities")
+	div, _ := tiles.LayerByName("divisions")
+	got, err := pg.MVT(ctx, tl, []tiles.Layer{fac, div})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := mvt.Unmarshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls) != 2 || ls[0].Name != "facilities" || ls[1].Name != "divisions" || ls[0].Version != 2 ||
+		ls[0].Extent != 4096 {
+		t.Fatalf("layers %v", tiletest.LayerNames(ls))
+	}
+	// facilities start at z8: at z7 only divisions.
+	z7 := maptile.At(f.Location, 7)
+	got, err = pg.MVT(ctx, z7, []tiles.Layer{fac, div})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := mvt.Unmarshal(got); len(ls) != 1 || ls[0].Name != "divisions" {
+		t.Errorf("z7 layers %v", tiletest.LayerNames(ls))
+	}
+	if _, err := pg.MVT(ctx, tl, []tiles.Layer{{Name: "nope", MaxZoom: 22}}); err == nil {
+		t.Error("unknown layer: no error")
+	}
+	// Open sea far east of the county.
+	got, err = pg.MVT(ctx, maptile.At(orb.Point{123.5, 29.3}, 14), tiles.Layers)
+	if err != nil || len(got) != 0 {
+		t.Errorf("empty tile: %d bytes, %v", len(got), err)
+	}
+}
+
+// TestMVTTimeout: a deadline already spent is DeadlineExceeded, and the statement_timeout that MVT sets in the same
+// pipelined batch as the query does stop the statement in the server.
+func TestMVTTimeout(t *testing.T) {
+	pg, _ := openFresh(t, postgis.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
+	defer cancel()
+	time.Sleep(time.Millisecond)
+	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("spent deadline: %v", err)
+	}
+
+	// The mechanism MVT uses, with a slow statement in place of the tile.
+	var batch pgx.Batch
+	batch.Queue(`SELECT set_config('statement_timeout', $1, true)`, "50")
+	batch.Queue(`SELECT pg_sleep(2)`)
+	start := time.Now()
+	err := pg.Pool().SendBatch(context.Background(), &batch).Close()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" || time.Since(start) > time.Second {
+		t.Errorf("batch with statement_timeout: %v after %v", err, time.Since(start))
+	}
+	// The setting was local to the batch's implicit transaction: the connection is back to no timeout.
+	for i := 0; i < 4; i++ {
+		var v string
+		if err := pg.Pool().QueryRow(context.Background(), `SHOW statement_timeout`).Scan(&v); err != nil || v != "0" {
+			t.Errorf("statement_timeout after the batch: %q %v", v, err)
+		}
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers); err != nil {
+		t.Errorf("MVT with a deadline: %v", err)
+	}
+}
+
+// TestTileIDs: the tile_id columns hold tiles.FeatureID of the keys, and Open fills those that are NULL.
+func TestTileIDs(t *testing.T) {
+	ctx := context.Background()
+	pg, url := openFresh(t, postgis.Options{})
+	b, err := sample.Batch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pg.Import(ctx, *b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pg.CreatePlace(ctx, gazetteer.Place{ID: "地名-1", Name: "新", Category: "10", Status: "current",
+		Geometry: orb.Point{121.9, 29.4}}); err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string]string{"divisions": "code", "places": "id", "boundary_lines": "id", "markers": "number",
+		"facilities": "id", "demand_units": "code"}
+	check := func(when string) {
+		t.Helper()
+		for table, key := range tables {
+			rows, err := pg.Pool().Query(ctx, `SELECT `+key+`, tile_id FROM `+table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				var k string
+				var id *int64
+				if err := rows.Scan(&k, &id); err != nil {
+					t.Fatal(err)
+				}
+				if id == nil || uint64(*id) != tiles.FeatureID(k) {
+					t.Errorf("%s: %s %s tile_id %v, want %d", when, table, k, id, tiles.FeatureID(k))
+				}
+				n++
+			}
+			rows.Close()
+			if n == 0 {
+				t.Errorf("%s: no rows in %s", when, table)
+			}
+		}
+		rows, _ := pg.Pool().Query(ctx, `SELECT code, label_tile_id FROM divisions`)
+		for rows.Next() {
+			var k string
+			var id *int64
+			if err := rows.Scan(&k, &id); err != nil {
+				t.Fatal(err)
+			}
+			if id == nil || uint64(*id) != tiles.FeatureID("label:"+k) {
+				t.Errorf("%s: division %s label_tile_id %v", when, k, id)
+			}
+		}
+		rows.Close()
+	}
+	check("after writes")
+
+	for table := range tables {
+		if _, err := pg.Pool().Exec(ctx, `UPDATE `+table+` SET tile_id = NULL`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pg.Pool().Exec(ctx, `UPDATE divisions SET label_tile_id = NULL WHERE code < '3302251'`); err != nil {
+		t.Fatal(err)
+	}
+	pg.Close()
+	pg2, err := postgis.Open(ctx, url, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg2.Close()
+	pg = pg2
+	check("after the backfill")
+}
+
+// TestTileNotifier: committed writes report their layers and the bounds of the old and new geometries; failed writes
+// report nothing; an import of more than 10,000 records reports All.
+func TestTileNotifier(t *testing.T) {
+	ctx := context.Background()
+	pg, _, b := sampleStores(t)
+	var got []tiles.Change
+	pg.Subscribe(func(c tiles.Change) { got = append(got, c) })
+
+	var p gazetteer.Place
+	for _, cand := range b.Places {
+		if _, ok := cand.Geometry.(orb.Point); ok {
+			p = cand
+			break
+		}
+	}
+	p, err := pg.Place(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := p.Geometry.(orb.Point)
+	p.Geometry = orb.Point{old[0] + 0.01, old[1]}
+	if _, err := pg.UpdatePlace(ctx, p, p.Version); err != nil {
+		t.Fatal(err)
+	}
+	want := tiles.Change{Layers: []string{"places"}, Bounds: []orb.Bound{old.Bound(), p.Geometry.Bound()}}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("update: %+v, want %+v", got, want)
+	}
+	if _, err := pg.UpdatePlace(ctx, p, 1); err == nil || len(got) != 1 {
+		t.Errorf("a failed update notified: %v %d", err, len(got))
+	}
+	np := gazetteer.Place{ID: "新-1", Name: "新", Category: "10", Status: "current", Geometry: orb.Point{121.9, 29.4}}
+	if _, err := pg.CreatePlace(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	want = tiles.Change{Layers: []string{"places"}, Bounds: []orb.Bound{np.Geometry.Bound()}}
+	if len(got) != 2 || !reflect.DeepEqual(got[1], want) {
+		t.Errorf("create: %+v", got[1:])
+	}
+	if _, err := pg.CreatePlace(ctx, np); err == nil || len(got) != 2 {
+		t.Errorf("a failed create notified: %v %d", err, len(got))
+	}
+
+	// A small import: the new bound and the stored one, per record.
+	f := b.Facilities[0]
+	oldF := f.Location
+	f.Location = orb.Point{oldF[0], oldF[1] + 0.01}
+	tw := b.Divisions[1]
+	if _, err := pg.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}); err != nil {
+		t.Fatal(err)
+	}
+	c := got[len(got)-1]
+	if !slices.Equal(c.Layers, []string{"divisions", "facilities"}) || c.All {
+		t.Errorf("import layers %v all %v", c.Layers, c.All)
+	}
+	has := func(bb orb.Bound) bool { return slices.Contains(c.Bounds, bb) }
+	if !has(oldF.Bound()) || !has(f.Location.Bound()) || !has(tw.Geometry.Bound()) || (tw.Seat != nil && !has(tw.Seat.Bound())) {
+		t.Errorf("import bounds %v", c.Bounds)
+	}
+
+	// A large import: All for its layers.
+	var big data.Batch
+	for i := 0; i <= 10000; i++ {
+		big.Demand = append(big.Demand, facilities.DemandUnit{Code: fmt.Sprintf("X%05d", i), Name: "x",
+			TownshipCode: "330225001", Location: orb.Point{121.9, 29.4}})
+	}
+	if _, err := pg.Import(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	if c := got[len(got)-1]; !c.All || !slices.Equal(c.Layers, []string{"demand"}) || len(c.Bounds) != 0 {
+		t.Errorf("large import: %+v", c)
+	}
+}

@@ -1,0 +1,252 @@
+// Package tiletest compares MVT tiles made by the two stores, for the tests that hold them to one behaviour.
+package tiletest
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
+	"github.com/paulmach/orb/geojson"
+)
+
+// LayerNames lists the names of decoded layers in order.
+func LayerNames(ls mvt.Layers) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Name)
+	}
+	return out
+}
+
+// Diff compares two MVT tiles decoded: the same layers in the same order (version 2, extent 4096), the same feature
+// ids, the same properties with the same MVT value kinds (string, double, integer — int/uint/sint —, bool), and
+// geometries: points identical; lines in the line family with a bound within 1 unit and a length within 1% + 2 units;
+// polygons in the polygon family, valid (closed rings of ≥ 4 points, MVT winding, within the buffer), with a bound inside
+// the embedded one grown by 1 unit and the same area within half a unit² per unit of perimeter (snapping moves an edge
+// by at most that). Vertex lists and exact bounds of polygons are not compared: where a polygon leaves and re-enters the
+// tile, ST_AsMVTGeom (wagyu) splits it into parts while the embedded Sutherland–Hodgman clipper keeps one ring joined by
+// zero-width runs along the buffer edge, which reach further than the parts.
+func Diff(want, got []byte) []string {
+	var out []string
+	if len(want) == 0 || len(got) == 0 {
+		if len(want) != len(got) {
+			out = append(out, fmt.Sprintf("embedded %d bytes, postgis %d bytes", len(want), len(got)))
+		}
+		return out
+	}
+	wl, err := mvt.Unmarshal(want)
+	if err != nil {
+		return []string{"embedded: " + err.Error()}
+	}
+	gl, err := mvt.Unmarshal(got)
+	if err != nil {
+		return []string{"postgis: " + err.Error()}
+	}
+	if !slices.Equal(LayerNames(wl), LayerNames(gl)) {
+		return []string{fmt.Sprintf("layers %v, want %v", LayerNames(gl), LayerNames(wl))}
+	}
+	wk, gk := valueKinds(want), valueKinds(got)
+	for i := range wl {
+		w, g := wl[i], gl[i]
+		if g.Version != 2 || g.Extent != 4096 {
+			out = append(out, fmt.Sprintf("%s: version %d extent %d", g.Name, g.Version, g.Extent))
+		}
+		wf, gf := byID(w.Features), byID(g.Features)
+		for id, f := range wf {
+			h, ok := gf[id]
+			if !ok {
+				out = append(out, fmt.Sprintf("%s: feature %v missing (%v)", w.Name, id, f.Properties))
+				continue
+			}
+			if !reflect.DeepEqual(f.Properties, h.Properties) {
+				out = append(out, fmt.Sprintf("%s %v: properties %v, want %v", w.Name, id, h.Properties, f.Properties))
+			}
+			if !reflect.DeepEqual(wk[w.Name][id], gk[w.Name][id]) {
+				out = append(out, fmt.Sprintf("%s %v: value kinds %v, want %v", w.Name, id, gk[w.Name][id], wk[w.Name][id]))
+			}
+			if d := diffGeometry(f.Geometry, h.Geometry); d != "" {
+				out = append(out, fmt.Sprintf("%s %v: %s", w.Name, id, d))
+			}
+		}
+		for id, f := range gf {
+			if _, ok := wf[id]; !ok {
+				out = append(out, fmt.Sprintf("%s: extra feature %v (%v)", w.Name, id, f.Properties))
+			}
+		}
+		if len(w.Features) != len(wf) || len(g.Features) != len(gf) {
+			out = append(out, fmt.Sprintf("%s: repeated feature ids", w.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func byID(fs []*geojson.Feature) map[any]*geojson.Feature {
+	m := make(map[any]*geojson.Feature, len(fs))
+	for _, f := range fs {
+		m[f.ID] = f
+	}
+	return m
+}
+
+// valueKinds reads the MVT value type of each property: layer → feature id → key → kind.
+func valueKinds(b []byte) map[string]map[any]map[string]string {
+	var tile vectortile.Tile
+	if err := tile.XXX_Unmarshal(b); err != nil {
+		return nil
+	}
+	out := map[string]map[any]map[string]string{}
+	for _, l := range tile.Layers {
+		m := map[any]map[string]string{}
+		for _, f := range l.Features {
+			kinds := map[string]string{}
+			for i := 0; i+1 < len(f.Tags); i += 2 {
+				v := l.Values[f.Tags[i+1]]
+				k := "?"
+				switch {
+				case v.StringValue != nil:
+					k = "string"
+				case v.DoubleValue != nil:
+					k = "double"
+				case v.FloatValue != nil:
+					k = "float"
+				case v.IntValue != nil, v.UintValue != nil, v.SintValue != nil:
+					k = "integer"
+				case v.BoolValue != nil:
+					k = "bool"
+				}
+				kinds[l.Keys[f.Tags[i]]] = k
+			}
+			m[float64(f.GetId())] = kinds
+		}
+		out[l.GetName()] = m
+	}
+	return out
+}
+
+func diffGeometry(want, got orb.Geometry) string {
+	switch w := want.(type) {
+	case orb.Point, orb.MultiPoint:
+		if !reflect.DeepEqual(want, got) {
+			return fmt.Sprintf("point %v, want %v", got, want)
+		}
+	case orb.LineString, orb.MultiLineString:
+		g, ok := asLines(got)
+		if !ok {
+			return fmt.Sprintf("%T, want %T", got, want)
+		}
+		wm, _ := asLines(w)
+		wlen, glen := tileLength(wm), tileLength(g)
+		if !near(wm.Bound(), g.Bound(), 1) || math.Abs(wlen-glen) > 0.01*wlen+2 {
+			return fmt.Sprintf("line bound %v length %.1f, want %v %.1f", g.Bound(), glen, wm.Bound(), wlen)
+		}
+	case orb.Polygon, orb.MultiPolygon:
+		g, ok := asPolygons(got)
+		if !ok {
+			return fmt.Sprintf("%T, want %T", got, want)
+		}
+		if d := checkWinding(g); d != "" {
+			return d
+		}
+		wm, _ := asPolygons(w)
+		wa, ga, per := tileArea(wm), tileArea(g), perimeter(g)
+		if !within(g.Bound(), wm.Bound(), 1) || math.Abs(wa-ga) > 0.5*per+2 {
+			return fmt.Sprintf("polygon bound %v area %.1f perimeter %.1f, want %v %.1f", g.Bound(), ga, per, wm.Bound(), wa)
+		}
+	default:
+		return fmt.Sprintf("unexpected %T", want)
+	}
+	return ""
+}
+
+func asLines(g orb.Geometry) (orb.MultiLineString, bool) {
+	switch g := g.(type) {
+	case orb.LineString:
+		return orb.MultiLineString{g}, true
+	case orb.MultiLineString:
+		return g, true
+	}
+	return nil, false
+}
+
+func asPolygons(g orb.Geometry) (orb.MultiPolygon, bool) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, true
+	case orb.MultiPolygon:
+		return g, true
+	}
+	return nil, false
+}
+
+// within reports whether a lies in b grown by tol.
+func within(a, b orb.Bound, tol float64) bool {
+	return a.Min[0] >= b.Min[0]-tol && a.Min[1] >= b.Min[1]-tol && a.Max[0] <= b.Max[0]+tol && a.Max[1] <= b.Max[1]+tol
+}
+
+// perimeter is the total length of a multipolygon's rings.
+func perimeter(m orb.MultiPolygon) float64 {
+	var l float64
+	for _, p := range m {
+		for _, r := range p {
+			l += tileLength(orb.MultiLineString{orb.LineString(r)})
+		}
+	}
+	return l
+}
+
+func near(a, b orb.Bound, tol float64) bool {
+	return math.Abs(a.Min[0]-b.Min[0]) <= tol && math.Abs(a.Min[1]-b.Min[1]) <= tol &&
+		math.Abs(a.Max[0]-b.Max[0]) <= tol && math.Abs(a.Max[1]-b.Max[1]) <= tol
+}
+
+func tileLength(m orb.MultiLineString) float64 {
+	var l float64
+	for _, ls := range m {
+		for i := 0; i+1 < len(ls); i++ {
+			l += math.Hypot(ls[i+1][0]-ls[i][0], ls[i+1][1]-ls[i][1])
+		}
+	}
+	return l
+}
+
+// ringArea is the surveyor's formula in tile coordinates (y down): MVT exterior rings are positive, holes negative.
+func ringArea(r orb.Ring) float64 {
+	var a float64
+	for i := 0; i+1 < len(r); i++ {
+		a += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return a / 2
+}
+
+func tileArea(m orb.MultiPolygon) float64 {
+	var a float64
+	for _, p := range m {
+		for _, r := range p {
+			a += ringArea(r)
+		}
+	}
+	return a
+}
+
+func checkWinding(m orb.MultiPolygon) string {
+	for _, p := range m {
+		for i, r := range p {
+			a := ringArea(r)
+			if len(r) < 4 || !r.Closed() || a == 0 || (i == 0) != (a > 0) {
+				return fmt.Sprintf("invalid ring %d: %d points, closed %v, area %v", i, len(r), r.Closed(), a)
+			}
+			for _, q := range r {
+				if q[0] < -64 || q[0] > 4160 || q[1] < -64 || q[1] > 4160 {
+					return fmt.Sprintf("point %v beyond the buffer", q)
+				}
+			}
+		}
+	}
+	return ""
+}
