@@ -18,6 +18,11 @@ func NormalizeFacility(f *Facility, exists gazetteer.Lookup) apierr.Invalid {
 	f.Name = strings.TrimSpace(f.Name)
 	if f.ID == "" {
 		errs.Add("id", "the facility id is required")
+	} else if why := gazetteer.CheckID(f.ID); why != "" {
+		errs.Add("id", "%s", why)
+	}
+	if why := gazetteer.CheckName(f.Name); why != "" {
+		errs.Add("name", "%s", why)
 	}
 	if f.Name == "" {
 		errs.Add("name", "the name is required")

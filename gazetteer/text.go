@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"civmap/internal/apierr"
 )
 
 // CheckText walks the strings of a record (struct fields by their JSON names, slices, maps) and reports those that
-// PostgreSQL and JSON cannot keep as given: invalid UTF-8 (JSON would silently turn it into U+FFFD) and NUL characters
-// (PostgreSQL text and jsonb refuse them). Both stores thus accept exactly the same text.
+// PostgreSQL and JSON cannot keep as given, or that only corrupted input produces: invalid UTF-8, U+FFFD (what a JSON
+// decoder makes of invalid bytes and lone surrogates, so its presence means the input was not valid UTF-8), NUL
+// (PostgreSQL text and jsonb refuse it) and other C0/C1 control characters except tab, line feed and carriage return.
+// Both stores thus accept exactly the same text.
 func CheckText(record any) apierr.Invalid {
 	var errs apierr.Invalid
 	walkText(reflect.ValueOf(record), "", &errs)
@@ -19,6 +22,9 @@ func CheckText(record any) apierr.Invalid {
 }
 
 func walkText(v reflect.Value, path string, errs *apierr.Invalid) {
+	if !v.IsValid() {
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
@@ -26,11 +32,8 @@ func walkText(v reflect.Value, path string, errs *apierr.Invalid) {
 		}
 	case reflect.String:
 		s := v.String()
-		switch {
-		case !utf8.ValidString(s):
-			*errs = append(*errs, apierr.FieldError{Field: path, Reason: "not valid UTF-8 text"})
-		case strings.ContainsRune(s, 0):
-			*errs = append(*errs, apierr.FieldError{Field: path, Reason: "contains a NUL character"})
+		if reason := badText(s); reason != "" {
+			errs.Add(path, "%s", reason)
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -60,6 +63,54 @@ func walkText(v reflect.Value, path string, errs *apierr.Invalid) {
 			walkText(iter.Value(), join(path, k), errs)
 		}
 	}
+}
+
+// badText says what is wrong with s, or "".
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8 text"
+	}
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return "contains a NUL character"
+		case r == utf8.RuneError:
+			return "contains U+FFFD: the input was not valid UTF-8 (or held a lone surrogate escape)"
+		case unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r':
+			return fmt.Sprintf("contains the control character %U", r)
+		}
+	}
+	return ""
+}
+
+// CheckName reports what makes s unfit as a name beyond CheckText: format characters (zero-width spaces and joiners,
+// bidirectional overrides such as U+202E), which make two names that look the same differ, or a name look empty.
+func CheckName(s string) string {
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			return fmt.Sprintf("contains the invisible format character %U", r)
+		}
+	}
+	return ""
+}
+
+// CheckID reports what makes s unfit as a record key that appears in URLs and file names: it must be 1–128 characters
+// with no slash, backslash, white space or control character, and not "." or "..".
+func CheckID(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case s == "." || s == "..":
+		return fmt.Sprintf("%q is not a usable id", s)
+	case utf8.RuneCountInString(s) > 128:
+		return "is longer than 128 characters"
+	}
+	for _, r := range s {
+		if r == '/' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Sprintf("%q contains %U: ids may not hold slashes, spaces or control characters", s, r)
+		}
+	}
+	return ""
 }
 
 func join(path, name string) string {

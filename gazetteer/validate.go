@@ -52,6 +52,21 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	case utf8.RuneCountInString(p.Name) > MaxNameLen:
 		errs.Add("name", "longer than %d characters", MaxNameLen)
 	}
+	if p.ID != "" {
+		if why := CheckID(p.ID); why != "" {
+			errs.Add("id", "%s", why)
+		}
+	}
+	for field, v := range map[string]string{"name": p.Name, "specific": p.Specific, "generic": p.Generic, "short_name": p.ShortName} {
+		if why := CheckName(v); why != "" {
+			errs.Add(field, "%s", why)
+		}
+	}
+	for i, a := range p.Aliases {
+		if why := CheckName(a); why != "" {
+			errs.Add(fmt.Sprintf("aliases[%d]", i), "%s", why)
+		}
+	}
 	if p.Specific != "" && p.Generic != "" && p.Specific+p.Generic != p.Name {
 		errs.Add("specific", "专名 %q + 通名 %q does not make the standard name %q", p.Specific, p.Generic, p.Name)
 	}
@@ -66,7 +81,13 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	default:
 		errs.Add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
 	}
+	seen := map[string]bool{}
 	for i, c := range p.DivisionCodes {
+		if seen[c] {
+			errs.Add(fmt.Sprintf("division_codes[%d]", i), "%q is listed twice", c)
+			continue
+		}
+		seen[c] = true
 		if _, err := CheckDivisionCode(c); err != nil {
 			errs.Add(fmt.Sprintf("division_codes[%d]", i), "%v", err)
 		} else if exists != nil && !exists(c) {
@@ -135,6 +156,8 @@ func NormalizeLine(l *BoundaryLine) apierr.Invalid {
 	}
 	if l.ID == "" {
 		errs.Add("name", "a boundary line needs a name")
+	} else if why := CheckID(l.ID); why != "" {
+		errs.Add("id", "%s", why)
 	}
 	if _, err := CheckDivisionCode(l.LeftCode); err != nil {
 		errs.Add("left_code", "%v", err)
@@ -159,8 +182,8 @@ func NormalizeLine(l *BoundaryLine) apierr.Invalid {
 func NormalizeMarker(m *Marker) apierr.Invalid {
 	errs := CheckText(m)
 	m.Number = strings.TrimSpace(m.Number)
-	if m.Number == "" {
-		errs.Add("marker_no", "the marker number is required")
+	if why := CheckID(m.Number); why != "" {
+		errs.Add("marker_no", "the marker number %s", why)
 	}
 	if m.LineID == "" {
 		errs.Add("line", "the marker's boundary line is required")

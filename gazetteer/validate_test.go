@@ -16,6 +16,13 @@ func TestNormalizePlaceRejectsTextStoresCannotKeep(t *testing.T) {
 		{"invalid UTF-8 alias", func(p *Place) { p.Aliases = []string{"ok", "\xff\xfe"} }, "aliases[1]"},
 		{"NUL in an attribute", func(p *Place) { p.Attributes = map[string]any{"note": []any{"a\x00"}} }, "attributes.note[0]"},
 		{"NUL in a former name", func(p *Place) { p.FormerNames = []FormerName{{Name: "旧\x00"}} }, "former_names[0].name"},
+		{"U+FFFD from a JSON decoder", func(p *Place) { p.History = "天\uFFFD安" }, "history"},
+		{"BEL", func(p *Place) { p.Meaning = "天\a安" }, "meaning"},
+		{"bidi override in the name", func(p *Place) { p.Name = "天\u202E安" }, "name"},
+		{"only a zero-width space", func(p *Place) { p.Name = "\u200B" }, "name"},
+		{"path traversal id", func(p *Place) { p.ID = "../../etc" }, "id"},
+		{"dot-dot id", func(p *Place) { p.ID = ".." }, "id"},
+		{"duplicate division", func(p *Place) { p.DivisionCodes = []string{"330225001", "330225001"} }, "division_codes[1]"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := Place{Name: "丹城", Category: "town", Geometry: orb.Point{121.87, 29.47}}
@@ -26,7 +33,7 @@ func TestNormalizePlaceRejectsTextStoresCannotKeep(t *testing.T) {
 			}
 		})
 	}
-	p := Place{Name: "象山🏮e\u0301", Category: "x", Geometry: orb.Point{121.87, 29.47}}
+	p := Place{Name: "象山🏮e\u0301", Category: "x", History: "第一行\n第二行\t续", Geometry: orb.Point{121.87, 29.47}}
 	if errs := NormalizePlace(&p, nil); len(errs) != 0 {
 		t.Errorf("emoji and combining marks rejected: %v", errs)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,7 +39,7 @@ func BenchmarkImportPlaces(b *testing.B) {
 				sf = &storeFlags{databaseURL: pgtest.NewDatabase(b)}
 			}
 			ctx := context.Background()
-			st, err := openAndLoad(ctx, sf, false, newLogger(os.Stderr, "error"))
+			st, err := openAndLoad(ctx, sf, false, newLogger(os.Stderr, slog.LevelError))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,7 @@ func writeFile(t *testing.T, name, content string) string {
 // loadSample fills the store the flags name with the bundled sample and closes it again.
 func loadSample(t *testing.T, sf *storeFlags) {
 	t.Helper()
-	st, err := openAndLoad(context.Background(), sf, false, newLogger(&bytes.Buffer{}, "error"))
+	st, err := openAndLoad(context.Background(), sf, false, newLogger(&bytes.Buffer{}, slog.LevelError))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,6 +198,30 @@ func TestImportBadInput(t *testing.T) {
 	})
 }
 
+// A bad CIVMAP_* value is an error naming the variable, not a silent default; the command line wins over the variable.
+func TestEnvironmentValues(t *testing.T) {
+	for _, c := range []struct{ name, value string }{
+		{"CIVMAP_NO_SAMPLE", "yes"},
+		{"CIVMAP_LOCK_TIMEOUT", "abc"},
+		{"CIVMAP_TILE_CACHE_MB", "lots"},
+		{"CIVMAP_LOG_LEVEL", "verbose"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(c.name, c.value)
+			code, _, errOut := cli(t, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+			if code == 0 || !strings.Contains(errOut, c.name) {
+				t.Errorf("exit %d, %q; want a failure naming %s", code, errOut, c.name)
+			}
+		})
+	}
+	t.Setenv("CIVMAP_IMPORT_KIND", "nonsense")
+	code, out, errOut := cli(t, "import", "--data-dir", t.TempDir(), "--kind", "places", "--dry-run",
+		writeFile(t, "p.csv", "name,category,lon,lat\n甲,x,121.87,29.47\n"))
+	if code != 0 || !strings.Contains(out, `"kind":"places"`) {
+		t.Errorf("--kind places with CIVMAP_IMPORT_KIND=nonsense: exit %d, %q %q", code, out, errOut)
+	}
+}
+
 // A second process on the same embedded store is told who holds it, at once, instead of hanging.
 func TestEmbeddedStoreBusy(t *testing.T) {
 	sf := &storeFlags{dataDir: t.TempDir()}
@@ -220,6 +245,9 @@ func TestVersionAndHelp(t *testing.T) {
 		if code, _, errOut := cli(t, sub, "--help"); code != 0 || !strings.Contains(errOut, "CIVMAP_DATABASE_URL") {
 			t.Errorf("%s --help: %d %q", sub, code, errOut)
 		}
+	}
+	if code, out, _ := cli(t, "version", "--help"); code != 0 || out != "" {
+		t.Errorf("version --help: %d %q", code, out)
 	}
 	if code, _, _ := cli(t, "frobnicate"); code != 2 {
 		t.Errorf("unknown command exit %d, want 2", code)

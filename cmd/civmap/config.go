@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
+	"regexp"
 	"strings"
 	"time"
 
@@ -60,7 +60,12 @@ func newStoreFlagSet(name, synopsis string, stderr io.Writer) (*flag.FlagSet, *s
 	return fs, sf
 }
 
-// parse parses args, turning flag errors into errUsage (the flag package has printed them).
+// envRef finds the environment variable a flag's help names, "($CIVMAP_X)".
+var envRef = regexp.MustCompile(`\(\$(CIVMAP_[A-Z0-9_]+)\)`)
+
+// parse parses args, then gives every flag not on the command line the value of its CIVMAP_* variable when that is set,
+// through the flag's own parser, so a bad value (CIVMAP_NO_SAMPLE=yes, CIVMAP_LOCK_TIMEOUT=abc) is an error naming the
+// variable rather than a silent default. Flag errors become errUsage (the flag package has printed them).
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -68,35 +73,35 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		return errUsage
 	}
-	return nil
-}
-
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envRef.FindStringSubmatch(f.Usage)
+		if m == nil || onCommandLine[f.Name] {
+			return
+		}
+		if v, ok := os.LookupEnv(m[1]); ok {
+			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", m[1], v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
 }
 
 func stringVar(fs *flag.FlagSet, p *string, name, envName, def, help string) {
-	fs.StringVar(p, name, env(envName, def), help+" ($"+envName+")")
+	fs.StringVar(p, name, def, help+" ($"+envName+")")
 }
 
 func boolVar(fs *flag.FlagSet, p *bool, name, envName string, help string) {
-	v, _ := strconv.ParseBool(env(envName, "false"))
-	fs.BoolVar(p, name, v, help+" ($"+envName+")")
+	fs.BoolVar(p, name, false, help+" ($"+envName+")")
 }
 
 func intVar(fs *flag.FlagSet, p *int, name, envName string, def int, help string) {
-	if v, err := strconv.Atoi(strings.TrimSpace(env(envName, ""))); err == nil {
-		def = v
-	}
 	fs.IntVar(p, name, def, help+" ($"+envName+")")
 }
 
 func durationVar(fs *flag.FlagSet, p *time.Duration, name, envName string, def time.Duration, help string) {
-	if v, err := time.ParseDuration(strings.TrimSpace(env(envName, ""))); err == nil {
-		def = v
-	}
 	fs.DurationVar(p, name, def, help+" ($"+envName+")")
 }

@@ -18,11 +18,11 @@ import (
 // cmdImport reads one file, validates all of it, and writes it in one transaction (or writes nothing).
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, sf := newStoreFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] FILE", stderr)
-	kind := fs.String("kind", "", "what the file holds: places, facilities, demand, divisions, markers or lines")
-	crsName := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549/4550 (Gauss–Krüger, CSV columns x_north_m,y_east_m), EPSG:4528/4529, GCJ-02, BD-09")
-	skip := fs.Bool("skip-invalid", false, "write the valid records and report the invalid ones, instead of writing nothing")
-	line := fs.String("line", "", "markers: the boundary line ID (default: from the marker number, 象宁001 → 象宁线)")
-	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	kind := fs.String("kind", "", "what the file holds: places, facilities, demand, divisions, markers or lines ($CIVMAP_IMPORT_KIND)")
+	crsName := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549/4550 (Gauss–Krüger, CSV columns x_north_m,y_east_m), EPSG:4528/4529, GCJ-02, BD-09 ($CIVMAP_IMPORT_CRS)")
+	skip := fs.Bool("skip-invalid", false, "write the valid records and report the invalid ones, instead of writing nothing ($CIVMAP_IMPORT_SKIP_INVALID)")
+	line := fs.String("line", "", "markers: the boundary line ID (default: from the marker number, 象宁001 → 象宁线) ($CIVMAP_IMPORT_LINE)")
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing ($CIVMAP_IMPORT_DRY_RUN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -52,6 +52,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "version":
+		if len(rest) > 0 {
+			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")
+			if rest[0] == "--help" || rest[0] == "-h" {
+				return 0
+			}
+			return 2
+		}
 		fmt.Fprintln(stdout, "civmap", buildVersion())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -90,10 +97,6 @@ func buildVersion() string {
 	return strings.TrimSpace(v)
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

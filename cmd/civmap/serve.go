@@ -21,11 +21,12 @@ import (
 // empty store, then serves the API; /readyz turns 200 when the store is open and its indexes are built.
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, sf := newStoreFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
-	var addr, logLevel, cacheControl string
+	var addr, cacheControl string
+	var logLevel slog.Level
 	var noSample bool
 	var cacheMB int
 	stringVar(fs, &addr, "addr", "CIVMAP_ADDR", "127.0.0.1:8080", "address to listen on")
-	stringVar(fs, &logLevel, "log-level", "CIVMAP_LOG_LEVEL", "info", "debug, info, warn or error")
+	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error ($CIVMAP_LOG_LEVEL)")
 	boolVar(fs, &noSample, "no-sample", "CIVMAP_NO_SAMPLE", "start with an empty store instead of loading the bundled Xiangshan sample")
 	intVar(fs, &cacheMB, "tile-cache-mb", "CIVMAP_TILE_CACHE_MB", tiles.DefaultCacheMB, "tile cache size in MiB (LRU; negative turns it off)")
 	stringVar(fs, &cacheControl, "tile-cache-control", "CIVMAP_TILE_CACHE_CONTROL", tiles.DefaultCacheControl, "Cache-Control header of tiles, TileJSON and style")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
@@ -42,6 +43,11 @@ func readCSV(r io.Reader, b *builder) error {
 	header, err := cr.Read()
 	if err != nil {
 		return csvError(err, 1)
+	}
+	for _, h := range header {
+		if !utf8.ValidString(h) {
+			return fmt.Errorf("line 1: the file is not UTF-8 (a GBK/GB18030 export from Excel or WPS?): save it as UTF-8 CSV")
+		}
 	}
 	col := map[string]int{}
 	for i, h := range header {

@@ -79,6 +79,18 @@ func TestCSVErrorsNameLineAndField(t *testing.T) {
 	}
 }
 
+func TestNotUTF8(t *testing.T) {
+	// "名称" in GBK.
+	_, err := read(t, Places, "", "\xc3\xfb\xb3\xc6,category,lon,lat\n")
+	if err == nil || !strings.Contains(err.Error(), "not UTF-8") {
+		t.Errorf("GBK header: %v", err)
+	}
+	_, err = read(t, Places, "", "name,category,lon,lat\n\xb6\xab,x,121.8,29.4\n")
+	if inv, ok := apierr.AsInvalid(err); !ok || inv[0].Location != "line 2" || inv[0].Field != "name" {
+		t.Errorf("GBK value: %v", err)
+	}
+}
+
 func TestSkipInvalidKeepsTheRest(t *testing.T) {
 	res, err := Read(strings.NewReader("name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,200,29.4\n丙,x,121.9,29.4\n"),
 		Options{Kind: Places, SkipInvalid: true})
