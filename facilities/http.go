@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
 
 	"civmap/gazetteer"
 	"civmap/geo"
@@ -32,9 +33,13 @@ func NewHandler(st Store, divisions gazetteer.Store) http.Handler {
 //	    township code, bbox minLon,minLat,maxLon,maxLat; limit default 100, max 1000.
 //	GET /api/facilities/{id}
 //	    Feature of a Facility, ETag "<version>", If-None-Match → 304.
-//	GET /api/demand?township=
+//	GET /api/demand?township=&bbox=&limit=&offset=
 //	    FeatureCollection of DemandUnit (id = village-level code; properties include elderly_population, persons aged
-//	    60+) with numberMatched and numberReturned.
+//	    60+) with numberMatched, numberReturned and links (self, next, prev); bbox keeps the units whose point lies in
+//	    it; limit default 1000 (DemandDefaultLimit: every village-level unit of a county in one page), max 1000.
+//
+// A bad limit (not 1 to 1000) or offset (negative) is a 400 naming it; so are query parameters that are not UTF-8 or
+// are repeated (httpx.ValidQuery, installed by httpx.NewRouter).
 func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
 	h := &api{store: st, divisions: divisions}
 	sub := httpx.Sub(r)
@@ -94,12 +99,8 @@ func (h *api) facilities(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := Statuses[fq.Status]; fq.Status != "" && !ok {
 		return httpx.BadParam("status", "unknown status %q (want one of %s)", fq.Status, keys(Statuses))
 	}
-	if s := q.Get("bbox"); s != "" {
-		b, err := geo.ParseBBox(s)
-		if err != nil {
-			return httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
-		}
-		fq.BBox = &b
+	if fq.BBox, err = parseBBox(r); err != nil {
+		return err
 	}
 	if fq.Township != "" {
 		if err := h.checkTownship(r.Context(), fq.Township); err != nil {
@@ -136,7 +137,33 @@ func (h *api) facility(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// DemandDefaultLimit is the default limit of GET /api/demand: one page holds every village-level unit of a county (408
+// in the Xiangshan sample), which is what coverage and 2SFCA clients want.
+const DemandDefaultLimit = httpx.MaxLimit
+
+// parseBBox reads the optional bbox query parameter (minLon,minLat,maxLon,maxLat, degrees): nil when absent, a 400
+// naming "bbox" when malformed.
+func parseBBox(r *http.Request) (*orb.Bound, error) {
+	s := r.URL.Query().Get("bbox")
+	if s == "" {
+		return nil, nil
+	}
+	b, err := geo.ParseBBox(s)
+	if err != nil {
+		return nil, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
+	}
+	return &b, nil
+}
+
 func (h *api) demand(w http.ResponseWriter, r *http.Request) error {
+	page, err := httpx.ParsePage(r, DemandDefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		return err
+	}
+	bbox, err := parseBBox(r)
+	if err != nil {
+		return err
+	}
 	township := strings.TrimSpace(r.URL.Query().Get("township"))
 	if township != "" {
 		if err := h.checkTownship(r.Context(), township); err != nil {
@@ -147,6 +174,15 @@ func (h *api) demand(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, units, DemandFeature))
+	if bbox != nil { // filtered into a new slice: a store may hand out its own
+		var in []DemandUnit
+		for _, u := range units {
+			if bbox.Intersects(u.Location.Bound()) {
+				in = append(in, u)
+			}
+		}
+		units = in
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, units, page, DemandFeature))
 	return nil
 }

@@ -133,6 +133,19 @@ func TestBadQueries(t *testing.T) {
 		{"unknown facility", "/api/facilities/f9", 404, "", `facility "f9"`},
 		{"demand of unknown township", "/api/demand?township=330225998", 400, "township", ""},
 		{"unknown route", "/api/facility", 404, "path", ""},
+		{"zero limit", "/api/facilities?limit=0", 400, "limit", "between 1 and 1000"},
+		{"type not UTF-8", "/api/facilities?type=%FF%FE", 400, "type", "UTF-8"},
+		{"township not UTF-8", "/api/facilities?township=%E4%B8", 400, "township", "UTF-8"},
+		{"status repeated", "/api/facilities?status=existing&status=planned", 400, "status", "more than once"},
+		{"demand negative limit", "/api/demand?limit=-1", 400, "limit", "between 1 and 1000"},
+		{"demand zero limit", "/api/demand?limit=0", 400, "limit", ""},
+		{"demand limit above max", "/api/demand?limit=1001", 400, "limit", "1000"},
+		{"demand limit not a number", "/api/demand?limit=abc", 400, "limit", ""},
+		{"demand negative offset", "/api/demand?offset=-3", 400, "offset", ""},
+		{"demand bbox wrong arity", "/api/demand?bbox=1,2,3", 400, "bbox", "got 3"},
+		{"demand bbox min > max", "/api/demand?bbox=122,29,121,30", 400, "bbox", "minLon"},
+		{"demand township not UTF-8", "/api/demand?township=%FF", 400, "township", ""},
+		{"demand township repeated", "/api/demand?township=330225001&township=330225101", 400, "township", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,6 +266,43 @@ func TestDemand(t *testing.T) {
 	rec = get(h, "/api/demand")
 	if json.Unmarshal(rec.Body.Bytes(), &fc) != nil || fc.NumberMatched != 2 {
 		t.Errorf("all demand: %s", rec.Body)
+	}
+	st.demand = append(st.demand, DemandUnit{Code: "330225101202", Name: "番西村", TownshipCode: "330225101",
+		ElderlyPopulation: 400, Location: orb.Point{121.98, 29.23}})
+	for _, tc := range []struct {
+		query      string
+		matched    int
+		ids        string
+		next, prev string
+	}{
+		{"", 3, "[330225001001 330225101201 330225101202]", "", ""},
+		{"?limit=1", 3, "[330225001001]", "/api/demand?limit=1&offset=1", ""},
+		{"?limit=1&offset=2", 3, "[330225101202]", "", "/api/demand?limit=1&offset=1"},
+		{"?offset=5", 3, "[]", "", "/api/demand?limit=1000&offset=0"},
+		{"?bbox=121.9,29.1,122,29.225", 1, "[330225101201]", "", ""},
+		{"?bbox=121.9,29.1,122,29.3&township=330225101&limit=1", 2, "[330225101201]",
+			"/api/demand?bbox=121.9%2C29.1%2C122%2C29.3&limit=1&offset=1&township=330225101", ""},
+		{"?bbox=121.0,29.0,121.1,29.1", 0, "[]", "", ""},
+	} {
+		rec := get(h, "/api/demand"+tc.query)
+		var fc fcOut
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &fc) != nil {
+			t.Errorf("%s: %d %s", tc.query, rec.Code, rec.Body)
+			continue
+		}
+		ids := []string{}
+		for _, f := range fc.Features {
+			ids = append(ids, f.ID)
+		}
+		links := map[string]string{}
+		for _, l := range fc.Links {
+			links[l.Rel] = l.Href
+		}
+		if fc.NumberMatched != tc.matched || fc.NumberReturned != len(ids) || fmt.Sprint(ids) != tc.ids ||
+			links["self"] != "/api/demand"+tc.query || links["next"] != tc.next || links["prev"] != tc.prev {
+			t.Errorf("%s: matched %d returned %d ids %v links %v; want %d %s next %q prev %q", tc.query, fc.NumberMatched,
+				fc.NumberReturned, ids, links, tc.matched, tc.ids, tc.next, tc.prev)
+		}
 	}
 	st.fail = errors.New("dial tcp 10.1.2.3:5432: connection refused")
 	rec = get(h, "/api/facilities")

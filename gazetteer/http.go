@@ -30,23 +30,30 @@ func NewHandler(svc *Service) http.Handler {
 // errors are RFC 9457 problems (see package httpx for the status rule: query and body-shape errors 400, failed
 // validation of a well-formed record 422).
 //
-//	GET    /api/divisions?level=county|township|village&parent=CODE  FeatureCollection of Division (id = code)
+//	GET    /api/divisions?level=county|township|village&parent=CODE&bbox=&limit=&offset=
+//	                                                                  FeatureCollection of Division (id = code); bbox
+//	                                                                  keeps those whose geometry's bound meets it;
+//	                                                                  limit default 1000 (all 408 villages of the
+//	                                                                  sample in one page), max 1000
 //	GET    /api/divisions/{code}                                      Feature of a Division
 //	GET    /api/locate?lon=&lat=                                      Location (JSON); 404 outside every township
 //	GET    /api/places?q=&bbox=&division=&category=&status=&limit=&offset=
-//	                                                                  FeatureCollection with numberMatched, numberReturned,
-//	                                                                  links (self, next, prev); limit default 100, max 1000
+//	                                                                  FeatureCollection; limit default 100, max 1000
 //	POST   /api/places                                                create from a Feature; 201, Location, ETag
 //	GET    /api/places/{id}                                           Feature, ETag "<version>", If-None-Match → 304
 //	PUT    /api/places/{id}                                           full replace; If-Match required (428/412)
 //	PATCH  /api/places/{id}                                           RFC 7396 merge patch of the Feature; If-Match
 //	DELETE /api/places/{id}                                           marks abolished (nothing erased); If-Match; 200
-//	GET    /api/places/{id}/history                                   FeatureCollection of all versions, oldest first
+//	GET    /api/places/{id}/history?limit=&offset=                    FeatureCollection of the versions, oldest first
 //	                                                                  (feature id "<id>@<version>")
-//	GET    /api/boundary-lines                                        FeatureCollection of BoundaryLine (id = line ID)
+//	GET    /api/boundary-lines?limit=&offset=                         FeatureCollection of BoundaryLine (id = line ID)
 //	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine
-//	GET    /api/boundary-lines/{id}/markers                           FeatureCollection of Marker (Point at Position;
+//	GET    /api/boundary-lines/{id}/markers?limit=&offset=            FeatureCollection of Marker (Point at Position;
 //	                                                                  properties include the registered position)
+//
+// Every list is a FeatureCollection with numberMatched, numberReturned and links (self, next, prev), paged by limit
+// (1 to 1000; default 100 unless given above) and offset (>= 0); a bad limit or offset is a 400 naming it. Query
+// parameters that are not UTF-8 or are repeated are 400s too (httpx.ValidQuery, installed by httpx.NewRouter).
 func (s *Service) Routes(r *mux.Router) {
 	h := &api{svc: s}
 	sub := httpx.Sub(r)
@@ -99,8 +106,34 @@ func MarkerFeature(m Marker) httpx.Feature {
 	return httpx.Feature{ID: m.Number, Geometry: m.Position, Properties: m}
 }
 
+// DivisionsDefaultLimit is the default limit of GET /api/divisions: one page holds every village-level unit of a
+// county (408 in the Xiangshan sample).
+const DivisionsDefaultLimit = httpx.MaxLimit
+
+// parseBBox reads the optional bbox query parameter (minLon,minLat,maxLon,maxLat, degrees): nil when absent, a 400
+// naming "bbox" when malformed.
+func parseBBox(r *http.Request) (*orb.Bound, error) {
+	s := r.URL.Query().Get("bbox")
+	if s == "" {
+		return nil, nil
+	}
+	b, err := geo.ParseBBox(s)
+	if err != nil {
+		return nil, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
+	}
+	return &b, nil
+}
+
 func (h *api) divisions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	page, err := httpx.ParsePage(r, DivisionsDefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		return err
+	}
+	bbox, err := parseBBox(r)
+	if err != nil {
+		return err
+	}
 	ds, err := h.svc.Divisions(r.Context(), DivisionQuery{
 		Level:  Level(strings.TrimSpace(q.Get("level"))),
 		Parent: strings.TrimSpace(q.Get("parent")),
@@ -108,7 +141,16 @@ func (h *api) divisions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return queryError(err)
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ds, DivisionFeature))
+	if bbox != nil { // filtered into a new slice: a store may hand out its own
+		var in []Division
+		for _, d := range ds {
+			if d.Geometry != nil && bbox.Intersects(d.Geometry.Bound()) {
+				in = append(in, d)
+			}
+		}
+		ds = in
+	}
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, ds, page, DivisionFeature))
 	return nil
 }
 
@@ -169,12 +211,8 @@ func (h *api) places(w http.ResponseWriter, r *http.Request) error {
 		Limit:    page.Limit,
 		Offset:   page.Offset,
 	}
-	if s := q.Get("bbox"); s != "" {
-		b, err := geo.ParseBBox(s)
-		if err != nil {
-			return httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
-		}
-		pq.BBox = &b
+	if pq.BBox, err = parseBBox(r); err != nil {
+		return err
 	}
 	for _, st := range strings.Split(q.Get("status"), ",") {
 		if st = strings.TrimSpace(st); st != "" {
@@ -217,11 +255,15 @@ func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		return err
+	}
 	vs, err := h.svc.PlaceHistory(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, vs, func(p Place) httpx.Feature {
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, vs, page, func(p Place) httpx.Feature {
 		f := PlaceFeature(p)
 		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
 		return f
@@ -486,11 +528,15 @@ func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) boundaryLines(w http.ResponseWriter, r *http.Request) error {
+	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		return err
+	}
 	ls, err := h.svc.BoundaryLines(r.Context())
 	if err != nil {
 		return err
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ls, LineFeature))
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, ls, page, LineFeature))
 	return nil
 }
 
@@ -512,10 +558,14 @@ func (h *api) markers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
+	if err != nil {
+		return err
+	}
 	ms, err := h.svc.Markers(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.WholeCollection(r, ms, MarkerFeature))
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, ms, page, MarkerFeature))
 	return nil
 }

@@ -190,6 +190,7 @@ func (s *fakeStore) BoundaryLines(context.Context) ([]BoundaryLine, error) {
 	for _, l := range s.lines {
 		out = append(out, l)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
@@ -372,7 +373,8 @@ func TestBadInput(t *testing.T) {
 		{"bbox five numbers", "GET", "/api/places?bbox=121,29,122,30,1", "", nil, 400, "bbox", "got 5"},
 		{"bbox NaN", "GET", "/api/places?bbox=NaN,29,122,30", "", nil, 400, "bbox", "minLon"},
 		{"bbox out of range", "GET", "/api/places?bbox=121,-95,122,30", "", nil, 400, "bbox", "minLat"},
-		{"negative limit", "GET", "/api/places?limit=-1", "", nil, 400, "limit", "negative"},
+		{"negative limit", "GET", "/api/places?limit=-1", "", nil, 400, "limit", "between 1 and 1000"},
+		{"zero limit", "GET", "/api/places?limit=0", "", nil, 400, "limit", "between 1 and 1000"},
 		{"limit above max", "GET", "/api/places?limit=1001", "", nil, 400, "limit", "1000"},
 		{"limit not a number", "GET", "/api/places?limit=ten", "", nil, 400, "limit", ""},
 		{"negative offset", "GET", "/api/places?offset=-5", "", nil, 400, "offset", ""},
@@ -507,7 +509,6 @@ func TestPlacesPaging(t *testing.T) {
 		{"?limit=2", 6, []string{"a/b 象", "p1"}, "limit=2&offset=2"},
 		{"?limit=2&offset=4", 6, []string{"p4", "p5"}, ""},
 		{"?limit=2&offset=3", 6, []string{"p3", "p4"}, "limit=2&offset=5"},
-		{"?limit=0", 6, nil, ""},
 		{"?offset=10", 6, nil, ""},
 		{"?division=330225001&limit=1", 3, []string{"p1"}, "division=330225001&limit=1&offset=1"},
 		{"?status=abolished", 1, []string{"p6"}, ""},
@@ -544,6 +545,109 @@ func TestPlacesPaging(t *testing.T) {
 				t.Errorf("unexpected next link %+v", next)
 			case tc.nextQuery != "" && (next == nil || next.Href != "/api/places?"+tc.nextQuery):
 				t.Errorf("next link %+v, want /api/places?%s", next, tc.nextQuery)
+			}
+		})
+	}
+}
+
+const lineXN = "/api/boundary-lines/%E8%B1%A1%E5%AE%81%E7%BA%BF" // 象宁线
+
+// listPaths are every list endpoint of the gazetteer.
+var listPaths = []string{"/api/places", "/api/divisions", "/api/divisions?level=village", "/api/places/p1/history",
+	"/api/boundary-lines", lineXN + "/markers"}
+
+// Every list validates limit and offset alike, and every query parameter must be UTF-8 and given once.
+func TestListQueryErrors(t *testing.T) {
+	e := newEnv(t)
+	bad := []struct{ query, field string }{
+		{"limit=-1", "limit"}, {"limit=0", "limit"}, {"limit=1001", "limit"}, {"limit=5000", "limit"},
+		{"limit=abc", "limit"}, {"limit=1.5", "limit"}, {"offset=-3", "offset"}, {"offset=x", "offset"},
+		{"limit=5&limit=6", "limit"}, {"offset=1&offset=1", "offset"}, {"x=%FF%FE", "x"}, {"limit=%ZZ", "limit"},
+	}
+	for _, path := range listPaths {
+		for _, b := range bad {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			t.Run(path+sep+b.query, func(t *testing.T) {
+				p := problem(t, e.do(t, "GET", path+sep+b.query, ""), 400)
+				if !hasField(p, b.field) {
+					t.Errorf("errors %+v do not name %q", p.Errors, b.field)
+				}
+			})
+		}
+	}
+	for _, tc := range []struct{ path, field string }{
+		{"/api/places?q=%FF%FE", "q"},
+		{"/api/places?division=%C3%28", "division"},
+		{"/api/places?category=%E4%B8", "category"},
+		{"/api/places?status=curr%FFent", "status"},
+		{"/api/places?q=a&q=b", "q"},
+		{"/api/places?bbox=1,2,3,4&bbox=1,2,3,4", "bbox"},
+		{"/api/divisions?level=%FFvillage", "level"},
+		{"/api/divisions?parent=330225&parent=330226", "parent"},
+		{"/api/divisions?bbox=1,2,3", "bbox"},
+		{"/api/divisions?bbox=122,29,121,30", "bbox"},
+		{"/api/locate?lon=121.95&lat=29.3&lat=10", "lat"},
+		{"/api/locate?lon=121.95%FF&lat=29.3", "lon"},
+		{"/api/places/p1?x=%FF", "x"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			p := problem(t, e.do(t, "GET", tc.path, ""), 400)
+			if !hasField(p, tc.field) {
+				t.Errorf("errors %+v do not name %q", p.Errors, tc.field)
+			}
+		})
+	}
+}
+
+// Every list pages: numberMatched counts all, numberReturned the page, and next/prev links walk it.
+func TestListsPage(t *testing.T) {
+	e := newEnv(t)
+	p1 := e.store.places["p1"][0]
+	for v := int64(2); v <= 3; v++ {
+		p1.Version = v
+		e.store.places["p1"] = append(e.store.places["p1"], p1)
+	}
+	e.store.lines["象港线"] = BoundaryLine{ID: "象港线", Name: "象港线", Geometry: orb.LineString{{121.7, 29.6}, {121.8, 29.7}}}
+	tests := []struct {
+		path       string
+		matched    int
+		ids        []string
+		next, prev string
+	}{
+		{"/api/divisions?limit=2", 4, []string{"330225", "330225001"}, "/api/divisions?limit=2&offset=2", ""},
+		{"/api/divisions?limit=2&offset=3", 4, []string{"330225101"}, "", "/api/divisions?limit=2&offset=1"},
+		{"/api/divisions?offset=9", 4, nil, "", "/api/divisions?limit=1000&offset=0"},
+		{"/api/divisions?bbox=121.95,29.15,121.96,29.16", 2, []string{"330225", "330225101"}, "", ""},
+		{"/api/divisions?bbox=121.84,29.44,121.86,29.46&limit=1&offset=1", 3, []string{"330225001"},
+			"/api/divisions?bbox=121.84%2C29.44%2C121.86%2C29.46&limit=1&offset=2",
+			"/api/divisions?bbox=121.84%2C29.44%2C121.86%2C29.46&limit=1&offset=0"},
+		{"/api/divisions?level=township&bbox=122.1,29.6,122.15,29.65", 0, nil, "", ""},
+		{"/api/places/p1/history?limit=2", 3, []string{"p1@1", "p1@2"}, "/api/places/p1/history?limit=2&offset=2", ""},
+		{"/api/places/p1/history?offset=2", 3, []string{"p1@3"}, "", "/api/places/p1/history?limit=100&offset=0"},
+		{"/api/boundary-lines?limit=1", 2, []string{"象宁线"}, "/api/boundary-lines?limit=1&offset=1", ""},
+		{lineXN + "/markers?limit=1", 2, []string{"001"}, lineXN + "/markers?limit=1&offset=1", ""},
+		{lineXN + "/markers?limit=1&offset=1", 2, []string{"002"}, "", lineXN + "/markers?limit=1&offset=0"},
+		{"/api/places?limit=1&offset=5", 6, []string{"p5"}, "", "/api/places?limit=1&offset=4"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			fc := decode[collectionOut](t, e.do(t, "GET", tc.path, ""), 200)
+			var ids []string
+			for _, f := range fc.Features {
+				ids = append(ids, fmt.Sprint(f.ID))
+			}
+			if fc.NumberMatched != tc.matched || fc.NumberReturned != len(tc.ids) || fmt.Sprint(ids) != fmt.Sprint(tc.ids) {
+				t.Fatalf("matched %d returned %d ids %v; want %d, %v", fc.NumberMatched, fc.NumberReturned, ids, tc.matched, tc.ids)
+			}
+			links := map[string]string{}
+			for _, l := range fc.Links {
+				links[l.Rel] = l.Href
+			}
+			if links["self"] != tc.path || links["next"] != tc.next || links["prev"] != tc.prev {
+				t.Errorf("links %v; want self %s next %q prev %q", links, tc.path, tc.next, tc.prev)
 			}
 		})
 	}

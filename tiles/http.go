@@ -33,7 +33,9 @@ const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sam
 // Each also answers HEAD, and OPTIONS as a CORS preflight (204). Every answer carries Access-Control-Allow-Origin: *.
 // Tiles: 200 with the tile (gzip with Content-Encoding: gzip when Accept-Encoding allows it), 204 when empty or when no
 // requested layer is shown at z, 304 when If-None-Match holds the ETag; 400 for bad z/x/y, extension or layer list,
-// 404 for an unknown layer, 503 when a render times out — errors as RFC 9457 problems.
+// 404 for an unknown layer, 503 when a render times out — errors as RFC 9457 problems. TileJSON and style URLs are
+// absolute, based on Options.PublicURL, else on the request (Options.TrustProxy); when they depend on the request the
+// answer says so in Vary (Host, plus X-Forwarded-Host and X-Forwarded-Proto when trusted).
 func Routes(r *mux.Router, svc *Service) {
 	routes(r, svc.serveStyle, svc.serveTileJSON, svc.serveTile)
 }
@@ -194,21 +196,38 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// baseURL is the scheme and host the client used: X-Forwarded-Proto and X-Forwarded-Host (first values) when a
-// proxy set them, else the request's own.
-func baseURL(r *http.Request) string {
+// baseURL is the base of the URLs in TileJSON and the style: Options.PublicURL when set; else the scheme and host the
+// request came to — X-Forwarded-Proto and X-Forwarded-Host (first values) only when Options.TrustProxy, otherwise the
+// request's TLS state and Host.
+func (s *Service) baseURL(r *http.Request) string {
+	if s.opts.PublicURL != "" {
+		return s.opts.PublicURL
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
-		scheme = p
-	}
 	host := r.Host
-	if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" && !strings.ContainsAny(h, "/\\ @") {
-		host = h
+	if s.opts.TrustProxy {
+		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" && !strings.ContainsAny(h, "/\\ @?#") {
+			host = h
+		}
 	}
 	return scheme + "://" + host
+}
+
+// vary is the Vary header of TileJSON and style answers: the request headers baseURL read.
+func (s *Service) vary() string {
+	switch {
+	case s.opts.PublicURL != "":
+		return ""
+	case s.opts.TrustProxy:
+		return "Host, X-Forwarded-Host, X-Forwarded-Proto"
+	}
+	return "Host"
 }
 
 func firstValue(s string) string {
@@ -281,11 +300,21 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", s.opts.CacheControl)
-	httpx.WriteJSON(w, http.StatusOK, s.TileJSONFor(r, baseURL(r), layers))
+	s.setDocumentHeaders(w)
+	httpx.WriteJSON(w, http.StatusOK, s.TileJSONFor(r, s.baseURL(r), layers))
 }
 
 func (s *Service) serveStyle(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", s.opts.CacheControl)
-	httpx.WriteJSON(w, http.StatusOK, Style(baseURL(r)+"/tiles/"+AllLayers()+".json", s.tileJSONExtent(r.Context()).center))
+	s.setDocumentHeaders(w)
+	httpx.WriteJSON(w, http.StatusOK, Style(s.baseURL(r)+"/tiles/"+AllLayers()+".json", s.tileJSONExtent(r.Context()).center))
+}
+
+// setDocumentHeaders sets Cache-Control and Vary of TileJSON and style answers, whose URLs depend on the request
+// unless Options.PublicURL is set.
+func (s *Service) setDocumentHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", s.opts.CacheControl)
+	if v := s.vary(); v != "" {
+		h.Add("Vary", v)
+	}
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +48,16 @@ type Options struct {
 	Center *orb.Point
 	// Timeout bounds the rendering of one tile; 0 means DefaultTimeout. A render that runs out answers 503.
 	Timeout time.Duration
+	// PublicURL, when set, is where clients reach the service — scheme, host and an optional path prefix, e.g.
+	// "https://map.example.gov.cn" — and the base of every URL in TileJSON and the style, whatever the request says.
+	// NewService refuses one that is not an absolute http or https URL without query or fragment; a trailing "/" is
+	// dropped. Empty: the URLs are built from each request (see TrustProxy).
+	PublicURL string
+	// TrustProxy, when PublicURL is empty, builds those URLs from X-Forwarded-Proto and X-Forwarded-Host (first
+	// values) when a request has them. Set it only behind a reverse proxy that sets or strips both: otherwise any client
+	// could point the tile URLs that shared caches keep at a host of its choosing. False: the request's Host and TLS
+	// state.
+	TrustProxy bool
 }
 
 // divisionLister is the part of gazetteer.Store that TileJSON uses for its bounds and center.
@@ -83,6 +95,13 @@ func NewService(store any, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("tiles: store %T implements neither MVTSource nor FeatureSource", store)
 	}
 	s.divs, _ = store.(divisionLister)
+	if s.opts.PublicURL != "" {
+		base, err := parsePublicURL(s.opts.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+		s.opts.PublicURL = base
+	}
 	if s.opts.CacheControl == "" {
 		s.opts.CacheControl = DefaultCacheControl
 	}
@@ -104,6 +123,22 @@ func NewService(store any, opts Options) (*Service, error) {
 		n.Subscribe(s.Change)
 	}
 	return s, nil
+}
+
+// parsePublicURL checks Options.PublicURL and returns it without a trailing "/".
+func parsePublicURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("tiles: PublicURL %q: %w", s, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("tiles: PublicURL %q: want an http:// or https:// URL", s)
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "":
+		return "", fmt.Errorf("tiles: PublicURL %q: want scheme://host[:port][/path], without user, query or fragment", s)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String(), nil
 }
 
 // Change removes the cached tiles that a write may have altered: those holding one of c.Layers whose buffered bound

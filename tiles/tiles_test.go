@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"math"
@@ -22,6 +23,7 @@ import (
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/internal/httpx"
+	"civmap/web"
 )
 
 // memSource is a FeatureSource over fixed features, ordered as given; it counts TileFeatures calls.
@@ -616,7 +618,7 @@ func TestCacheStaleRender(t *testing.T) {
 }
 
 func TestTileJSON(t *testing.T) {
-	_, _, h := newTestService(t, Options{})
+	_, _, h := newTestService(t, Options{TrustProxy: true})
 	w := get(h, "/tiles/places,facilities.json", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "map.example.org")
 	if w.Code != 200 || w.Header().Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("%d %s", w.Code, w.Body)
@@ -643,6 +645,84 @@ func TestTileJSON(t *testing.T) {
 	_ = json.Unmarshal(w.Body.Bytes(), &tj)
 	if tj.MinZoom != 0 || len(tj.VectorLayers) != len(Layers) || !strings.HasPrefix(tj.Tiles[0], "http://example.com/") {
 		t.Errorf("all layers: %+v", tj)
+	}
+}
+
+// TileJSON and style URLs come from Options.PublicURL, else from the request: X-Forwarded-* only under TrustProxy.
+// Vary names what they came from.
+func TestDocumentBaseURL(t *testing.T) {
+	fwd := []string{"X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https"}
+	tests := []struct {
+		name string
+		opts Options
+		host string
+		tls  bool
+		hdr  []string
+		base string
+		vary string
+	}{
+		{"request host", Options{}, "map.local:8080", false, nil, "http://map.local:8080", "Host"},
+		{"forwarded headers ignored by default", Options{}, "map.local", false, fwd, "http://map.local", "Host"},
+		{"TLS", Options{}, "map.local", true, fwd, "https://map.local", "Host"},
+		{"trusted proxy", Options{TrustProxy: true}, "10.0.0.2:8080", false, fwd, "https://evil.example",
+			"Host, X-Forwarded-Host, X-Forwarded-Proto"},
+		{"trusted proxy, first values", Options{TrustProxy: true}, "10.0.0.2", false,
+			[]string{"X-Forwarded-Host", "a.example, b.example", "X-Forwarded-Proto", "HTTPS, http"}, "https://a.example",
+			"Host, X-Forwarded-Host, X-Forwarded-Proto"},
+		{"trusted proxy, bad host ignored", Options{TrustProxy: true}, "map.local", false,
+			[]string{"X-Forwarded-Host", "evil.example/x", "X-Forwarded-Proto", "gopher"}, "http://map.local",
+			"Host, X-Forwarded-Host, X-Forwarded-Proto"},
+		{"trusted proxy without headers", Options{TrustProxy: true}, "map.local", false, nil, "http://map.local",
+			"Host, X-Forwarded-Host, X-Forwarded-Proto"},
+		{"public URL", Options{PublicURL: "https://map.example.gov.cn"}, "map.local", false, fwd,
+			"https://map.example.gov.cn", ""},
+		{"public URL wins over a trusted proxy", Options{PublicURL: "https://map.example.gov.cn/civmap/", TrustProxy: true},
+			"map.local", false, fwd, "https://map.example.gov.cn/civmap", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, h := newTestService(t, tc.opts)
+			for _, path := range []string{"/tiles/places.json", "/tiles/style.json"} {
+				r := httptest.NewRequest(http.MethodGet, path, nil)
+				r.Host = tc.host
+				if !tc.tls {
+					r.TLS = nil
+				} else if r.TLS == nil {
+					r.TLS = &tls.ConnectionState{}
+				}
+				for i := 0; i+1 < len(tc.hdr); i += 2 {
+					r.Header.Set(tc.hdr[i], tc.hdr[i+1])
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				var doc struct {
+					Tiles   []string                  `json:"tiles"`
+					Sources map[string]map[string]any `json:"sources"`
+				}
+				if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &doc) != nil {
+					t.Fatalf("%s: %d %s", path, w.Code, w.Body)
+				}
+				got, want := "", ""
+				if path == "/tiles/places.json" {
+					got, want = doc.Tiles[0], tc.base+"/tiles/places/{z}/{x}/{y}.mvt"
+				} else {
+					got, _ = doc.Sources[StyleSource]["url"].(string)
+					want = tc.base + "/tiles/" + AllLayers() + ".json"
+				}
+				if got != want {
+					t.Errorf("%s: URL %q, want %q", path, got, want)
+				}
+				if v := strings.Join(w.Header().Values("Vary"), ", "); v != tc.vary {
+					t.Errorf("%s: Vary %q, want %q", path, v, tc.vary)
+				}
+			}
+		})
+	}
+	for _, bad := range []string{"map.example.gov.cn", "ftp://map.example", "https://", "https://map.example/?a=1",
+		"https://u@map.example", "https://map.example/#x", ":"} {
+		if _, err := NewService(&memSource{}, Options{PublicURL: bad}); err == nil {
+			t.Errorf("PublicURL %q accepted", bad)
+		}
 	}
 }
 
@@ -746,5 +826,102 @@ func TestStyle(t *testing.T) {
 	}
 	if !strings.Contains(w.Body.String(), "乡镇") {
 		t.Error("no Chinese titles")
+	}
+}
+
+// routeStore is the store behind TestRouteTables: empty lists; any other call panics through the nil interfaces (a
+// 500 the test would see).
+type routeStore struct {
+	gazetteerStore
+	facilitiesStore
+}
+
+type (
+	gazetteerStore  = gazetteer.Store
+	facilitiesStore = facilities.Store
+)
+
+func (routeStore) Divisions(context.Context, gazetteer.DivisionQuery) ([]gazetteer.Division, error) {
+	return nil, nil
+}
+
+func (routeStore) Places(context.Context, gazetteer.PlaceQuery) (gazetteer.PlacePage, error) {
+	return gazetteer.PlacePage{}, nil
+}
+
+func (routeStore) Facilities(context.Context, facilities.FacilityQuery) (facilities.FacilityPage, error) {
+	return facilities.FacilityPage{}, nil
+}
+
+func (routeStore) Demand(context.Context, string) ([]facilities.DemandUnit, error) { return nil, nil }
+
+// The real route tables — gazetteer, facilities and tiles on one httpx.NewRouter, with the map client's catch-all after
+// them as civmap serve wires it — answer every error as a problem: wrong methods (405 with the API's Allow), unknown
+// paths (404), bad query parameters (400 naming them).
+func TestRouteTables(t *testing.T) {
+	svc, _, _ := newTestService(t, Options{})
+	r := httpx.NewRouter()
+	st := routeStore{}
+	gazetteer.NewService(st).Routes(r)
+	facilities.Routes(r, st, st)
+	Routes(r, svc)
+	r.HandleFunc("/api", func(w http.ResponseWriter, r *http.Request) {}).Methods(http.MethodGet)
+	r.PathPrefix("/").Handler(web.Handler())
+	h := httpx.Recover(r)
+	tests := []struct {
+		method, path string
+		status       int
+		allow, field string
+	}{
+		{"PUT", "/api/places", 405, "GET, HEAD, POST", "method"},
+		{"OPTIONS", "/api/places", 405, "GET, HEAD, POST", "method"},
+		{"DELETE", "/api/divisions", 405, "GET, HEAD", "method"},
+		{"POST", "/api/places/p1", 405, "DELETE, GET, HEAD, PATCH, PUT", "method"},
+		{"PATCH", "/api/facilities", 405, "GET, HEAD", "method"},
+		{"POST", "/api/demand", 405, "GET, HEAD", "method"},
+		{"POST", "/tiles/places/1/1/1.mvt", 405, "GET, HEAD, OPTIONS", "method"},
+		{"DELETE", "/tiles/style.json", 405, "GET, HEAD, OPTIONS", "method"},
+		{"GET", "/api/nope", 404, "", "path"},
+		{"GET", "/api/places/p1/nope", 404, "", "path"},
+		{"GET", "/tiles/places/2/1/1.mvt/extra", 404, "", "path"},
+		{"GET", "/tiles/places.png", 404, "", "path"},
+		{"GET", "/tiles/", 404, "", "path"},
+		{"GET", "/api/places?q=%FF%FE", 400, "", "q"},
+		{"GET", "/api/places?limit=0", 400, "", "limit"},
+		{"GET", "/api/places?lat=29.3&lat=10", 400, "", "lat"},
+		{"GET", "/api/divisions?limit=-1", 400, "", "limit"},
+		{"GET", "/api/divisions?level=village&limit=5000", 400, "", "limit"},
+		{"GET", "/api/divisions?bbox=1,2,3", 400, "", "bbox"},
+		{"GET", "/api/demand?limit=1001", 400, "", "limit"},
+		{"GET", "/api/facilities?type=%C3", 400, "", "type"},
+		{"GET", "/tiles/places.json?v=1&v=2", 400, "", "v"},
+		{"GET", "/tiles/places/14/13733/6750.mvt?x=%FF", 400, "", "x"},
+		{"GET", "/api/places", 200, "", ""},
+		{"GET", "/api/divisions?level=village&limit=5", 200, "", ""},
+		{"GET", "/api/demand?bbox=121,29,122,30", 200, "", ""},
+		{"GET", "/tiles/places.json", 200, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+			ct := w.Header().Get("Content-Type")
+			if w.Code != tc.status || w.Header().Get("Allow") != tc.allow {
+				t.Fatalf("%d %q Allow %q, want %d Allow %q: %s", w.Code, ct, w.Header().Get("Allow"), tc.status, tc.allow, w.Body)
+			}
+			if tc.status < 400 {
+				if !strings.Contains(ct, "json") {
+					t.Errorf("Content-Type %q", ct)
+				}
+				return
+			}
+			var p httpx.Problem
+			if ct != httpx.ProblemContentType || json.Unmarshal(w.Body.Bytes(), &p) != nil || p.Status != tc.status {
+				t.Fatalf("not a %d problem: %q %s", tc.status, ct, w.Body)
+			}
+			if len(p.Errors) == 0 || p.Errors[0].Field != tc.field {
+				t.Errorf("errors %+v, want one naming %s", p.Errors, tc.field)
+			}
+		})
 	}
 }

@@ -21,7 +21,8 @@ import (
 // empty store, then serves the API; /readyz turns 200 when the store is open and its indexes are built.
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, sf := newStoreFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
-	var addr, cacheControl string
+	var addr, cacheControl, publicURL string
+	var trustProxy bool
 	var logLevel slog.Level
 	var noSample bool
 	var cacheMB int
@@ -29,6 +30,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error ($CIVMAP_LOG_LEVEL)")
 	boolVar(fs, &noSample, "no-sample", "CIVMAP_NO_SAMPLE", "start with an empty store instead of loading the bundled Xiangshan sample")
 	intVar(fs, &cacheMB, "tile-cache-mb", "CIVMAP_TILE_CACHE_MB", tiles.DefaultCacheMB, "tile cache size in MiB (LRU; negative turns it off)")
+	stringVar(fs, &publicURL, "public-url", "CIVMAP_PUBLIC_URL", "", "base URL that clients reach civmap at (e.g. https://map.example.gov.cn), used in TileJSON and the style; empty: the request's Host")
+	boolVar(fs, &trustProxy, "trust-proxy", "CIVMAP_TRUST_PROXY", "build TileJSON and style URLs from X-Forwarded-Host/Proto (only behind a proxy that sets them)")
 	stringVar(fs, &cacheControl, "tile-cache-control", "CIVMAP_TILE_CACHE_CONTROL", tiles.DefaultCacheControl, "Cache-Control header of tiles, TileJSON and style")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -39,7 +42,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl})
+	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy})
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()

@@ -79,7 +79,10 @@ func Features[T any](items []T, feature func(T) Feature) []Feature {
 	return fs
 }
 
-// WholeCollection is the unpaged FeatureCollection of all of items: numberMatched len(items) and a self link to r.
-func WholeCollection[T any](r *http.Request, items []T, feature func(T) Feature) FeatureCollection {
-	return FeatureCollection{Features: Features(items, feature), NumberMatched: Count(len(items)), Links: []Link{SelfLink(r)}}
+// PagedCollection is page p of items (already filtered and ordered) as a FeatureCollection: numberMatched len(items),
+// numberReturned the page's length, and links self, next and prev (PageLinks).
+func PagedCollection[T any](r *http.Request, items []T, p Page, feature func(T) Feature) FeatureCollection {
+	page := PageOf(items, p)
+	return FeatureCollection{Features: Features(page, feature), NumberMatched: Count(len(items)),
+		Links: PageLinks(r, p, len(page), len(items))}
 }

@@ -44,8 +44,10 @@ func TestParsePage(t *testing.T) {
 		field string
 	}{
 		{"", Page{100, 0}, ""},
-		{"limit=0", Page{0, 0}, ""},
+		{"limit=1", Page{1, 0}, ""},
 		{"limit=1000&offset=7", Page{1000, 7}, ""},
+		{"limit=0", Page{}, "limit"}, // never "no limit" from a request: that is the stores' internal convention
+		{"limit=abc", Page{}, "limit"},
 		{"limit=1001", Page{}, "limit"},
 		{"limit=-1", Page{}, "limit"},
 		{"limit=1.5", Page{}, "limit"},
@@ -63,6 +65,63 @@ func TestParsePage(t *testing.T) {
 		st, fields := Classify(err)
 		if st != 400 || len(fields) != 1 || fields[0].Field != tc.field {
 			t.Errorf("%s: status %d fields %+v, want 400 naming %s", tc.query, st, fields, tc.field)
+		}
+	}
+}
+
+func TestPageOf(t *testing.T) {
+	items := []int{0, 1, 2, 3, 4}
+	tests := []struct {
+		p    Page
+		want string
+	}{
+		{Page{2, 0}, "[0 1]"},
+		{Page{2, 4}, "[4]"},
+		{Page{2, 5}, "[]"},
+		{Page{1000, 1}, "[1 2 3 4]"},
+		{Page{0, 3}, "[3 4]"},
+		{Page{3, 1 << 62}, "[]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(PageOf(items, tc.p)); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestCheckQuery(t *testing.T) {
+	tests := []struct {
+		query string
+		field string // "" = valid
+	}{
+		{"", ""},
+		{"q=%E4%B8%B9&limit=2", ""},
+		{"q=丹+城&&bbox=1,2,3,4", ""},
+		{"q=", ""},
+		{"name[]=a&name[]=b", ""}, // explicitly multi-valued
+		{"q=%FF%FE", "q"},
+		{"division=%C3", "division"},
+		{"category=%ZZ", "category"},
+		{"%FF=1", "%FF"},
+		{"%ZZ=1", "%ZZ"},
+		{"lat=29.3&lat=10", "lat"},
+		{"limit=5&q=x&limit=", "limit"},
+		{"st%61tus=a&status=b", "status"}, // the same name however it is escaped
+		{"a=1;b=2", "a"},
+		{"=x", ""},
+		{"=x&=y", "query"},
+	}
+	for _, tc := range tests {
+		err := CheckQuery(tc.query)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.query, err)
+			}
+			continue
+		}
+		st, fields := Classify(err)
+		if st != 400 || len(fields) != 1 || fields[0].Field != tc.field {
+			t.Errorf("%q: status %d fields %+v, want 400 naming %s", tc.query, st, fields, tc.field)
 		}
 	}
 }

@@ -12,15 +12,16 @@ const (
 	MaxLimit     = 1000
 )
 
-// Page is a parsed limit/offset pair.
+// Page is a parsed limit/offset pair. Limit is always at least 1 when it comes from ParsePage: a store's "Limit <= 0
+// means no limit" never reaches it from a request.
 type Page struct {
 	Limit  int
 	Offset int
 }
 
-// ParsePage reads the limit and offset query parameters: limit defaults to def and must be an integer in [0, max]
-// (0 answers only numberMatched); offset defaults to 0 and must be a non-negative integer. Errors are 400 naming the
-// parameter.
+// ParsePage reads the limit and offset query parameters: limit defaults to def and must be an integer in [1, max];
+// offset defaults to 0 and must be a non-negative integer. Errors are 400 naming the parameter, e.g. limit=0 is
+// "must be between 1 and 1000".
 func ParsePage(r *http.Request, def, max int) (Page, error) {
 	q := r.URL.Query()
 	p := Page{Limit: def}
@@ -28,11 +29,9 @@ func ParsePage(r *http.Request, def, max int) (Page, error) {
 		n, err := strconv.Atoi(s)
 		switch {
 		case err != nil:
-			return Page{}, BadParam("limit", "%q is not an integer", s)
-		case n < 0:
-			return Page{}, BadParam("limit", "must not be negative, got %d", n)
-		case n > max:
-			return Page{}, BadParam("limit", "%d is above the maximum %d", n, max)
+			return Page{}, BadParam("limit", "%q is not an integer; want one between 1 and %d", s, max)
+		case n < 1 || n > max:
+			return Page{}, BadParam("limit", "must be between 1 and %d, got %d", max, n)
 		}
 		p.Limit = n
 	}
@@ -47,6 +46,19 @@ func ParsePage(r *http.Request, def, max int) (Page, error) {
 		p.Offset = n
 	}
 	return p, nil
+}
+
+// PageOf returns the items of page p: items[p.Offset : p.Offset+p.Limit], clipped to the slice (nil past its end). A
+// Limit <= 0 takes every item from Offset on.
+func PageOf[T any](items []T, p Page) []T {
+	if p.Offset < 0 || p.Offset >= len(items) {
+		return nil
+	}
+	end := len(items)
+	if p.Limit > 0 && p.Limit < end-p.Offset {
+		end = p.Offset + p.Limit
+	}
+	return items[p.Offset:end]
 }
 
 // Link is a link in a FeatureCollection, as OGC API – Features (and RFC 8288) give it.
