@@ -206,8 +206,8 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	return out, err
 }
 
-// normalize runs NormalizePlace with a Lookup backed by the store. A store failure during the lookup (other than
-// ErrNotFound) is returned as itself, not as an unknown code.
+// normalize runs NormalizePlace with a Lookup backed by the store, then CheckTerritory with the store's Locate. A store
+// failure during either (other than ErrNotFound) is returned as itself, not as an unknown code or an outside place.
 func (s *Service) normalize(ctx context.Context, p *Place) error {
 	var lookupErr error
 	exists := func(code string) bool {
@@ -218,8 +218,17 @@ func (s *Service) normalize(ctx context.Context, p *Place) error {
 		return err == nil
 	}
 	errs := NormalizePlace(p, exists)
+	if len(errs) == 0 {
+		errs = CheckTerritory(p.Geometry, func(pt orb.Point) bool {
+			_, err := s.store.Locate(ctx, pt)
+			if err != nil && !errors.Is(err, apierr.ErrNotFound) && lookupErr == nil {
+				lookupErr = err
+			}
+			return err == nil
+		})
+	}
 	if lookupErr != nil {
-		return fmt.Errorf("checking division codes: %w", lookupErr)
+		return fmt.Errorf("checking division codes and territory: %w", lookupErr)
 	}
 	if len(errs) > 0 {
 		return errs

@@ -209,3 +209,60 @@ func geomType(g orb.Geometry) string {
 	}
 	return g.GeoJSONType()
 }
+
+// Inside reports whether a lon/lat point lies in the county's territory (inside some township polygon).
+type Inside func(p orb.Point) bool
+
+// CheckTerritory reports a geometry error when g lies wholly outside the county, which is nearly always coordinates in
+// the wrong CRS or with lon/lat swapped. It tests the bound's centre and up to 16 vertices spread along g, and passes
+// when any is inside; nil inside skips the check.
+func CheckTerritory(g orb.Geometry, inside Inside) apierr.Invalid {
+	if inside == nil || g == nil {
+		return nil
+	}
+	probes := []orb.Point{g.Bound().Center()}
+	var pts []orb.Point
+	collectPoints(g, &pts)
+	step := max(1, len(pts)/16)
+	for i := 0; i < len(pts); i += step {
+		probes = append(probes, pts[i])
+	}
+	for _, p := range probes {
+		if inside(p) {
+			return nil
+		}
+	}
+	c := g.Bound().Center()
+	return apierr.Field("geometry", "no part of it lies inside the county (centre lon %.6f lat %.6f): check the CRS (--crs) and the lon/lat order", c[0], c[1])
+}
+
+func collectPoints(g orb.Geometry, out *[]orb.Point) {
+	switch g := g.(type) {
+	case orb.Point:
+		*out = append(*out, g)
+	case orb.MultiPoint:
+		*out = append(*out, g...)
+	case orb.LineString:
+		*out = append(*out, g...)
+	case orb.Ring:
+		*out = append(*out, g...)
+	case orb.MultiLineString:
+		for _, l := range g {
+			*out = append(*out, l...)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			*out = append(*out, r...)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			for _, r := range p {
+				*out = append(*out, r...)
+			}
+		}
+	case orb.Collection:
+		for _, x := range g {
+			collectPoints(x, out)
+		}
+	}
+}

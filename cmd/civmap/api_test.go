@@ -152,3 +152,22 @@ func readSample(t *testing.T, name string) *geojson.FeatureCollection {
 	}
 	return fc
 }
+
+// A place posted outside the county (coordinates in another CRS, or simply wrong) is refused, naming the geometry.
+func TestCreatePlaceOutsideCounty(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		ts, _ := sampleServer(t, sf)
+		body := func(lon, lat float64) string {
+			return fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%v,%v]},`+
+				`"properties":{"name":"天安路","category":"road","division_codes":["330225001"]}}`, lon, lat)
+		}
+		r := do(t, "POST", ts.URL+"/api/places", body(10, 10), "Content-Type", "application/geo+json")
+		p := decode[problem](t, r)
+		if r.status != http.StatusUnprocessableEntity || len(p.Errors) == 0 || p.Errors[0].Field != "geometry" {
+			t.Errorf("outside: %d %s; want 422 naming geometry", r.status, r.body)
+		}
+		if r := do(t, "POST", ts.URL+"/api/places", body(121.87, 29.47), "Content-Type", "application/geo+json"); r.status != http.StatusCreated {
+			t.Errorf("inside: %d %s", r.status, r.body)
+		}
+	})
+}

@@ -160,6 +160,8 @@ func TestImportBadInput(t *testing.T) {
 			{"self-intersecting", "places", "", "name,category,wkt\n蝴蝶,test,\"POLYGON((121.8 29.4,121.9 29.5,121.9 29.4,121.8 29.5,121.8 29.4))\"\n", []string{"line 2", "geometry", "intersects itself at lon 121.85"}},
 			{"not GeoJSON geometry", "places", "", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"甲","category":"x"},"geometry":{"type":"Pointy","coordinates":[1,2]}}]}`, []string{"features[0]", "geometry"}},
 			{"malformed JSON", "places", "", `{"type":"FeatureCollection","features":[{"type":"Feature",}]}`, []string{"malformed JSON", "byte"}},
+			{"outside the county", "places", "", good + "鼓楼,x,330225001,121.55,29.87\n", []string{"line 3", "geometry", "inside the county"}},
+			{"lon/lat swapped", "places", "", good + "丹城,x,330225001,29.47,121.87\n", []string{"line 3", "lat"}},
 			{"unknown facility type", "facilities", "", "id,name,type,township_code,lon,lat\nF1,甲,spa,330225001,121.87,29.47\n", []string{"line 2", "type", "spa"}},
 		} {
 			t.Run(c.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -59,8 +60,24 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	known := make(map[string]bool, len(divs))
+	var townships []*geo.PreparedPolygon
 	for _, d := range divs {
 		known[d.Code] = true
+		if d.Level == gazetteer.LevelTownship && d.Geometry != nil {
+			townships = append(townships, geo.Prepare(d.Geometry))
+		}
+	}
+	// Places must touch the county's territory; a store without township polygons yet cannot say, so it does not ask.
+	var inside gazetteer.Inside
+	if len(townships) > 0 {
+		inside = func(p orb.Point) bool {
+			for _, t := range townships {
+				if t.Contains(p) {
+					return true
+				}
+			}
+			return false
+		}
 	}
 	lines, err := st.BoundaryLines(ctx)
 	if err != nil {
@@ -81,6 +98,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Kind: k, CRS: crs, SkipInvalid: *skip, Line: *line,
 		KnownDivision: func(c string) bool { return known[c] },
 		KnownLine:     func(id string) bool { return knownLine[id] },
+		Inside:        inside,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing written)", path, err)

@@ -250,6 +250,9 @@ func (b *builder) addPlace(r *record) {
 	p.Geometry = r.geom
 	p.Version, p.CreatedAt, p.UpdatedAt = 0, p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	errs = append(errs, gazetteer.NormalizePlace(&p, b.knownDivision)...)
+	if len(errs) == 0 {
+		errs = gazetteer.CheckTerritory(p.Geometry, b.opts.Inside)
+	}
 	if len(errs) == 0 && p.ID == "" {
 		p.ID = DerivedPlaceID(&p)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"civmap/data"
+	"civmap/gazetteer"
 	"civmap/geo"
 	"civmap/internal/apierr"
 )
@@ -52,6 +53,9 @@ type Options struct {
 	KnownDivision func(code string) bool
 	// KnownLine reports whether a boundary line exists in the store (the batch's own lines count too).
 	KnownLine func(id string) bool
+	// Inside reports whether a point lies in the county (gazetteer.CheckTerritory); places wholly outside it are
+	// rejected. Nil skips the check.
+	Inside gazetteer.Inside
 }
 
 // Result is what a read produced.

@@ -91,6 +91,21 @@ func TestNotUTF8(t *testing.T) {
 	}
 }
 
+// A place wholly outside the county (here a point in Ningbo city) is rejected when the caller says what is inside.
+func TestOutsideTheCounty(t *testing.T) {
+	inside := func(p orb.Point) bool { return p[0] > 121.5 && p[0] < 122.2 && p[1] > 28.9 && p[1] < 29.7 }
+	csv := "name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,121.55,29.87\n"
+	_, err := Read(strings.NewReader(csv), Options{Kind: Places, Inside: inside})
+	if inv, ok := apierr.AsInvalid(err); !ok || len(inv) != 1 || inv[0].Location != "line 3" || inv[0].Field != "geometry" {
+		t.Errorf("got %v; want line 3 geometry outside", err)
+	}
+	// A polygon with one vertex inside passes.
+	wkt := "name,category,wkt\n丙,x,\"POLYGON((121.0 29.0,121.6 29.0,121.6 29.5,121.0 29.5,121.0 29.0))\"\n"
+	if _, err := Read(strings.NewReader(wkt), Options{Kind: Places, Inside: inside}); err != nil {
+		t.Errorf("a polygon reaching into the county: %v", err)
+	}
+}
+
 func TestSkipInvalidKeepsTheRest(t *testing.T) {
 	res, err := Read(strings.NewReader("name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,200,29.4\n丙,x,121.9,29.4\n"),
 		Options{Kind: Places, SkipInvalid: true})
