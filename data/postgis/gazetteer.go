@@ -282,18 +282,25 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO places (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-			version, created_at, updated_at, tile_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11, $12)
-		ON CONFLICT (id) DO NOTHING`, append(args, p.Version, p.CreatedAt, tileID(p.ID))...)
+	change := placeChange(nil, p.Geometry)
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO places (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
+				version, created_at, updated_at, tile_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11, $12)
+			ON CONFLICT (id) DO NOTHING`, append(args, p.Version, p.CreatedAt, tileID(p.ID))...)
+		if err != nil {
+			return fmt.Errorf("postgis: create place %q: %w", p.ID, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
+		}
+		return s.publishTiles(ctx, tx, change)
+	})
 	if err != nil {
-		return gazetteer.Place{}, fmt.Errorf("postgis: create place %q: %w", p.ID, err)
+		return gazetteer.Place{}, err
 	}
-	if tag.RowsAffected() == 0 {
-		return gazetteer.Place{}, fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
-	}
-	s.notifyTiles(placeChange(nil, p.Geometry))
+	s.notifyTiles(change)
 	return p, nil
 }
 
@@ -331,7 +338,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 			return fmt.Errorf("postgis: update place %q: %w", p.ID, err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
-		return nil
+		return s.publishTiles(ctx, tx, placeChange(boxBound(oldBox), p.Geometry))
 	})
 	if err != nil {
 		return gazetteer.Place{}, err

@@ -215,6 +215,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 		if change, err = importChange(ctx, tx, &b); err != nil {
 			return err
 		}
+		if err := s.publishTiles(ctx, tx, change); err != nil { // delivered at commit, dropped if a step fails
+			return err
+		}
 		for _, u := range importSteps(&b) {
 			var rebuild []string
 			if u.bulk {

@@ -2,10 +2,14 @@ package postgis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -20,26 +24,51 @@ var _ tiles.Notifier = (*Store)(nil)
 // one invalidates the touched layers whole (tiles.Change.All).
 const importBoundsLimit = 10000
 
-// tileState is the store's tile support: the subscribers of tiles.Notifier and the memo of tile queries.
+// tileState is the store's tile support: the subscribers of tiles.Notifier, the LISTEN goroutine that tells them about
+// other processes' writes, and the memo of tile queries.
 type tileState struct {
 	mu   sync.Mutex
 	subs []func(tiles.Change)
 	sql  sync.Map // layer list ("divisions,places") → the tile query (tiles.go)
+
+	originOnce sync.Once
+	origin     string // this Store's random instance id, the "origin" of its notifications
+
+	listenMu sync.Mutex
+	started  bool               // the listener goroutine was started (first Subscribe)
+	closed   bool               // Close was called: no listener starts any more
+	stop     context.CancelFunc // stops the listener
+	done     chan struct{}      // closed when the listener has returned
 }
 
-// Subscribe registers f to be called after every committed write of this Store (CreatePlace, UpdatePlace, Import),
-// synchronously, before the write returns, with the layers it touched and the lon/lat bounds of the old and new
-// geometries; an import of more than 10,000 records reports its layers with All instead of bounds.
+// Subscribe registers f to be called after every committed write that changes tiles, with the layers it touched and the
+// lon/lat bounds of the old and new geometries (tiles.Change).
 //
-// Only this process's writes are reported: there is no LISTEN/NOTIFY. Writes made by another process (another civmap
-// serve on the same database, `civmap import`, psql) do not reach this process's tile cache, and the cache has no TTL:
-// its tiles stay until evicted by its byte budget or the process restarts. Clients and HTTP caches revalidate after
-// Cache-Control's max-age, but they get this process's cached tile (same ETag). Run one writer per cache, or turn the
-// cache off (negative CacheMB) when other processes write to the database.
+// This Store's own writes (CreatePlace, UpdatePlace, Import) call f synchronously after commit, before the write
+// returns; an import of more than 10,000 records reports its layers with All instead of bounds.
+//
+// Writes of other processes on the same database (another civmap serve, `civmap import --database-url`, or another
+// Store in this process) reach f through PostgreSQL LISTEN/NOTIFY: every write above also runs
+// pg_notify('civmap_changes', payload) inside its transaction, so the notification is delivered if and only if the
+// transaction commits. The payload is JSON: {"origin": the writing Store's random instance id, "layers": [...],
+// "bounds": [[minLon, minLat, maxLon, maxLat], ...], "all": bool}; when the bounds would not fit PostgreSQL's 8000-byte
+// payload limit, all is true for those layers instead. An empty or undecodable payload (`NOTIFY civmap_changes` from
+// psql) means every layer may have changed.
+//
+// The first Subscribe starts one listener goroutine on a dedicated connection (not taken from the pool; application_name
+// civmap-listener) and waits for its first LISTEN (at most 10 s), so that writes committed after Subscribe returns are
+// seen. The listener skips the notifications of this Store (already told synchronously) and calls f with the others,
+// asynchronously: a tile may be served stale for the moment a notification takes to arrive (milliseconds). When its
+// connection is lost (or fails a health check) it reconnects with exponential backoff (0.1 s to 30 s) and then calls f
+// with All for every layer, since notifications may have been missed meanwhile. Close stops the listener and waits for
+// it. f must be safe for concurrent use: the listener and this Store's writers may call it at the same time.
+//
+// Writes that bypass the store (SQL in psql without NOTIFY) are not reported; the tile cache has no TTL.
 func (s *Store) Subscribe(f func(tiles.Change)) {
 	s.tiles.mu.Lock()
 	s.tiles.subs = append(s.tiles.subs, f)
 	s.tiles.mu.Unlock()
+	s.startListener()
 }
 
 // notifyTiles tells the subscribers about a committed write. Concurrent writes may be told in another order than they
@@ -53,6 +82,220 @@ func (s *Store) notifyTiles(c tiles.Change) {
 	s.tiles.mu.Unlock()
 	for _, f := range subs {
 		f(c)
+	}
+}
+
+// ---- LISTEN/NOTIFY -------------------------------------------------------------------------------------------------------
+
+const (
+	// notifyChannel is the channel of the change notifications.
+	notifyChannel = "civmap_changes"
+	// maxNotifyPayload is the longest payload PostgreSQL accepts (it rejects 8000 bytes and more).
+	maxNotifyPayload = 7999
+	// listenerAppName is the application_name of the listener's connection.
+	listenerAppName = "civmap-listener"
+	// listenTimeout bounds the connect and LISTEN of one attempt, and Subscribe's wait for the first one.
+	listenTimeout = 10 * time.Second
+	// listenCheck is how long the listener waits for a notification before it pings its connection.
+	listenCheck = 30 * time.Second
+	// listenBackoffMin and listenBackoffMax bound the wait between connection attempts.
+	listenBackoffMin = 100 * time.Millisecond
+	listenBackoffMax = 30 * time.Second
+	// listenStable is how long a connection must have lived for the backoff to start again from listenBackoffMin.
+	listenStable = time.Minute
+)
+
+// changeMessage is the JSON payload of a notification.
+type changeMessage struct {
+	Origin string       `json:"origin"`
+	Layers []string     `json:"layers"`
+	Bounds [][4]float64 `json:"bounds"`
+	All    bool         `json:"all"`
+}
+
+// originID is this Store's random instance id.
+func (s *Store) originID() string {
+	s.tiles.originOnce.Do(func() { s.tiles.origin = rand.Text() })
+	return s.tiles.origin
+}
+
+// notifyPayload is the notification payload of c from origin: its bounds, or All for its layers when they do not fit.
+func notifyPayload(origin string, c tiles.Change) string {
+	m := changeMessage{Origin: origin, Layers: c.Layers, Bounds: [][4]float64{}, All: c.All}
+	if !c.All {
+		for _, b := range c.Bounds {
+			m.Bounds = append(m.Bounds, [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]})
+		}
+	}
+	if p, err := json.Marshal(m); err == nil && len(p) <= maxNotifyPayload {
+		return string(p)
+	}
+	// Too long (or a coordinate JSON cannot hold): the whole layers.
+	m.Bounds, m.All = [][4]float64{}, true
+	p, _ := json.Marshal(m) // strings and bools only; layer names are short
+	return string(p)
+}
+
+// publishTiles queues the notification of c in tx: PostgreSQL delivers it to the listeners when tx commits, and never if
+// it rolls back. Call it inside every write transaction that calls notifyTiles after commit.
+func (s *Store) publishTiles(ctx context.Context, tx pgx.Tx, c tiles.Change) error {
+	if len(c.Layers) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, notifyPayload(s.originID(), c)); err != nil {
+		return fmt.Errorf("postgis: notify %s: %w", notifyChannel, err)
+	}
+	return nil
+}
+
+// decodeChange turns a payload into the change it reports, and whether it came from origin. A payload that does not
+// decode changes every layer.
+func decodeChange(payload, origin string) (tiles.Change, bool) {
+	var m changeMessage
+	if err := json.Unmarshal([]byte(payload), &m); err != nil {
+		return allLayersChange(), false
+	}
+	if m.Origin != "" && m.Origin == origin {
+		return tiles.Change{}, true
+	}
+	c := tiles.Change{Layers: m.Layers, All: m.All}
+	if !m.All {
+		for _, b := range m.Bounds {
+			c.Bounds = append(c.Bounds, orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}})
+		}
+	}
+	return c, false
+}
+
+// allLayersChange is a change of everything.
+func allLayersChange() tiles.Change {
+	c := tiles.Change{All: true}
+	for _, l := range tiles.Layers {
+		c.Layers = append(c.Layers, l.Name)
+	}
+	return c
+}
+
+// startListener starts the listener goroutine unless it runs or the store is closed, and waits for its first LISTEN.
+func (s *Store) startListener() {
+	t := &s.tiles
+	t.listenMu.Lock()
+	if t.started || t.closed {
+		t.listenMu.Unlock()
+		return
+	}
+	t.started = true
+	ctx, stop := context.WithCancel(context.Background())
+	t.stop, t.done = stop, make(chan struct{})
+	ready := make(chan struct{})
+	go s.listen(ctx, ready, t.done)
+	t.listenMu.Unlock()
+	select {
+	case <-ready:
+	case <-time.After(listenTimeout):
+	}
+}
+
+// stopListener stops the listener goroutine and waits for it to return; later Subscribes start none. Idempotent.
+func (s *Store) stopListener() {
+	t := &s.tiles
+	t.listenMu.Lock()
+	t.closed = true
+	stop, done := t.stop, t.done
+	t.listenMu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// listen is the listener goroutine: it connects and LISTENs (closing ready after the first attempt, successful or not),
+// delivers the other stores' notifications, and reconnects with backoff when the connection is lost, then delivers a
+// change of everything. It returns when ctx is cancelled, and closes done.
+func (s *Store) listen(ctx context.Context, ready, done chan struct{}) {
+	defer close(done)
+	origin := s.originID()
+	backoff := listenBackoffMin
+	first := true
+	for {
+		conn, err := s.listenConn(ctx)
+		if first {
+			close(ready)
+		}
+		if err == nil {
+			if !first {
+				// Notifications committed while no connection listened are lost.
+				s.notifyTiles(allLayersChange())
+			}
+			since := time.Now()
+			s.receive(ctx, conn, origin)
+			closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = conn.Close(closeCtx)
+			cancel()
+			if time.Since(since) >= listenStable {
+				backoff = listenBackoffMin
+			}
+		}
+		first = false
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, listenBackoffMax)
+	}
+}
+
+// listenConn opens the listener's connection with the pool's settings and runs LISTEN.
+func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, listenTimeout)
+	defer cancel()
+	cfg := s.pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = listenerAppName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = conn.Close(closeCtx)
+		cancel()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// receive delivers the notifications arriving on conn until ctx is cancelled or the connection fails (a read error, or
+// no answer to the ping sent after listenCheck without notifications).
+func (s *Store) receive(ctx context.Context, conn *pgx.Conn, origin string) {
+	for {
+		wctx, cancel := context.WithTimeout(ctx, listenCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) || conn.IsClosed() {
+				return
+			}
+			pctx, cancel := context.WithTimeout(ctx, listenTimeout)
+			err = conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return
+			}
+			continue
+		}
+		if n.Channel != notifyChannel {
+			continue
+		}
+		if c, own := decodeChange(n.Payload, origin); !own {
+			s.notifyTiles(c)
+		}
 	}
 }
 

@@ -132,8 +132,10 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return empty, nil
 }
 
-// Close closes the pool, waiting for connections in use to be released. The database can be opened again.
+// Close stops the change listener (Subscribe) and closes the pool, waiting for connections in use to be released. The
+// database can be opened again.
 func (s *Store) Close() error {
+	s.stopListener()
 	s.pool.Close()
 	return nil
 }
