@@ -24,6 +24,27 @@ func (b *Batch) Len() int {
 	return len(b.Divisions) + len(b.Places) + len(b.Lines) + len(b.Markers) + len(b.Facilities) + len(b.Demand)
 }
 
+// ChangeBoundsLimit is the largest batch whose tile change a store reports record by record (the old and new bound of
+// each); a larger one reports its layers as wholly changed, which costs the cache more but the import nothing.
+const ChangeBoundsLimit = 10000
+
+// ChangedLayers names the tile layers (package tiles) that writing b touches, in registry order.
+func (b *Batch) ChangedLayers() []string {
+	var out []string
+	for _, l := range []struct {
+		name string
+		n    int
+	}{
+		{"divisions", len(b.Divisions)}, {"places", len(b.Places)}, {"boundary_lines", len(b.Lines)},
+		{"markers", len(b.Markers)}, {"facilities", len(b.Facilities)}, {"demand", len(b.Demand)},
+	} {
+		if l.n > 0 {
+			out = append(out, l.name)
+		}
+	}
+	return out
+}
+
 // ImportStats counts what an import did: records inserted new and records that replaced one with the same key.
 type ImportStats struct {
 	Inserted int `json:"inserted"`

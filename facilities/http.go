@@ -7,10 +7,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
-	"github.com/paulmach/orb"
 
 	"civmap/gazetteer"
-	"civmap/geo"
 	"civmap/internal/apierr"
 	"civmap/internal/httpx"
 )
@@ -99,7 +97,7 @@ func (h *api) facilities(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := Statuses[fq.Status]; fq.Status != "" && !ok {
 		return httpx.BadParam("status", "unknown status %q (want one of %s)", fq.Status, keys(Statuses))
 	}
-	if fq.BBox, err = parseBBox(r); err != nil {
+	if fq.BBox, err = httpx.ParseBBox(r); err != nil {
 		return err
 	}
 	if fq.Township != "" {
@@ -141,26 +139,12 @@ func (h *api) facility(w http.ResponseWriter, r *http.Request) error {
 // in the Xiangshan sample), which is what coverage and 2SFCA clients want.
 const DemandDefaultLimit = httpx.MaxLimit
 
-// parseBBox reads the optional bbox query parameter (minLon,minLat,maxLon,maxLat, degrees): nil when absent, a 400
-// naming "bbox" when malformed.
-func parseBBox(r *http.Request) (*orb.Bound, error) {
-	s := r.URL.Query().Get("bbox")
-	if s == "" {
-		return nil, nil
-	}
-	b, err := geo.ParseBBox(s)
-	if err != nil {
-		return nil, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
-	}
-	return &b, nil
-}
-
 func (h *api) demand(w http.ResponseWriter, r *http.Request) error {
 	page, err := httpx.ParsePage(r, DemandDefaultLimit, httpx.MaxLimit)
 	if err != nil {
 		return err
 	}
-	bbox, err := parseBBox(r)
+	bbox, err := httpx.ParseBBox(r)
 	if err != nil {
 		return err
 	}

@@ -110,27 +110,13 @@ func MarkerFeature(m Marker) httpx.Feature {
 // county (408 in the Xiangshan sample).
 const DivisionsDefaultLimit = httpx.MaxLimit
 
-// parseBBox reads the optional bbox query parameter (minLon,minLat,maxLon,maxLat, degrees): nil when absent, a 400
-// naming "bbox" when malformed.
-func parseBBox(r *http.Request) (*orb.Bound, error) {
-	s := r.URL.Query().Get("bbox")
-	if s == "" {
-		return nil, nil
-	}
-	b, err := geo.ParseBBox(s)
-	if err != nil {
-		return nil, httpx.BadParam("bbox", "%s", strings.TrimPrefix(err.Error(), "geo: "))
-	}
-	return &b, nil
-}
-
 func (h *api) divisions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	page, err := httpx.ParsePage(r, DivisionsDefaultLimit, httpx.MaxLimit)
 	if err != nil {
 		return err
 	}
-	bbox, err := parseBBox(r)
+	bbox, err := httpx.ParseBBox(r)
 	if err != nil {
 		return err
 	}
@@ -211,7 +197,7 @@ func (h *api) places(w http.ResponseWriter, r *http.Request) error {
 		Limit:    page.Limit,
 		Offset:   page.Offset,
 	}
-	if pq.BBox, err = parseBBox(r); err != nil {
+	if pq.BBox, err = httpx.ParseBBox(r); err != nil {
 		return err
 	}
 	for _, st := range strings.Split(q.Get("status"), ",") {

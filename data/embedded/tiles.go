@@ -21,10 +21,6 @@ var (
 	_ tiles.Notifier      = (*Store)(nil)
 )
 
-// importBoundsLimit is the largest import whose change is told record by record; a larger one invalidates the touched
-// layers whole (tiles.Change.All).
-const importBoundsLimit = 10000
-
 // tileState is the store's tile support: the subscribers of tiles.Notifier, and the features of the small layers
 // (divisions, boundary lines, markers, demand: hundreds of records), decoded once and kept until a write changes them.
 type tileState struct {
@@ -96,22 +92,12 @@ func placeChange(old orb.Bound, hadOld bool, f *placeFields) tiles.Change {
 	return c
 }
 
-// importChange describes what importing b will touch: the layers, and for a batch of at most importBoundsLimit records
+// importChange describes what importing b will touch: the layers, and for a batch of at most data.ChangeBoundsLimit records
 // the bounds of each record's stored geometry (read now: call it holding wmu, before the write) and of its new one.
 func (s *Store) importChange(b *data.Batch) tiles.Change {
 	var c tiles.Change
-	add := func(layer string, n int) {
-		if n > 0 {
-			c.Layers = append(c.Layers, layer)
-		}
-	}
-	add("divisions", len(b.Divisions))
-	add("places", len(b.Places))
-	add("boundary_lines", len(b.Lines))
-	add("markers", len(b.Markers))
-	add("facilities", len(b.Facilities))
-	add("demand", len(b.Demand))
-	if b.Len() > importBoundsLimit {
+	c.Layers = b.ChangedLayers()
+	if b.Len() > data.ChangeBoundsLimit {
 		c.All = true
 		return c
 	}

@@ -20,10 +20,6 @@ import (
 
 var _ tiles.Notifier = (*Store)(nil)
 
-// importBoundsLimit is the largest import whose change is told record by record (as in the embedded store); a larger
-// one invalidates the touched layers whole (tiles.Change.All).
-const importBoundsLimit = 10000
-
 // tileState is the store's tile support: the subscribers of tiles.Notifier, the LISTEN goroutine that tells them about
 // other processes' writes, and the memo of tile queries.
 type tileState struct {
@@ -326,24 +322,14 @@ func boxBound(b []float64) *orb.Bound {
 	return &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
 }
 
-// importChange describes what importing b touches: the layers, and for a batch of at most importBoundsLimit records
+// importChange describes what importing b touches: the layers, and for a batch of at most data.ChangeBoundsLimit records
 // the bounds of each record's new geometry and of the stored one it replaces. The stored rows are read and locked (FOR
 // UPDATE, in key order, table by table in import order) in the import's transaction, so the bounds are those of the
 // versions the import replaces even when other writers are busy.
 func importChange(ctx context.Context, tx pgx.Tx, b *data.Batch) (tiles.Change, error) {
 	var c tiles.Change
-	add := func(layer string, n int) {
-		if n > 0 {
-			c.Layers = append(c.Layers, layer)
-		}
-	}
-	add("divisions", len(b.Divisions))
-	add("places", len(b.Places))
-	add("boundary_lines", len(b.Lines))
-	add("markers", len(b.Markers))
-	add("facilities", len(b.Facilities))
-	add("demand", len(b.Demand))
-	if b.Len() > importBoundsLimit {
+	c.Layers = b.ChangedLayers()
+	if b.Len() > data.ChangeBoundsLimit {
 		c.All = true
 		return c, nil
 	}
