@@ -128,3 +128,32 @@ func WarmCache(tb testing.TB, h http.Handler, paths []string) {
 		}
 	}
 }
+
+// BenchStore runs the tile benchmarks of one store over BenchPaths(AllLayers()): NAME/uncached (no cache, every tile
+// rendered), NAME/cached (a warm cache) and ceiling (a handler serving one representative tile's bytes through the same
+// router), each reporting tiles/s, so that cached/ceiling is a ratio measured in one run.
+func BenchStore(b *testing.B, name string, store any) {
+	paths := BenchPaths(AllLayers())
+	service := func(b *testing.B, opts Options) *Service {
+		svc, err := NewService(store, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return svc
+	}
+	b.Run(name+"/uncached", func(b *testing.B) {
+		BenchServe(b, NewBenchRouter(service(b, Options{CacheMB: -1})), paths)
+	})
+	b.Run(name+"/cached", func(b *testing.B) {
+		h := NewBenchRouter(service(b, Options{}))
+		WarmCache(b, h, paths)
+		BenchServe(b, h, paths)
+	})
+	b.Run("ceiling", func(b *testing.B) {
+		body, err := RepresentativeTile(context.Background(), service(b, Options{CacheMB: -1}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		BenchServe(b, CeilingHandler(body), paths)
+	})
+}

@@ -21,33 +21,5 @@ func BenchmarkTiles(b *testing.B) {
 	if _, err := sample.Load(context.Background(), st); err != nil {
 		b.Fatal(err)
 	}
-	paths := tiles.BenchPaths(tiles.AllLayers())
-
-	b.Run("embedded/uncached", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		tiles.BenchServe(b, tiles.NewBenchRouter(svc), paths)
-	})
-	b.Run("embedded/cached", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := tiles.NewBenchRouter(svc)
-		tiles.WarmCache(b, h, paths)
-		tiles.BenchServe(b, h, paths)
-	})
-	b.Run("ceiling", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := tiles.RepresentativeTile(context.Background(), svc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tiles.BenchServe(b, tiles.CeilingHandler(body), paths)
-	})
+	tiles.BenchStore(b, "embedded", st)
 }

@@ -39,35 +39,7 @@ func benchStore(b *testing.B) *Store {
 // tiles.BenchmarkTiles, over the same tiles.
 func BenchmarkTiles(b *testing.B) {
 	st := benchStore(b)
-	paths := tiles.BenchPaths(tiles.AllLayers())
-
-	b.Run("postgis/uncached", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		tiles.BenchServe(b, tiles.NewBenchRouter(svc), paths)
-	})
-	b.Run("postgis/cached", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := tiles.NewBenchRouter(svc)
-		tiles.WarmCache(b, h, paths)
-		tiles.BenchServe(b, h, paths)
-	})
-	b.Run("ceiling", func(b *testing.B) {
-		svc, err := tiles.NewService(st, tiles.Options{CacheMB: -1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := tiles.RepresentativeTile(context.Background(), svc)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tiles.BenchServe(b, tiles.CeilingHandler(body), paths)
-	})
+	tiles.BenchStore(b, "postgis", st)
 }
 
 // BenchmarkBareASMVT runs, for the tiles of tiles.BenchmarkTileSet in the same order, exactly the statement MVT runs
