@@ -41,8 +41,13 @@ test:
 test-browser:
 	bash scripts/browser-test.sh
 
+# Every benchmark on both stores (tiles, locate, imports of 1,000,000 places: several minutes), then the resident memory
+# and start-up time of `civmap serve` holding a million places (scripts/bench-serve.sh). The ratio of uncached PostGIS
+# tiles to the bare ST_AsMVT query needs equal tile sets: see data/postgis/bench_tiles_test.go (-benchtime 2044x).
 bench:
-	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem ./...
+	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
+	bash scripts/bench-serve.sh
 
 vet:
 	go vet ./...
