@@ -65,30 +65,11 @@ func (s *Store) Facilities(ctx context.Context, q facilities.FacilityQuery) (fac
 	if b := q.BBox; b != nil {
 		w.add(bboxCond, b.Min[0], b.Min[1], b.Max[0], b.Max[1], b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
-	filter := w.sql()
-	countArgs := append([]any(nil), w.args...)
-	pageSQL := `SELECT ` + facilityCols + ` FROM facilities` + filter + ` ORDER BY id COLLATE "C"` + w.page(q.Limit, q.Offset)
-
-	var page facilities.FacilityPage
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM facilities`+filter, countArgs...).Scan(&page.NumberMatched); err != nil {
-				return err
-			}
-			if page.NumberMatched <= q.Offset && q.Offset > 0 {
-				return nil
-			}
-			rows, err := tx.Query(ctx, pageSQL, w.args...)
-			if err != nil {
-				return err
-			}
-			page.Items, err = collect(rows, scanFacility)
-			return err
-		})
+	items, n, err := queryPage(ctx, s.pool, "facilities", facilityCols, &w, q.Limit, q.Offset, scanFacility)
 	if err != nil {
 		return facilities.FacilityPage{}, fmt.Errorf("postgis: facilities: %w", err)
 	}
-	return page, nil
+	return facilities.FacilityPage{Items: items, NumberMatched: n}, nil
 }
 
 func scanDemand(row pgx.Row) (facilities.DemandUnit, error) {

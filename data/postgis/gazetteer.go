@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
@@ -209,30 +210,38 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 	}
 	w.add(`status = ANY(?)`, statuses)
 
+	items, n, err := queryPage(ctx, s.pool, "places", placeCols, &w, q.Limit, q.Offset, scanPlace)
+	if err != nil {
+		return gazetteer.PlacePage{}, fmt.Errorf("postgis: places: %w", err)
+	}
+	return gazetteer.PlacePage{Items: items, NumberMatched: n}, nil
+}
+
+// queryPage counts the rows of table that w selects and reads one page of them ordered by id in byte order, both in
+// one read-only repeatable-read transaction so that the count and the page agree.
+func queryPage[T any](ctx context.Context, pool *pgxpool.Pool, table, cols string, w *where, limit, offset int,
+	scan func(pgx.Row) (T, error)) ([]T, int, error) {
 	filter := w.sql()
 	countArgs := append([]any(nil), w.args...)
-	pageSQL := `SELECT ` + placeCols + ` FROM places` + filter + ` ORDER BY id COLLATE "C"` + w.page(q.Limit, q.Offset)
-
-	var page gazetteer.PlacePage
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+	pageSQL := `SELECT ` + cols + ` FROM ` + table + filter + ` ORDER BY id COLLATE "C"` + w.page(limit, offset)
+	var items []T
+	var matched int
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM places`+filter, countArgs...).Scan(&page.NumberMatched); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+filter, countArgs...).Scan(&matched); err != nil {
 				return err
 			}
-			if page.NumberMatched <= q.Offset && q.Offset > 0 {
+			if matched <= offset && offset > 0 {
 				return nil
 			}
 			rows, err := tx.Query(ctx, pageSQL, w.args...)
 			if err != nil {
 				return err
 			}
-			page.Items, err = collect(rows, scanPlace)
+			items, err = collect(rows, scan)
 			return err
 		})
-	if err != nil {
-		return gazetteer.PlacePage{}, fmt.Errorf("postgis: places: %w", err)
-	}
-	return page, nil
+	return items, matched, err
 }
 
 // PlaceHistory returns every stored version of a place, oldest first (the superseded ones, then the current one), or
