@@ -99,7 +99,18 @@ func Style(tileJSONURL string, center orb.Point) map[string]any {
 			"paint": map[string]any{"circle-color": "#ffffff", "circle-radius": 4,
 				"circle-stroke-color": "#7b241c", "circle-stroke-width": 2.5},
 			"metadata": meta("markers", "界桩")},
+		// Place records may be areas (schools, hospitals in OSM), lines (roads) or points: each kind its own layer, so an
+		// area is not drawn as dots at its corners.
+		{"id": "place-areas", "type": "fill", "source": src, "source-layer": "places",
+			"filter":   []any{"==", []any{"geometry-type"}, "Polygon"},
+			"paint":    map[string]any{"fill-color": "#34495e", "fill-opacity": 0.15, "fill-outline-color": "#34495e"},
+			"metadata": meta("places", "地名（面）")},
+		{"id": "place-lines", "type": "line", "source": src, "source-layer": "places",
+			"filter":   []any{"==", []any{"geometry-type"}, "LineString"},
+			"paint":    map[string]any{"line-color": "#34495e", "line-width": 1.5},
+			"metadata": meta("places", "地名（线）")},
 		{"id": "places", "type": "circle", "source": src, "source-layer": "places",
+			"filter": []any{"==", []any{"geometry-type"}, "Point"},
 			"paint": map[string]any{"circle-color": "#34495e", "circle-radius": 2.5,
 				"circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5},
 			"metadata": meta("places", "地名")},
