@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -31,7 +32,13 @@ var coordDepth = map[string]int{
 // (outside [-180,180] / [-90,90]). Ring closure, orientation, minimum vertex
 // counts and self-intersection are left to NormalizePolygonal.
 func DecodeGeometry(raw []byte) (orb.Geometry, error) {
-	return decodeGeometry(raw, "geometry", 0)
+	return decodeGeometry(raw, "geometry", 0, true)
+}
+
+// DecodeProjectedGeometry is DecodeGeometry for coordinates in a projected CRS ([easting, northing] in metres, e.g.
+// EPSG:4550): the same checks, except that positions need only be finite numbers; range checks come after conversion.
+func DecodeProjectedGeometry(raw []byte) (orb.Geometry, error) {
+	return decodeGeometry(raw, "geometry", 0, false)
 }
 
 type rawGeometry struct {
@@ -40,7 +47,7 @@ type rawGeometry struct {
 	Geometries  []json.RawMessage `json:"geometries"`
 }
 
-func decodeGeometry(raw []byte, path string, depth int) (orb.Geometry, error) {
+func decodeGeometry(raw []byte, path string, depth int, lonLat bool) (orb.Geometry, error) {
 	var rg rawGeometry
 	if err := json.Unmarshal(raw, &rg); err != nil {
 		return nil, fmt.Errorf("geo: %s: invalid GeoJSON geometry: %w", path, err)
@@ -58,7 +65,7 @@ func decodeGeometry(raw []byte, path string, depth int) (orb.Geometry, error) {
 		}
 		c := make(orb.Collection, 0, len(rg.Geometries))
 		for i, m := range rg.Geometries {
-			g, err := decodeGeometry(m, fmt.Sprintf("%s.geometries[%d]", path, i), depth+1)
+			g, err := decodeGeometry(m, fmt.Sprintf("%s.geometries[%d]", path, i), depth+1, lonLat)
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +87,7 @@ func decodeGeometry(raw []byte, path string, depth int) (orb.Geometry, error) {
 	if err := json.Unmarshal(rg.Coordinates, &tree); err != nil {
 		return nil, fmt.Errorf("geo: %s.coordinates: %w", path, err)
 	}
-	if err := checkCoordTree(tree, d, path+".coordinates"); err != nil {
+	if err := checkCoordTree(tree, d, path+".coordinates", lonLat); err != nil {
 		return nil, err
 	}
 	// Structure is known good; orb decodes positions into [2]float64, which
@@ -93,8 +100,8 @@ func decodeGeometry(raw []byte, path string, depth int) (orb.Geometry, error) {
 }
 
 // checkCoordTree checks that v is arrays nested depth deep around positions
-// of at least 2 numbers, each a valid lon/lat.
-func checkCoordTree(v any, depth int, path string) error {
+// of at least 2 numbers, each a valid lon/lat (lonLat) or finite.
+func checkCoordTree(v any, depth int, path string, lonLat bool) error {
 	arr, ok := v.([]any)
 	if !ok {
 		return fmt.Errorf("geo: %s: want an array, got %s", path, jsonKind(v))
@@ -113,13 +120,17 @@ func checkCoordTree(v any, depth int, path string) error {
 				p[i] = f
 			}
 		}
-		if err := ValidatePoint(p); err != nil {
-			return fmt.Errorf("geo: %s: %w", path, err)
+		if lonLat {
+			if err := ValidatePoint(p); err != nil {
+				return fmt.Errorf("geo: %s: %w", path, err)
+			}
+		} else if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
+			return fmt.Errorf("geo: %s: coordinates must be finite numbers", path)
 		}
 		return nil
 	}
 	for i, e := range arr {
-		if err := checkCoordTree(e, depth-1, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+		if err := checkCoordTree(e, depth-1, fmt.Sprintf("%s[%d]", path, i), lonLat); err != nil {
 			return err
 		}
 	}

@@ -155,7 +155,11 @@ func (b *builder) addFeature(f *feature, loc string) {
 		r.id = s
 	}
 	if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
-		g, err := geo.DecodeGeometry(f.Geometry)
+		decode := geo.DecodeGeometry
+		if r.crs.Projected() {
+			decode = geo.DecodeProjectedGeometry
+		}
+		g, err := decode(f.Geometry)
 		if err != nil {
 			b.read++
 			b.fail(loc, "geometry", "%v", err)

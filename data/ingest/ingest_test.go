@@ -144,6 +144,23 @@ func TestDerivedIDStable(t *testing.T) {
 	}
 }
 
+// Projected GeoJSON gives [easting, northing] in metres; it is range-checked after conversion, not before.
+func TestProjectedGeoJSON(t *testing.T) {
+	// 象宁001 as the register gives it (EPSG:4550), as a GeoJSON point.
+	content := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"象宁001附近","category":"x"},` +
+		`"geometry":{"type":"Point","coordinates":[364815.454,3267275.078]}}]}`
+	res, err := read(t, Places, geo.EPSG4550, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := geo.Distance(res.Batch.Places[0].Geometry.(orb.Point), orb.Point{121.6057122026907, 29.516016502011244}); d > 0.01 {
+		t.Errorf("%.4f m from PostGIS's ST_Transform", d)
+	}
+	if _, err := read(t, Places, "", content); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("the same file read as lon/lat: %v", err)
+	}
+}
+
 func TestGeoJSONCRSMember(t *testing.T) {
 	content := `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4550"}},"features":[]}`
 	if _, err := read(t, Places, "", content); err == nil || !strings.Contains(err.Error(), "refusing to mix") {
