@@ -171,3 +171,30 @@ func TestCreatePlaceOutsideCounty(t *testing.T) {
 		}
 	})
 }
+
+// Ids and query values that no store can hold (invalid UTF-8, NUL, control characters) are refused before any store
+// sees them, the same on both stores: PostgreSQL would fail with an encoding error (a 500), bbolt would not.
+func TestBadTextInURLs(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		ts, _ := sampleServer(t, sf)
+		for _, c := range []struct{ method, path, field string }{
+			{"GET", "/api/places/%FF", "id"},
+			{"GET", "/api/places/a%00b", "id"},
+			{"GET", "/api/places/%FF/history", "id"},
+			{"DELETE", "/api/places/%FF", "id"},
+			{"GET", "/api/facilities/%FF", "id"},
+			{"GET", "/api/boundary-lines/%FF/markers", "id"},
+			{"GET", "/api/places?q=%00", "q"},
+			{"GET", "/api/places?category=%07", "category"},
+		} {
+			r := do(t, c.method, ts.URL+c.path, "", "If-Match", `"1"`)
+			p := decode[problem](t, r)
+			if r.status != http.StatusBadRequest || len(p.Errors) == 0 || p.Errors[0].Field != c.field {
+				t.Errorf("%s %s: %d %s; want 400 naming %s", c.method, c.path, r.status, r.body, c.field)
+			}
+		}
+		if r := do(t, "POST", ts.URL+"/healthz", ""); r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("POST /healthz: %d %v", r.status, r.header)
+		}
+	})
+}

@@ -127,6 +127,11 @@ func (s *server) setStore(st data.Store) error {
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if (r.URL.Path == "/healthz" || r.URL.Path == "/readyz") && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		httpx.WriteProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+		return
+	}
 	switch r.URL.Path {
 	case "/healthz":
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})

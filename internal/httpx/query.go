@@ -1,9 +1,11 @@
 package httpx
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -43,8 +45,8 @@ func CheckQuery(rawQuery string) error {
 		if err != nil {
 			return BadParam(field, "the value %q has a bad percent-escape", rawValue)
 		}
-		if !utf8.ValidString(value) {
-			return BadParam(field, "the value %q is not UTF-8 once percent-decoded", rawValue)
+		if why := badText(value); why != "" {
+			return BadParam(field, "the value %q %s", rawValue, why)
 		}
 		if strings.HasSuffix(key, "[]") {
 			continue
@@ -71,4 +73,18 @@ func ValidQuery(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// badText says why a decoded query value or path segment cannot be passed on to a store ("" when it can): PostgreSQL
+// refuses invalid UTF-8 and NUL, and no parameter or id of this API holds a control character.
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not UTF-8 once percent-decoded"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("holds the control character %U", r)
+		}
+	}
+	return ""
 }

@@ -43,12 +43,16 @@ func Sub(r *mux.Router) *mux.Router {
 }
 
 // PathVar returns the mux path variable name, percent-decoded. Routes must match on the encoded path (NewRouter, Sub).
-// A malformed escape is a 400 naming the variable.
+// A malformed escape, invalid UTF-8 or a control character (NUL included) is a 400 naming the variable, so no store
+// ever sees such an id.
 func PathVar(r *http.Request, name string) (string, error) {
 	raw := mux.Vars(r)[name]
 	v, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", BadParam(name, "bad percent-encoding in %q", raw)
+	}
+	if why := badText(v); why != "" {
+		return "", BadParam(name, "%q %s", raw, why)
 	}
 	return v, nil
 }
