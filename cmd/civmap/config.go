@@ -83,7 +83,8 @@ func parse(fs *flag.FlagSet, args []string) error {
 		}
 		if v, ok := os.LookupEnv(m[1]); ok {
 			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", m[1], v, err))
+				errs = append(errs, fmt.Errorf("%s=%q is not a valid value for --%s (%s): %v", m[1], v, f.Name,
+					strings.TrimSpace(envRef.ReplaceAllString(f.Usage, "")), err))
 			}
 		}
 	})
