@@ -207,6 +207,8 @@ func TestEnvironmentValues(t *testing.T) {
 		{"CIVMAP_LOCK_TIMEOUT", "abc"},
 		{"CIVMAP_TILE_CACHE_MB", "lots"},
 		{"CIVMAP_LOG_LEVEL", "verbose"},
+		{"CIVMAP_LOCK_TIMEOUT", "-1s"},
+		{"CIVMAP_STATEMENT_TIMEOUT", "-5s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(c.name, c.value)

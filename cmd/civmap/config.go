@@ -33,6 +33,9 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 
 // open opens the store the flags name: PostGIS when a URL is given, the embedded store otherwise.
 func (s *storeFlags) open(ctx context.Context) (data.Store, string, error) {
+	if s.lockTimeout < 0 || s.stmtTimeout < 0 {
+		return nil, "", fmt.Errorf("--lock-timeout ($CIVMAP_LOCK_TIMEOUT) and --statement-timeout ($CIVMAP_STATEMENT_TIMEOUT) must not be negative, got %v and %v", s.lockTimeout, s.stmtTimeout)
+	}
 	if s.databaseURL != "" {
 		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout})
 		return st, "postgis", err
