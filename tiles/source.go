@@ -9,6 +9,8 @@ package tiles
 
 import (
 	"context"
+	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -57,4 +59,32 @@ type Change struct {
 type Notifier interface {
 	// Subscribe registers f; it is called after every committed write, synchronously, before the write returns.
 	Subscribe(f func(Change))
+}
+
+// Subscribers is the list of callbacks behind a store's Notifier; the zero value is ready and it is safe for concurrent
+// use. Both stores keep theirs in one, so they notify alike.
+type Subscribers struct {
+	mu sync.Mutex
+	fs []func(Change)
+}
+
+// Add registers f.
+func (s *Subscribers) Add(f func(Change)) {
+	s.mu.Lock()
+	s.fs = append(s.fs, f)
+	s.mu.Unlock()
+}
+
+// Notify calls every registered f with c, outside the lock (f may take its time or subscribe); a change without layers
+// is dropped.
+func (s *Subscribers) Notify(c Change) {
+	if len(c.Layers) == 0 {
+		return
+	}
+	s.mu.Lock()
+	fs := slices.Clone(s.fs)
+	s.mu.Unlock()
+	for _, f := range fs {
+		f(c)
+	}
 }

@@ -3,8 +3,6 @@ package embedded
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
@@ -24,8 +22,7 @@ var (
 // tileState is the store's tile support: the subscribers of tiles.Notifier, and the features of the small layers
 // (divisions, boundary lines, markers, demand: hundreds of records), decoded once and kept until a write changes them.
 type tileState struct {
-	mu   sync.Mutex
-	subs []func(tiles.Change)
+	subs tiles.Subscribers
 	// gen counts committed writes to the small layers; a snapshot built under another gen is stale.
 	gen   atomic.Uint64
 	small atomic.Pointer[smallLayers]
@@ -45,9 +42,7 @@ type boundFeature struct {
 // Subscribe registers f to be called after every committed write (CreatePlace, UpdatePlace, Import), synchronously,
 // before the write returns, with the layers it touched and the lon/lat bounds of the old and new geometries.
 func (s *Store) Subscribe(f func(tiles.Change)) {
-	s.tiles.mu.Lock()
-	s.tiles.subs = append(s.tiles.subs, f)
-	s.tiles.mu.Unlock()
+	s.tiles.subs.Add(f)
 }
 
 // notifyTiles tells the subscribers about a committed write. Writers call it holding wmu, so changes arrive in commit
@@ -62,12 +57,7 @@ func (s *Store) notifyTiles(c tiles.Change) {
 			break
 		}
 	}
-	s.tiles.mu.Lock()
-	subs := slices.Clone(s.tiles.subs)
-	s.tiles.mu.Unlock()
-	for _, f := range subs {
-		f(c)
-	}
+	s.tiles.subs.Notify(c)
 }
 
 // placeBound returns the indexed bound of a place's current geometry. Callers hold wmu, so it is the committed one.

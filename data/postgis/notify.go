@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +22,7 @@ var _ tiles.Notifier = (*Store)(nil)
 // tileState is the store's tile support: the subscribers of tiles.Notifier, the LISTEN goroutine that tells them about
 // other processes' writes, and the memo of tile queries.
 type tileState struct {
-	mu   sync.Mutex
-	subs []func(tiles.Change)
+	subs tiles.Subscribers
 	sql  sync.Map // layer list ("divisions,places") → the tile query (tiles.go)
 
 	originOnce sync.Once
@@ -61,25 +59,13 @@ type tileState struct {
 //
 // Writes that bypass the store (SQL in psql without NOTIFY) are not reported; the tile cache has no TTL.
 func (s *Store) Subscribe(f func(tiles.Change)) {
-	s.tiles.mu.Lock()
-	s.tiles.subs = append(s.tiles.subs, f)
-	s.tiles.mu.Unlock()
+	s.tiles.subs.Add(f)
 	s.startListener()
 }
 
 // notifyTiles tells the subscribers about a committed write. Concurrent writes may be told in another order than they
 // committed: each change only removes tiles, so the order does not matter.
-func (s *Store) notifyTiles(c tiles.Change) {
-	if len(c.Layers) == 0 {
-		return
-	}
-	s.tiles.mu.Lock()
-	subs := slices.Clone(s.tiles.subs)
-	s.tiles.mu.Unlock()
-	for _, f := range subs {
-		f(c)
-	}
-}
+func (s *Store) notifyTiles(c tiles.Change) { s.tiles.subs.Notify(c) }
 
 // ---- LISTEN/NOTIFY -------------------------------------------------------------------------------------------------------
 
