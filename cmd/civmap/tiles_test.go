@@ -125,7 +125,7 @@ func TestTilesCrossStore(t *testing.T) {
 			if f == nil {
 				t.Fatalf("facility %s not in tile %v", pinnedFacility, tl)
 			}
-			pt, truth := f.Geometry.(orb.Point), truePixel(tl, facility)
+			pt, truth := f.Geometry.(orb.Point), tiletest.Pixel(tl, facility)
 			if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 || f.Properties["id"] != pinnedFacility {
 				t.Errorf("facility at %v (%v), truth %v", pt, f.Properties, truth)
 			}
@@ -191,7 +191,7 @@ func movePlace(t *testing.T, srv string) {
 	if after.header.Get("ETag") == before[newTile].header.Get("ETag") || f == nil {
 		t.Fatalf("new tile %v unchanged (ETag %s) or without the place", newTile, after.header.Get("ETag"))
 	}
-	pt, truth := f.Geometry.(orb.Point), truePixel(newTile, moved)
+	pt, truth := f.Geometry.(orb.Point), tiletest.Pixel(newTile, moved)
 	if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 		t.Errorf("moved place at %v, truth %v", pt, truth)
 	}
@@ -210,26 +210,7 @@ func findTileFeature(t *testing.T, r response, layer string, id uint64) *geojson
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range ls {
-		if l.Name != layer {
-			continue
-		}
-		for _, f := range l.Features {
-			if f.ID == float64(id) {
-				return f
-			}
-		}
-	}
-	return nil
-}
-
-// truePixel is the exact (unrounded) tile-pixel position of ll in t: Web Mercator, extent 4096, y down.
-func truePixel(t maptile.Tile, ll orb.Point) orb.Point {
-	n := math.Exp2(float64(t.Z))
-	s := math.Sin(ll[1] * math.Pi / 180)
-	x := (ll[0] + 180) / 360
-	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
-	return orb.Point{(x*n - float64(t.X)) * 4096, (y*n - float64(t.Y)) * 4096}
+	return tiletest.Feature(ls, layer, id)
 }
 
 // ---- comparing tiles (as in data/postgis/tiles_test.go) --------------------------------------------------------------

@@ -14,7 +14,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
 	"civmap/data"
@@ -23,6 +22,7 @@ import (
 	"civmap/gazetteer"
 	"civmap/internal/httpx"
 	"civmap/tiles"
+	"civmap/tiles/tiletest"
 )
 
 // sampleTiles opens a store holding the bundled sample and serves its tiles.
@@ -71,29 +71,6 @@ func fetch(t *testing.T, h http.Handler, path string) (*httptest.ResponseRecorde
 	return w, ls
 }
 
-// pixel is the exact (unrounded) tile-pixel position of ll in t, Web Mercator, extent 4096, y down.
-func pixel(t maptile.Tile, ll orb.Point) orb.Point {
-	n := math.Exp2(float64(t.Z))
-	s := math.Sin(ll[1] * math.Pi / 180)
-	x := (ll[0] + 180) / 360
-	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
-	return orb.Point{(x*n - float64(t.X)) * 4096, (y*n - float64(t.Y)) * 4096}
-}
-
-func findFeature(ls mvt.Layers, layer string, id uint64) *geojson.Feature {
-	for _, l := range ls {
-		if l.Name != layer {
-			continue
-		}
-		for _, f := range l.Features {
-			if f.ID == float64(id) {
-				return f
-			}
-		}
-	}
-	return nil
-}
-
 func TestTilesSample(t *testing.T) {
 	_, b, _, h := sampleTiles(t)
 
@@ -101,11 +78,11 @@ func TestTilesSample(t *testing.T) {
 	f := b.Facilities[0]
 	tile := maptile.At(f.Location, 14)
 	_, ls := fetch(t, h, tileURL("facilities", tile))
-	got := findFeature(ls, "facilities", tiles.FeatureID(f.ID))
+	got := tiletest.Feature(ls, "facilities", tiles.FeatureID(f.ID))
 	if got == nil {
 		t.Fatalf("facility %s not in %v", f.ID, tile)
 	}
-	pt, truth := got.Geometry.(orb.Point), pixel(tile, f.Location)
+	pt, truth := got.Geometry.(orb.Point), tiletest.Pixel(tile, f.Location)
 	if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 		t.Errorf("facility %s at %v, truth %v", f.ID, pt, truth)
 	}
@@ -125,7 +102,7 @@ func TestTilesSample(t *testing.T) {
 	polys, labels := 0, 0
 	for _, tl := range tiles.TileCover(tw.Geometry.Bound(), 12, 12) {
 		_, ls := fetch(t, h, tileURL("divisions", tl))
-		if g := findFeature(ls, "divisions", tiles.FeatureID(tw.Code)); g != nil {
+		if g := tiletest.Feature(ls, "divisions", tiles.FeatureID(tw.Code)); g != nil {
 			if g.Properties["label_point"] != false || g.Properties["name"] != tw.Name || g.Properties["level"] != "township" {
 				t.Errorf("polygon properties %v", g.Properties)
 			}
@@ -156,8 +133,8 @@ func TestTilesSample(t *testing.T) {
 			}
 			polys++
 		}
-		if g := findFeature(ls, "divisions", tiles.FeatureID("label:"+tw.Code)); g != nil {
-			pt, truth := g.Geometry.(orb.Point), pixel(tl, *tw.Seat)
+		if g := tiletest.Feature(ls, "divisions", tiles.FeatureID("label:"+tw.Code)); g != nil {
+			pt, truth := g.Geometry.(orb.Point), tiletest.Pixel(tl, *tw.Seat)
 			if g.Properties["label_point"] != true || math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 				t.Errorf("label point %v %v, truth %v", g.Properties, pt, truth)
 			}
@@ -226,11 +203,11 @@ func TestTilesFollowEdits(t *testing.T) {
 	id := tiles.FeatureID(p.ID)
 
 	wOld, ls := fetch(t, h, tileURL("places", oldTile))
-	if findFeature(ls, "places", id) == nil {
+	if tiletest.Feature(ls, "places", id) == nil {
 		t.Fatalf("place %s not in its tile", p.ID)
 	}
 	wNew, ls := fetch(t, h, tileURL("places", newTile))
-	if findFeature(ls, "places", id) != nil {
+	if tiletest.Feature(ls, "places", id) != nil {
 		t.Fatal("place already at the new position")
 	}
 	fetch(t, h, tileURL("places,facilities", unrelated))
@@ -244,18 +221,18 @@ func TestTilesFollowEdits(t *testing.T) {
 	}
 	hits := svc.CacheStats().Hits
 	w, ls := fetch(t, h, tileURL("places", oldTile))
-	if findFeature(ls, "places", id) != nil || w.Header().Get("ETag") == wOld.Header().Get("ETag") {
+	if tiletest.Feature(ls, "places", id) != nil || w.Header().Get("ETag") == wOld.Header().Get("ETag") {
 		t.Error("old tile still shows the place")
 	}
 	w, ls = fetch(t, h, tileURL("places", newTile))
-	g := findFeature(ls, "places", id)
+	g := tiletest.Feature(ls, "places", id)
 	if g == nil || w.Header().Get("ETag") == wNew.Header().Get("ETag") {
 		t.Fatal("new tile does not show the place")
 	}
 	if g.Properties["name"] != "象山🏮e\u0301" {
 		t.Errorf("name %q did not round-trip", g.Properties["name"])
 	}
-	pt, truth := g.Geometry.(orb.Point), pixel(newTile, newPt)
+	pt, truth := g.Geometry.(orb.Point), tiletest.Pixel(newTile, newPt)
 	if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 		t.Errorf("moved place at %v, truth %v", pt, truth)
 	}
@@ -276,7 +253,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.UpdatePlace(ctx, cur, cur.Version); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places", newTile)); findFeature(ls, "places", id) != nil {
+	if _, ls := fetch(t, h, tileURL("places", newTile)); tiletest.Feature(ls, "places", id) != nil {
 		t.Error("abolished place still shown")
 	}
 
@@ -285,7 +262,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.CreatePlace(ctx, np); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places", oldTile)); findFeature(ls, "places", tiles.FeatureID(np.ID)) == nil {
+	if _, ls := fetch(t, h, tileURL("places", oldTile)); tiletest.Feature(ls, "places", tiles.FeatureID(np.ID)) == nil {
 		t.Error("created place not shown")
 	}
 	fac := b.Facilities[len(b.Facilities)-1]
@@ -294,10 +271,10 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.Import(ctx, data.Batch{Facilities: []facilities.Facility{fac}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places,facilities", facTile)); findFeature(ls, "facilities", tiles.FeatureID(fac.ID)) != nil {
+	if _, ls := fetch(t, h, tileURL("places,facilities", facTile)); tiletest.Feature(ls, "facilities", tiles.FeatureID(fac.ID)) != nil {
 		t.Error("imported facility still at its old tile")
 	}
-	if _, ls := fetch(t, h, tileURL("facilities", newTile)); findFeature(ls, "facilities", tiles.FeatureID(fac.ID)) == nil {
+	if _, ls := fetch(t, h, tileURL("facilities", newTile)); tiletest.Feature(ls, "facilities", tiles.FeatureID(fac.ID)) == nil {
 		t.Error("imported facility not at its new tile")
 	}
 }

@@ -12,7 +12,33 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
 )
+
+// Pixel is the exact tile-pixel position (extent 4096, not rounded) of lon/lat ll in tile t, by the spherical Web
+// Mercator formulas written out here independently of package tiles, so a test can hold an encoder to it.
+func Pixel(t maptile.Tile, ll orb.Point) orb.Point {
+	n := math.Exp2(float64(t.Z))
+	s := math.Sin(ll[1] * math.Pi / 180)
+	x := (ll[0] + 180) / 360
+	y := 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
+	return orb.Point{(x*n - float64(t.X)) * 4096, (y*n - float64(t.Y)) * 4096}
+}
+
+// Feature returns the feature with MVT id id in the named layer of decoded layers, or nil.
+func Feature(ls mvt.Layers, layer string, id uint64) *geojson.Feature {
+	for _, l := range ls {
+		if l.Name != layer {
+			continue
+		}
+		for _, f := range l.Features {
+			if f.ID == float64(id) {
+				return f
+			}
+		}
+	}
+	return nil
+}
 
 // LayerNames lists the names of decoded layers in order.
 func LayerNames(ls mvt.Layers) []string {
