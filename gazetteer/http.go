@@ -2,6 +2,7 @@ package gazetteer
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -237,6 +238,17 @@ func writePlace(w http.ResponseWriter, status int, p Place) {
 }
 
 func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
+	return writeChildren(w, r, h.svc.PlaceHistory, func(p Place) httpx.Feature {
+		f := PlaceFeature(p)
+		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
+		return f
+	})
+}
+
+// writeChildren answers a list that hangs off one record ({id} in the path): the records list(id) returns, paged by
+// limit/offset, as a FeatureCollection.
+func writeChildren[T any](w http.ResponseWriter, r *http.Request, list func(context.Context, string) ([]T, error),
+	feature func(T) httpx.Feature) error {
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
 		return err
@@ -245,15 +257,11 @@ func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vs, err := h.svc.PlaceHistory(r.Context(), id)
+	items, err := list(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, vs, page, func(p Place) httpx.Feature {
-		f := PlaceFeature(p)
-		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
-		return f
-	}))
+	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, items, page, feature))
 	return nil
 }
 
@@ -540,18 +548,5 @@ func (h *api) boundaryLine(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *api) markers(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathVar(r, "id")
-	if err != nil {
-		return err
-	}
-	page, err := httpx.ParsePage(r, httpx.DefaultLimit, httpx.MaxLimit)
-	if err != nil {
-		return err
-	}
-	ms, err := h.svc.Markers(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	httpx.WriteGeoJSON(w, http.StatusOK, httpx.PagedCollection(r, ms, page, MarkerFeature))
-	return nil
+	return writeChildren(w, r, h.svc.Markers, MarkerFeature)
 }
