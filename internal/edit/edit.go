@@ -200,3 +200,35 @@ type Store interface {
 	// Audit lists entries matching q.
 	Audit(ctx context.Context, q AuditQuery) (AuditPage, error)
 }
+
+// Request is what the HTTP layer knows of a request that its writes record: the request id it answered with
+// (X-Request-Id) and the client's address.
+type Request struct {
+	ID         string
+	ClientAddr string
+}
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r (set by the HTTP middleware for every request).
+func WithRequest(ctx context.Context, r Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the request info ctx carries (zero outside a request).
+func RequestFrom(ctx context.Context) Request {
+	r, _ := ctx.Value(requestKey{}).(Request)
+	return r
+}
+
+// NewMeta is the Meta of a write made in ctx: its principal (Actor "anonymous" without one), request id and client
+// address, with action and reason. Time is left for the store to set.
+func NewMeta(ctx context.Context, action, reason string) Meta {
+	m := Meta{Actor: "anonymous", Action: action, Reason: reason}
+	if p, ok := PrincipalFrom(ctx); ok {
+		m.Actor, m.Role = p.Name, p.Role
+	}
+	r := RequestFrom(ctx)
+	m.RequestID, m.ClientAddr = r.ID, r.ClientAddr
+	return m
+}
