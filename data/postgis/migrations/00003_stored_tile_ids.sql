@@ -41,7 +41,9 @@ INSERT INTO tile_id_counters (layer, last_id)
 DROP INDEX places_tile_id_null_idx;
 DROP INDEX facilities_tile_id_null_idx;
 ALTER TABLE divisions DROP COLUMN label_tile_id, ALTER COLUMN tile_id SET NOT NULL, ADD UNIQUE (tile_id);
-ALTER TABLE places ALTER COLUMN tile_id SET NOT NULL, ADD UNIQUE (tile_id), ADD COLUMN min_zoom smallint;
+ALTER TABLE places ALTER COLUMN tile_id SET NOT NULL, ADD COLUMN min_zoom smallint;
+-- An index, not a constraint: a bulk import drops and rebuilds the secondary indexes of places.
+CREATE UNIQUE INDEX places_tile_id_idx ON places (tile_id);
 ALTER TABLE boundary_lines ALTER COLUMN tile_id SET NOT NULL, ADD UNIQUE (tile_id);
 ALTER TABLE markers ALTER COLUMN tile_id SET NOT NULL, ADD UNIQUE (tile_id);
 ALTER TABLE facilities ALTER COLUMN tile_id SET NOT NULL, ADD UNIQUE (tile_id), ADD COLUMN min_zoom smallint;
@@ -56,7 +58,8 @@ ALTER TABLE demand_units DROP CONSTRAINT demand_units_tile_id_key, ALTER COLUMN 
 ALTER TABLE facilities DROP COLUMN min_zoom, DROP CONSTRAINT facilities_tile_id_key, ALTER COLUMN tile_id DROP NOT NULL;
 ALTER TABLE markers DROP CONSTRAINT markers_tile_id_key, ALTER COLUMN tile_id DROP NOT NULL;
 ALTER TABLE boundary_lines DROP CONSTRAINT boundary_lines_tile_id_key, ALTER COLUMN tile_id DROP NOT NULL;
-ALTER TABLE places DROP COLUMN min_zoom, DROP CONSTRAINT places_tile_id_key, ALTER COLUMN tile_id DROP NOT NULL;
+DROP INDEX places_tile_id_idx;
+ALTER TABLE places DROP COLUMN min_zoom, ALTER COLUMN tile_id DROP NOT NULL;
 ALTER TABLE divisions DROP CONSTRAINT divisions_tile_id_key, ALTER COLUMN tile_id DROP NOT NULL,
     ADD COLUMN label_tile_id bigint;
 -- 00002's ids are computed in Go: an older binary's Open fills the NULLs.
