@@ -90,31 +90,38 @@ func (s *Store) backfillMinZoom(ctx context.Context) error {
 		}},
 	} {
 		for {
-			rows, err := s.pool.Query(ctx, `SELECT id, coalesce(`+t.class+`, ''), `+boxSQL("geom")+` FROM `+t.table+`
-				WHERE min_zoom IS NULL LIMIT $1`, backfillBatch)
-			if err != nil {
-				return fmt.Errorf("postgis: backfill min zoom of %s: %w", t.table, err)
-			}
-			rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-				var x row
-				err := r.Scan(&x.key, &x.class, &x.geom)
-				return x, err
+			n := 0
+			// A one-off upgrade step: not bound by Options.StatementTimeout, which is meant for requests.
+			err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true)`); err != nil {
+					return err
+				}
+				rows, err := tx.Query(ctx, `SELECT id, coalesce(`+t.class+`, ''), `+boxSQL("geom")+` FROM `+t.table+`
+					WHERE min_zoom IS NULL LIMIT $1`, backfillBatch)
+				if err != nil {
+					return err
+				}
+				rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+					var x row
+					err := r.Scan(&x.key, &x.class, &x.geom)
+					return x, err
+				})
+				if err != nil || len(rs) == 0 {
+					return err
+				}
+				n = len(rs)
+				keys, zooms := make([]string, len(rs)), make([]int16, len(rs))
+				for i, r := range rs {
+					keys[i], zooms[i] = r.key, int16(t.zoom(r))
+				}
+				_, err = tx.Exec(ctx, `UPDATE `+t.table+` t SET min_zoom = u.z
+					FROM unnest($1::text[], $2::smallint[]) AS u(key, z) WHERE t.id = u.key`, keys, zooms)
+				return err
 			})
 			if err != nil {
 				return fmt.Errorf("postgis: backfill min zoom of %s: %w", t.table, err)
 			}
-			if len(rs) == 0 {
-				break
-			}
-			keys, zooms := make([]string, len(rs)), make([]int16, len(rs))
-			for i, r := range rs {
-				keys[i], zooms[i] = r.key, int16(t.zoom(r))
-			}
-			if _, err := s.pool.Exec(ctx, `UPDATE `+t.table+` t SET min_zoom = u.z
-				FROM unnest($1::text[], $2::smallint[]) AS u(key, z) WHERE t.id = u.key`, keys, zooms); err != nil {
-				return fmt.Errorf("postgis: backfill min zoom of %s: %w", t.table, err)
-			}
-			if len(rs) < backfillBatch {
+			if n < backfillBatch {
 				break
 			}
 		}
