@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -15,23 +16,26 @@ import (
 // clipBox is the tile grown by the buffer, in tile coordinates.
 var clipBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
-// Encode makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src. For each layer
-// it asks src for the features whose bound meets BufferedBound(t), at most the layer's FeatureCap (the cap applies to
-// these candidates, in the source's order, before clipping — as LIMIT before ST_AsMVTGeom), and turns each geometry
-// into tile coordinates with TileGeometry. Features whose geometry vanishes are dropped, layers left without features
+// Encode makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src, with the
+// features whose MinZoom is at most t.Z; EncodeZoom with zoom = t.Z.
+func Encode(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer) ([]byte, error) {
+	return EncodeZoom(ctx, src, t, layers, int(t.Z))
+}
+
+// EncodeZoom makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src. For each
+// layer it asks src for the features whose bound meets BufferedBound(t) and whose MinZoom is at most zoom (features
+// with a larger MinZoom are dropped here too), and turns each geometry into tile coordinates with TileGeometry. Features whose geometry vanishes are dropped, layers left without features
 // are left out, and a tile with no layer is nil (serve 204). Layers are version 2, extent 4096; feature ids and
 // properties are the source's.
-func Encode(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer) ([]byte, error) {
+func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer, zoom int) ([]byte, error) {
 	var out mvt.Layers
 	bound := BufferedBound(t)
 	for _, l := range layers {
-		feats, err := src.TileFeatures(ctx, l.Name, bound, l.FeatureCap)
+		feats, err := src.TileFeatures(ctx, l.Name, bound, zoom)
 		if err != nil {
 			return nil, fmt.Errorf("tile %d/%d/%d layer %s: %w", t.Z, t.X, t.Y, l.Name, err)
 		}
-		if l.FeatureCap > 0 && len(feats) > l.FeatureCap {
-			feats = feats[:l.FeatureCap]
-		}
+		feats = slices.DeleteFunc(feats, func(f Feature) bool { return f.MinZoom > zoom })
 		if ml := EncodeLayer(t, l.Name, feats); ml != nil {
 			out = append(out, ml)
 		}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"civmap/facilities"
 	"civmap/gazetteer"
 )
@@ -148,15 +150,12 @@ func props(kv ...any) map[string]any {
 	return out
 }
 
-// LabelIDPrefix prefixes a division code to key its label point: the label point of division c has the feature id
-// FeatureID(LabelIDPrefix + c), the polygon FeatureID(c).
-const LabelIDPrefix = "label:"
-
-// DivisionFeatures returns the features of one division in the divisions layer: its geometry (id FeatureID(code),
-// label_point = false) and, when Seat is set, a label Point at the seat (id FeatureID("label:"+code), label_point =
-// true), in that order, both with code, name, level, kind, parent_code. Only county and township-level divisions are
-// in the layer (village-level units are the demand layer): others, and divisions without geometry or seat, give none.
-func DivisionFeatures(d gazetteer.Division) []Feature {
+// DivisionFeatures returns the features of one division in the divisions layer: its geometry (feature id id,
+// label_point = false) and, when Seat is set, a label Point at the seat (id LabelID(id), label_point = true), in that
+// order, both with code, name, level, kind, parent_code; id is the division's stored tile id. Only county and
+// township-level divisions are in the layer (village-level units are the demand layer): others, and divisions without
+// geometry or seat, give none.
+func DivisionFeatures(d gazetteer.Division, id uint64) []Feature {
 	if d.Level != gazetteer.LevelCounty && d.Level != gazetteer.LevelTownship {
 		return nil
 	}
@@ -166,57 +165,63 @@ func DivisionFeatures(d gazetteer.Division) []Feature {
 	}
 	var out []Feature
 	if d.Geometry != nil {
-		out = append(out, Feature{ID: FeatureID(d.Code), Geometry: d.Geometry, Properties: base(false)})
+		out = append(out, Feature{ID: id, Geometry: d.Geometry, Properties: base(false)})
 	}
 	if d.Seat != nil {
-		out = append(out, Feature{ID: FeatureID(LabelIDPrefix + d.Code), Geometry: *d.Seat, Properties: base(true)})
+		out = append(out, Feature{ID: LabelID(id), Geometry: *d.Seat, Properties: base(true)})
 	}
 	return out
 }
 
-// PlaceFeature returns a place's feature in the places layer: id FeatureID(p.ID); id, name, pinyin, category, status,
-// heritage and division_code (the first DivisionCodes entry). Abolished places are not in the layer: the store
-// filters them out.
-func PlaceFeature(p gazetteer.Place) Feature {
+// PlaceFeature returns a place's feature in the places layer: feature id id (its stored tile id), MinZoom by
+// PlaceMinZoom; id, name, pinyin, category, status, heritage and division_code (the first DivisionCodes entry).
+// Abolished places are not in the layer: the store filters them out.
+func PlaceFeature(p gazetteer.Place, id uint64) Feature {
 	div := ""
 	if len(p.DivisionCodes) > 0 {
 		div = p.DivisionCodes[0]
 	}
-	return Feature{ID: FeatureID(p.ID), Geometry: p.Geometry, Properties: props("id", p.ID, "name", p.Name,
-		"pinyin", p.Pinyin, "category", p.Category, "status", p.Status, "heritage", p.Heritage, "division_code", div)}
+	var b orb.Bound
+	if p.Geometry != nil {
+		b = p.Geometry.Bound()
+	}
+	return Feature{ID: id, MinZoom: PlaceMinZoom(p.ID, p.Category, b), Geometry: p.Geometry, Properties: props(
+		"id", p.ID, "name", p.Name, "pinyin", p.Pinyin, "category", p.Category, "status", p.Status,
+		"heritage", p.Heritage, "division_code", div)}
 }
 
-// LineFeature returns a boundary line's feature in the boundary_lines layer: id FeatureID(l.ID); id, name, left_code,
+// LineFeature returns a boundary line's feature in the boundary_lines layer: feature id id; id, name, left_code,
 // right_code, right_name.
-func LineFeature(l gazetteer.BoundaryLine) Feature {
-	return Feature{ID: FeatureID(l.ID), Geometry: l.Geometry, Properties: props("id", l.ID, "name", l.Name,
+func LineFeature(l gazetteer.BoundaryLine, id uint64) Feature {
+	return Feature{ID: id, Geometry: l.Geometry, Properties: props("id", l.ID, "name", l.Name,
 		"left_code", l.LeftCode, "right_code", l.RightCode, "right_name", l.RightName)}
 }
 
-// MarkerFeature returns a boundary marker's feature in the markers layer: a Point at Position, id FeatureID(m.Number);
-// number, line_id, type, pair_letter, material, registered_year (omitted when 0, i.e. unknown).
-func MarkerFeature(m gazetteer.Marker) Feature {
+// MarkerFeature returns a boundary marker's feature in the markers layer: a Point at Position, feature id id; number,
+// line_id, type, pair_letter, material, registered_year (omitted when 0, i.e. unknown).
+func MarkerFeature(m gazetteer.Marker, id uint64) Feature {
 	var year any
 	if m.RegisteredYear != 0 {
 		year = m.RegisteredYear
 	}
-	return Feature{ID: FeatureID(m.Number), Geometry: m.Position, Properties: props("number", m.Number,
+	return Feature{ID: id, Geometry: m.Position, Properties: props("number", m.Number,
 		"line_id", m.LineID, "type", m.Type, "pair_letter", m.PairLetter, "material", m.Material,
 		"registered_year", year)}
 }
 
-// FacilityFeature returns a facility's feature in the facilities layer: a Point at Location, id FeatureID(f.ID); id,
-// name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal (the last three omitted
-// when nil, i.e. unknown).
-func FacilityFeature(f facilities.Facility) Feature {
-	return Feature{ID: FeatureID(f.ID), Geometry: f.Location, Properties: props("id", f.ID, "name", f.Name,
-		"type", f.Type, "status", f.Status, "township_code", f.TownshipCode, "capacity_beds", f.CapacityBeds,
-		"capacity_meals_per_day", f.CapacityMealsPerDay, "smart_terminal", f.SmartTerminal)}
+// FacilityFeature returns a facility's feature in the facilities layer: a Point at Location, feature id id, MinZoom
+// by FacilityMinZoom; id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal
+// (the last three omitted when nil, i.e. unknown).
+func FacilityFeature(f facilities.Facility, id uint64) Feature {
+	return Feature{ID: id, MinZoom: FacilityMinZoom(f.ID, f.Type, f.Location), Geometry: f.Location, Properties: props(
+		"id", f.ID, "name", f.Name, "type", f.Type, "status", f.Status, "township_code", f.TownshipCode,
+		"capacity_beds", f.CapacityBeds, "capacity_meals_per_day", f.CapacityMealsPerDay,
+		"smart_terminal", f.SmartTerminal)}
 }
 
-// DemandFeature returns a demand unit's feature in the demand layer: a Point at Location, id FeatureID(d.Code);
-// code, name, township_code, elderly_population (0 included).
-func DemandFeature(d facilities.DemandUnit) Feature {
-	return Feature{ID: FeatureID(d.Code), Geometry: d.Location, Properties: props("code", d.Code, "name", d.Name,
+// DemandFeature returns a demand unit's feature in the demand layer: a Point at Location, feature id id; code, name,
+// township_code, elderly_population (0 included).
+func DemandFeature(d facilities.DemandUnit, id uint64) Feature {
+	return Feature{ID: id, Geometry: d.Location, Properties: props("code", d.Code, "name", d.Name,
 		"township_code", d.TownshipCode, "elderly_population", d.ElderlyPopulation)}
 }

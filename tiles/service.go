@@ -27,6 +27,8 @@ const (
 	DefaultTileJSONMaxZoom = 16
 	// DefaultCenterZoom is the zoom of TileJSON's center.
 	DefaultCenterZoom = 10
+	// DefaultMaxTileBytes is the byte cap of one uncompressed tile (Options.MaxTileBytes).
+	DefaultMaxTileBytes = 2 << 20
 )
 
 // DefaultBounds is Xiangshan county (象山县) with its islands, lon/lat degrees: the TileJSON bounds when the store
@@ -48,6 +50,11 @@ type Options struct {
 	Center *orb.Point
 	// Timeout bounds the rendering of one tile; 0 means DefaultTimeout. A render that runs out answers 503.
 	Timeout time.Duration
+	// MaxTileBytes is the last guard on a tile's size (uncompressed bytes); 0 means DefaultMaxTileBytes, negative
+	// turns it off. Which features a zoom draws is decided per feature (Layer.MinZoomOf), the same in every tile; only
+	// a tile still larger than this is thinned further, as if it were one zoom out at a time (down to the highest
+	// MinZoom of its layers), and served as it then is.
+	MaxTileBytes int
 	// PublicURL, when set, is where clients reach the service — scheme, host and an optional path prefix, e.g.
 	// "https://map.example.gov.cn" — and the base of every URL in TileJSON and the style, whatever the request says.
 	// NewService refuses one that is not an absolute http or https URL without query or fragment; a trailing "/" is
@@ -108,6 +115,9 @@ func NewService(store any, opts Options) (*Service, error) {
 	s.cacheControl = []string{s.opts.CacheControl}
 	if s.opts.Timeout <= 0 {
 		s.opts.Timeout = DefaultTimeout
+	}
+	if s.opts.MaxTileBytes == 0 {
+		s.opts.MaxTileBytes = DefaultMaxTileBytes
 	}
 	budget := opts.CacheBytes
 	if budget <= 0 {
@@ -190,8 +200,9 @@ func ActiveLayers(layers []Layer, z int) []Layer {
 	return out
 }
 
-// Render makes tile t of the given layers without the cache: layers whose zoom range excludes t.Z are left out, and an
-// empty tile is nil. Errors are the store's, or context.DeadlineExceeded after Options.Timeout.
+// Render makes tile t of the given layers without the cache: layers whose zoom range excludes t.Z are left out, the
+// features are those whose MinZoom is at most t.Z (thinned further only past Options.MaxTileBytes), and an empty tile
+// is nil. Errors are the store's, or context.DeadlineExceeded after Options.Timeout.
 func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([]byte, error) {
 	active := ActiveLayers(layers, int(t.Z))
 	if len(active) == 0 {
@@ -199,12 +210,21 @@ func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
+	floor := 0 // thinning stops at the highest MinZoom of the layers, so that none drops out whole
+	for _, l := range active {
+		floor = max(floor, l.MinZoom)
+	}
 	var b []byte
 	var err error
-	if s.ms != nil {
-		b, err = s.ms.MVT(ctx, t, active)
-	} else {
-		b, err = Encode(ctx, s.fs, t, active)
+	for zoom := int(t.Z); ; zoom-- {
+		if s.ms != nil {
+			b, err = s.ms.MVT(ctx, t, active, zoom)
+		} else {
+			b, err = EncodeZoom(ctx, s.fs, t, active, zoom)
+		}
+		if err != nil || s.opts.MaxTileBytes < 0 || len(b) <= s.opts.MaxTileBytes || zoom <= floor {
+			break
+		}
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -30,15 +30,15 @@ import (
 type memSource struct {
 	layers map[string][]Feature
 	calls  int
+	zoom   int // of the last call
 }
 
-func (m *memSource) TileFeatures(_ context.Context, layer string, bound orb.Bound, limit int) ([]Feature, error) {
+// TileFeatures leaves the MinZoom filter to Encode.
+func (m *memSource) TileFeatures(_ context.Context, layer string, bound orb.Bound, zoom int) ([]Feature, error) {
 	m.calls++
+	m.zoom = zoom
 	var out []Feature
 	for _, f := range m.layers[layer] {
-		if limit > 0 && len(out) == limit {
-			break
-		}
 		if f.Geometry.Bound().Intersects(bound) {
 			out = append(out, f)
 		}
@@ -113,15 +113,81 @@ func TestParseLayers(t *testing.T) {
 	}
 }
 
-func TestFeatureID(t *testing.T) {
-	if FeatureID("330225103") != 330225103 {
-		t.Error("numeric key")
+// TestMinZoomOf holds the thinning rule to its definition: a quarter of the features fewer per zoom out, classes and
+// big polygons earlier, the same answer for the same record, and layers that are not thinned untouched.
+func TestMinZoomOf(t *testing.T) {
+	places, _ := LayerByName("places")
+	pt := orb.Point{121.9, 29.3}.Bound()
+	counts := map[int]int{}
+	const n = 200000
+	for i := range n {
+		key := "P-" + strconv.Itoa(i)
+		z := places.MinZoomOf(key, "test", pt)
+		if z < places.MinZoom || z > places.FullZoom {
+			t.Fatalf("%s: zoom %d outside [%d, %d]", key, z, places.MinZoom, places.FullZoom)
+		}
+		if z != places.MinZoomOf(key, "test", pt) {
+			t.Fatalf("%s: not stable", key)
+		}
+		counts[z]++
 	}
-	if FeatureID("label:330225103") == FeatureID("330225103") {
-		t.Error("label point id collides with its polygon")
+	// Drawn at zoom z: features with MinZoom <= z. Each zoom out keeps a quarter (within 10 %, or 30 features).
+	drawn := func(z int) int {
+		c := 0
+		for k, v := range counts {
+			if k <= z {
+				c += v
+			}
+		}
+		return c
 	}
-	if id := FeatureID("P-象山-1"); id > maxSafeID || id != FeatureID("P-象山-1") {
-		t.Errorf("text id %d", id)
+	if drawn(places.FullZoom) != n {
+		t.Errorf("at FullZoom %d: %d of %d drawn", places.FullZoom, drawn(places.FullZoom), n)
+	}
+	for z := places.FullZoom - 1; z >= places.MinZoom; z-- {
+		want := float64(n) / math.Pow(4, float64(places.FullZoom-z))
+		if got := float64(drawn(z)); math.Abs(got-want) > max(0.1*want, 30) {
+			t.Errorf("zoom %d: %v drawn, want about %v", z, got, want)
+		}
+	}
+	// A key that its priority puts at FullZoom: a class and a size bring it forward.
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := "P-" + strconv.Itoa(i); places.MinZoomOf(k, "test", pt) == places.FullZoom {
+			key = k
+		}
+	}
+	if z := places.MinZoomOf(key, "hospital", pt); z != 10 {
+		t.Errorf("hospital: zoom %d, want 10", z)
+	}
+	// 0.1° of longitude is 1/3600 of the world: 1/16 of a tile from zoom ceil(log2(3600/16)) = 8.
+	township := orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.9, 29.35}}
+	if z := places.MinZoomOf(key, "test", township); z != 8 {
+		t.Errorf("0.1° polygon: zoom %d, want 8", z)
+	}
+	// 0.005° is 1/72000: from zoom ceil(log2(72000/16)) = 13 > 12.13.
+	small := orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.805, 29.301}}
+	if z := places.MinZoomOf(key, "test", small); z != 13 {
+		t.Errorf("0.005° polygon: zoom %d, want 13", z)
+	}
+	if z := sizeZoom(orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.81, 29.3}}); z != 12 {
+		t.Errorf("0.01° line: size zoom %d, want 12", z) // 1/36000 → ceil(log2(2250)) = 12
+	}
+	for _, l := range Layers {
+		if l.Name == "places" || l.Name == "facilities" {
+			if l.FullZoom <= l.MinZoom {
+				t.Errorf("%s: not thinned", l.Name)
+			}
+			continue
+		}
+		// The PostGIS store filters only places and facilities by min_zoom.
+		if l.FullZoom > l.MinZoom || l.MinZoomOf("x", "", pt) != l.MinZoom {
+			t.Errorf("%s: thinned", l.Name)
+		}
+	}
+	fac, _ := LayerByName("facilities")
+	if z := FacilityMinZoom("F-1", "nursing_home", orb.Point{121.9, 29.3}); z != fac.MinZoom {
+		t.Errorf("nursing home: zoom %d", z)
 	}
 }
 
@@ -153,18 +219,19 @@ func TestFeatureBuilders(t *testing.T) {
 	d := gazetteer.Division{Code: "330225001", Name: "丹东街道", Level: gazetteer.LevelTownship, Kind: "subdistrict",
 		ParentCode: "330225", Geometry: orb.Polygon{{{121.8, 29.4}, {121.9, 29.4}, {121.9, 29.5}, {121.8, 29.4}}},
 		Seat: &seat}
-	fs := DivisionFeatures(d)
+	fs := DivisionFeatures(d, 7)
 	if len(fs) != 2 || fs[0].Properties["label_point"] != false || fs[1].Properties["label_point"] != true ||
-		fs[0].ID != 330225001 || fs[1].ID != FeatureID("label:330225001") || fs[1].Geometry != seat {
+		fs[0].ID != 7 || fs[1].ID != 8 || fs[1].Geometry != seat {
 		t.Fatalf("division features %+v", fs)
 	}
 	if fs := DivisionFeatures(gazetteer.Division{Code: "330225001001", Level: gazetteer.LevelVillage,
-		Geometry: seat, Seat: &seat}); fs != nil {
+		Geometry: seat, Seat: &seat}, 9); fs != nil {
 		t.Errorf("village in divisions layer: %+v", fs)
 	}
 	p := PlaceFeature(gazetteer.Place{ID: "p1", Name: "石浦", Category: "10", Status: "current",
-		DivisionCodes: []string{"330225101", "330225"}, Geometry: seat})
-	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false {
+		DivisionCodes: []string{"330225101", "330225"}, Geometry: seat}, 3)
+	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false || p.ID != 3 ||
+		p.MinZoom != PlaceMinZoom("p1", "10", seat.Bound()) {
 		t.Errorf("place %+v", p.Properties)
 	}
 	if _, ok := p.Properties["pinyin"]; ok {
@@ -172,8 +239,8 @@ func TestFeatureBuilders(t *testing.T) {
 	}
 	beds := 0
 	f := FacilityFeature(facilities.Facility{ID: "F1", Type: "canteen", Status: "planned", CapacityBeds: &beds,
-		Location: seat})
-	if f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
+		Location: seat}, 4)
+	if f.ID != 4 || f.MinZoom != 9 || f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
 		t.Errorf("facility %+v", f.Properties)
 	}
 	if _, ok := f.Properties["capacity_meals_per_day"]; ok {
@@ -182,9 +249,9 @@ func TestFeatureBuilders(t *testing.T) {
 	// Every builder emits only registered fields.
 	all := map[string][]Feature{
 		"divisions": fs, "places": {p}, "facilities": {f},
-		"demand":         {DemandFeature(facilities.DemandUnit{Code: "1", Name: "x", ElderlyPopulation: 0, Location: seat})},
-		"markers":        {MarkerFeature(gazetteer.Marker{Number: "象宁001", LineID: "L", RegisteredYear: 2003})},
-		"boundary_lines": {LineFeature(gazetteer.BoundaryLine{ID: "L", Name: "象宁线", LeftCode: "330225"})},
+		"demand":         {DemandFeature(facilities.DemandUnit{Code: "1", Name: "x", ElderlyPopulation: 0, Location: seat}, 1)},
+		"markers":        {MarkerFeature(gazetteer.Marker{Number: "象宁001", LineID: "L", RegisteredYear: 2003}, 1)},
+		"boundary_lines": {LineFeature(gazetteer.BoundaryLine{ID: "L", Name: "象宁线", LeftCode: "330225"}, 1)},
 	}
 	for layer, feats := range all {
 		l, _ := LayerByName(layer)
@@ -322,7 +389,7 @@ func TestLineClipAndSimplify(t *testing.T) {
 func TestUnicodeRoundTrip(t *testing.T) {
 	name := "象山🏮e\u0301\u200d𠀀"
 	src := &memSource{layers: map[string][]Feature{"places": {PlaceFeature(gazetteer.Place{ID: "地名-1", Name: name,
-		Status: "current", Geometry: orb.Point{121.9, 29.3}})}}}
+		Status: "current", Geometry: orb.Point{121.9, 29.3}}, 42)}}}
 	tile := maptile.At(orb.Point{121.9, 29.3}, 14)
 	l, _ := LayerByName("places")
 	b, err := Encode(context.Background(), src, tile, []Layer{l})
@@ -334,30 +401,80 @@ func TestUnicodeRoundTrip(t *testing.T) {
 	}
 	ls, _ := mvt.Unmarshal(b)
 	f := ls[0].Features[0]
-	if f.Properties["name"] != name || f.Properties["id"] != "地名-1" || f.ID != float64(FeatureID("地名-1")) {
+	if f.Properties["name"] != name || f.Properties["id"] != "地名-1" || f.ID != float64(42) {
 		t.Errorf("decoded %q %q %v", f.Properties["name"], f.Properties["id"], f.ID)
 	}
 }
 
-func TestFeatureCapAndEmptyLayers(t *testing.T) {
+// TestMinZoomFilterAndEmptyLayers: Encode draws only features whose MinZoom is at most the zoom, asks the source with
+// that zoom, and leaves out layers without features.
+func TestMinZoomFilterAndEmptyLayers(t *testing.T) {
 	var pts []Feature
 	for i := 0; i < 30; i++ {
-		pts = append(pts, Feature{ID: uint64(i), Geometry: orb.Point{121.9 + float64(i)*1e-5, 29.3},
+		pts = append(pts, Feature{ID: uint64(i + 1), MinZoom: 8 + i%6, Geometry: orb.Point{121.9 + float64(i)*1e-5, 29.3},
 			Properties: map[string]any{"id": "x"}})
 	}
-	l := Layer{Name: "places", FeatureCap: 10}
-	tile := maptile.At(orb.Point{121.9, 29.3}, 12)
-	b, err := Encode(context.Background(), &memSource{layers: map[string][]Feature{"places": pts}}, tile,
-		[]Layer{l, {Name: "markers"}})
-	if err != nil {
-		t.Fatal(err)
+	src := &memSource{layers: map[string][]Feature{"places": pts}}
+	l := Layer{Name: "places", MinZoom: 8, MaxZoom: 22}
+	for z := 8; z <= 14; z++ {
+		tile := maptile.At(orb.Point{121.9, 29.3}, maptile.Zoom(z))
+		b, err := Encode(context.Background(), src, tile, []Layer{l, {Name: "markers"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, _ := mvt.Unmarshal(b)
+		want := 5 * min(z-7, 6)
+		if len(ls) != 1 || len(ls[0].Features) != want || src.zoom != z {
+			t.Errorf("z%d: %d layers, want %d features (source asked at %d)", z, len(ls), want, src.zoom)
+			continue
+		}
+		for _, f := range ls[0].Features {
+			if pts[int(f.ID.(float64))-1].MinZoom > z {
+				t.Errorf("z%d: feature %v has min zoom %d", z, f.ID, pts[int(f.ID.(float64))-1].MinZoom)
+			}
+		}
 	}
-	ls, _ := mvt.Unmarshal(b)
-	if len(ls) != 1 || len(ls[0].Features) != 10 || ls[0].Features[9].ID != float64(9) {
-		t.Errorf("capped: %d layers", len(ls))
-	}
-	if b, err := Encode(context.Background(), &memSource{}, tile, Layers); b != nil || err != nil {
+	if b, err := Encode(context.Background(), &memSource{}, maptile.At(orb.Point{121.9, 29.3}, 12), Layers); b != nil ||
+		err != nil {
 		t.Errorf("empty tile: %d bytes, %v", len(b), err)
+	}
+}
+
+// TestMaxTileBytes: a tile over the byte cap is thinned as one zoom out at a time, down to the layers' MinZoom.
+func TestMaxTileBytes(t *testing.T) {
+	var pts []Feature
+	for i := 0; i < 600; i++ {
+		pts = append(pts, Feature{ID: uint64(i + 1), MinZoom: 8 + i%6, Geometry: orb.Point{121.9 + float64(i)*1e-6, 29.3},
+			Properties: map[string]any{"id": strings.Repeat("x", 40)}})
+	}
+	src := &memSource{layers: map[string][]Feature{"places": pts}}
+	l := Layer{Name: "places", MinZoom: 8, MaxZoom: 22}
+	tile := maptile.At(orb.Point{121.9, 29.3}, 14)
+	full, _ := Encode(context.Background(), src, tile, []Layer{l})
+	at11, _ := EncodeZoom(context.Background(), src, tile, []Layer{l}, 11)
+	at8, _ := EncodeZoom(context.Background(), src, tile, []Layer{l}, 8)
+	for _, c := range []struct {
+		max  int
+		want []byte
+	}{{-1, full}, {len(full), full}, {len(at11), at11}, {len(at11) - 1, nil}, {1, at8}} {
+		svc, err := NewService(src, Options{MaxTileBytes: c.max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Render(context.Background(), tile, []Layer{l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.want == nil { // between zoom 11's size and zoom 10's: zoom 10's
+			at10, _ := EncodeZoom(context.Background(), src, tile, []Layer{l}, 10)
+			c.want = at10
+		}
+		if !bytes.Equal(got, c.want) {
+			t.Errorf("cap %d: %d bytes, want %d", c.max, len(got), len(c.want))
+		}
+	}
+	if len(at8) >= len(at11) || len(at11) >= len(full) {
+		t.Errorf("sizes %d %d %d", len(at8), len(at11), len(full))
 	}
 }
 
@@ -384,9 +501,9 @@ func newTestService(t *testing.T, opts Options) (*Service, *notifySource, http.H
 	src := &notifySource{memSource: memSource{layers: map[string][]Feature{}}}
 	for i, p := range xiangshanPoints {
 		src.layers["places"] = append(src.layers["places"], PlaceFeature(gazetteer.Place{ID: "p" + string(rune('a'+i)),
-			Name: "地名", Status: "current", Geometry: p}))
+			Name: "地名", Status: "current", Geometry: p}, uint64(i+1)))
 		src.layers["facilities"] = append(src.layers["facilities"], FacilityFeature(facilities.Facility{
-			ID: "f" + string(rune('a'+i)), Type: "canteen", Status: "existing", Location: p}))
+			ID: "f" + string(rune('a'+i)), Type: "canteen", Status: "existing", Location: p}, uint64(i+1)))
 	}
 	svc, err := NewService(src, opts)
 	if err != nil {

@@ -121,7 +121,7 @@ func TestTilesCrossStore(t *testing.T) {
 			// The pinned facility: within one pixel of its true position at z14.
 			tl := maptile.At(facility, 14)
 			r := do(t, "GET", srv+tilePath(tl), "")
-			f := findTileFeature(t, r, "facilities", tiles.FeatureID(pinnedFacility))
+			f := findTileFeature(t, r, "facilities", pinnedFacility)
 			if f == nil {
 				t.Fatalf("facility %s not in tile %v", pinnedFacility, tl)
 			}
@@ -161,7 +161,7 @@ func movePlace(t *testing.T, srv string) {
 	}
 	moved := orb.Point{old[0] + 0.02, old[1] + 0.01}
 	oldTile, newTile := maptile.At(old, 14), maptile.At(moved, 14)
-	fid := tiles.FeatureID(id)
+	fid := id
 	before := map[maptile.Tile]response{}
 	for _, tl := range []maptile.Tile{oldTile, newTile} {
 		before[tl] = do(t, "GET", srv+tilePath(tl), "")
@@ -195,10 +195,14 @@ func movePlace(t *testing.T, srv string) {
 	if math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 		t.Errorf("moved place at %v, truth %v", pt, truth)
 	}
+	if was := findTileFeature(t, before[oldTile], "places", fid); was.ID != f.ID {
+		t.Errorf("the move changed the place's tile id from %v to %v", was.ID, f.ID)
+	}
 }
 
-// findTileFeature decodes a tile response (204: no features) and returns the feature with that id in layer.
-func findTileFeature(t *testing.T, r response, layer string, id uint64) *geojson.Feature {
+// findTileFeature decodes a tile response (204: no features) and returns the feature of layer whose id property (the
+// record's text key) is id.
+func findTileFeature(t *testing.T, r response, layer string, id string) *geojson.Feature {
 	t.Helper()
 	if r.status == http.StatusNoContent {
 		return nil
@@ -210,7 +214,7 @@ func findTileFeature(t *testing.T, r response, layer string, id uint64) *geojson
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tiletest.Feature(ls, layer, id)
+	return tiletest.FeatureWith(ls, layer, "id", id)
 }
 
 // ---- comparing tiles (as in data/postgis/tiles_test.go) --------------------------------------------------------------

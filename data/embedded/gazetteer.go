@@ -192,6 +192,9 @@ func putPlace(tx *bolt.Tx, b *bolt.Bucket, p *gazetteer.Place, f *placeFields) e
 	if err := b.Put([]byte(p.ID), v); err != nil {
 		return err
 	}
+	if err := ensureTileID(tx, "places", p.ID); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketPlaceIdx).Put([]byte(p.ID), f.appendBinary(nil))
 }
 

@@ -76,6 +76,7 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			}
 		}
 
+		ids := newTileIDs(tx)
 		bk := tx.Bucket(bucketDivisions)
 		for _, i := range divOrd {
 			d := &b.Divisions[i]
@@ -85,6 +86,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			}
 			count(bk.Get([]byte(d.Code)) != nil)
 			if err := bk.Put([]byte(d.Code), v); err != nil {
+				return err
+			}
+			if _, err := ids.ensure("divisions", d.Code); err != nil {
 				return err
 			}
 		}
@@ -119,6 +123,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			if err := bk.Put(key, v); err != nil {
 				return err
 			}
+			if _, err := ids.ensure("places", p.ID); err != nil {
+				return err
+			}
 			fs[j] = fieldsOf(&p)
 			if err := pidx.Put(key, fs[j].appendBinary(nil)); err != nil {
 				return err
@@ -135,6 +142,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			if err := lines.Put([]byte(l.ID), v); err != nil {
 				return err
 			}
+			if _, err := ids.ensure("boundary_lines", l.ID); err != nil {
+				return err
+			}
 		}
 
 		bk = tx.Bucket(bucketMarkers)
@@ -146,6 +156,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			}
 			count(bk.Get([]byte(m.Number)) != nil)
 			if err := bk.Put([]byte(m.Number), v); err != nil {
+				return err
+			}
+			if _, err := ids.ensure("markers", m.Number); err != nil {
 				return err
 			}
 		}
@@ -174,6 +187,9 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			if err := bk.Put([]byte(f.ID), v); err != nil {
 				return err
 			}
+			if _, err := ids.ensure("facilities", f.ID); err != nil {
+				return err
+			}
 		}
 
 		bk = tx.Bucket(bucketDemand)
@@ -190,6 +206,12 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			if err := bk.Put([]byte(d.Code), v); err != nil {
 				return err
 			}
+			if _, err := ids.ensure("demand", d.Code); err != nil {
+				return err
+			}
+		}
+		if err := ids.flush(); err != nil {
+			return err
 		}
 		return ctx.Err()
 	})

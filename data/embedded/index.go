@@ -13,6 +13,7 @@ import (
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/geo"
+	"civmap/tiles"
 )
 
 // interner shares the backing of repeated strings (categories, statuses, division codes), which a million places repeat
@@ -136,6 +137,7 @@ func parsePlaceFields(v []byte, in interner) (placeFields, error) {
 type placeEntry struct {
 	id string
 	placeFields
+	minZoom int // tiles.PlaceMinZoom of the place, so a low-zoom tile skips the places it does not draw
 }
 
 // placeIndex holds the places sorted by ID (byte order) and an R-tree of their bounds.
@@ -167,6 +169,7 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 		f.divs = nil
 	}
 	e.placeFields = f
+	e.minZoom = tiles.PlaceMinZoom(e.id, f.category, f.bound)
 	if e.hasBound {
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)
 	}
@@ -174,7 +177,7 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 
 // appendLoaded adds an entry read at Open: ids arrive in byte order, fields already interned.
 func (x *placeIndex) appendLoaded(id string, f placeFields) {
-	e := &placeEntry{id: id, placeFields: f}
+	e := &placeEntry{id: id, placeFields: f, minZoom: tiles.PlaceMinZoom(id, f.category, f.bound)}
 	if e.hasBound {
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)
 	}

@@ -33,7 +33,8 @@ const (
 	LockInfoFile = "civmap.lock-info"
 )
 
-const schemaVersion = "1"
+// schemaVersion 2 added the tile ids (tileids.go); Open upgrades a version 1 store.
+const schemaVersion = "2"
 
 var (
 	bucketMeta       = []byte("meta")
@@ -124,9 +125,17 @@ func (s *Store) init() error {
 				return err
 			}
 		}
+		if err := createTileIDBuckets(tx); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get([]byte("schema")); {
 		case v == nil:
+			return meta.Put([]byte("schema"), []byte(schemaVersion))
+		case string(v) == "1":
+			if err := upgradeTileIDs(tx); err != nil {
+				return fmt.Errorf("upgrade to schema %s: %w", schemaVersion, err)
+			}
 			return meta.Put([]byte("schema"), []byte(schemaVersion))
 		case string(v) != schemaVersion:
 			return fmt.Errorf("store schema %q, this program reads %q", v, schemaVersion)

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
@@ -147,19 +148,20 @@ func (s *Store) importChange(b *data.Batch) tiles.Change {
 }
 
 // TileFeatures returns the features of one layer (tiles.Layers) whose geometry bound meets bound (lon/lat, edges
-// included), built by the tiles feature builders, ordered by the record's key in byte order (division code — each
-// division's polygon before its label point —, place ID, line ID, marker number, facility ID, demand-unit code), at
-// most limit (<= 0: no limit). Abolished places are left out. Places and facilities are found with their R-trees;
-// the small layers are scanned in memory. An unknown layer is an error.
-func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound, limit int) ([]tiles.Feature, error) {
+// included) and whose MinZoom (tiles.Layer.MinZoomOf) is at most zoom, built by the tiles feature builders with the
+// stored tile ids, ordered by the record's key in byte order (division code — each division's polygon before its
+// label point —, place ID, line ID, marker number, facility ID, demand-unit code). Abolished places are left out.
+// Places and facilities are found with their R-trees; the small layers are scanned in memory. An unknown layer is an
+// error.
+func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
 	switch layer {
 	case "places":
-		return s.tilePlaces(ctx, bound, limit)
+		return s.tilePlaces(ctx, bound, zoom)
 	case "facilities":
-		return s.tileFacilities(bound, limit)
+		return s.tileFacilities(bound, zoom)
 	case "divisions", "boundary_lines", "markers", "demand":
 		small, err := s.smallLayers()
 		if err != nil {
@@ -167,10 +169,7 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 		}
 		var out []tiles.Feature
 		for _, f := range small.layers[layer] {
-			if limit > 0 && len(out) == limit {
-				break
-			}
-			if f.bound.Intersects(bound) {
+			if f.MinZoom <= zoom && f.bound.Intersects(bound) {
 				out = append(out, f.Feature)
 			}
 		}
@@ -179,33 +178,74 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 	return nil, fmt.Errorf("embedded store: unknown tile layer %q", layer)
 }
 
-func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, limit int) ([]tiles.Feature, error) {
+func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
+	var ids []string
 	s.mu.RLock()
-	ids, _ := page(searchSorted(&s.places.tree, bound.Min, bound.Max, placeID), limit, 0,
-		func(e *placeEntry) (string, bool) { return e.id, e.status != gazetteer.StatusAbolished })
+	s.places.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *placeEntry) bool {
+		if e.minZoom <= zoom && e.status != gazetteer.StatusAbolished {
+			ids = append(ids, e.id)
+		}
+		return true
+	})
 	s.mu.RUnlock()
+	slices.Sort(ids)
 	out := make([]tiles.Feature, 0, len(ids))
-	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlace, func(p gazetteer.Place) {
+	err := readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlace, func(p gazetteer.Place, id uint64) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
 		if p.Geometry != nil && p.Status != gazetteer.StatusAbolished && p.Geometry.Bound().Intersects(bound) {
-			out = append(out, tiles.PlaceFeature(p))
+			if f := tiles.PlaceFeature(p, id); f.MinZoom <= zoom {
+				out = append(out, f)
+			}
 		}
 	})
 	return out, err
 }
 
-func (s *Store) tileFacilities(bound orb.Bound, limit int) ([]tiles.Feature, error) {
+func (s *Store) tileFacilities(bound orb.Bound, zoom int) ([]tiles.Feature, error) {
+	var ids []string
 	s.mu.RLock()
-	ids, _ := page(searchSorted(&s.facs.tree, bound.Min, bound.Max, facilityID), limit, 0,
-		func(e *facilityEntry) (string, bool) { return e.id, true })
+	s.facs.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *facilityEntry) bool {
+		if tiles.FacilityMinZoom(e.id, e.typ, e.loc) <= zoom {
+			ids = append(ids, e.id)
+		}
+		return true
+	})
 	s.mu.RUnlock()
+	slices.Sort(ids)
 	out := make([]tiles.Feature, 0, len(ids))
-	err := readKeys(nil, s.db, bucketFacilities, ids, decodeFacility, func(f facilities.Facility) {
+	err := readTileRecords(nil, s.db, bucketFacilities, "facilities", ids, decodeFacility, func(f facilities.Facility, id uint64) {
 		if f.Location.Bound().Intersects(bound) {
-			out = append(out, tiles.FacilityFeature(f))
+			if tf := tiles.FacilityFeature(f, id); tf.MinZoom <= zoom {
+				out = append(out, tf)
+			}
 		}
 	})
 	return out, err
+}
+
+// readTileRecords is readKeys that also hands each record's tile id in layer to each, in the same read transaction.
+func readTileRecords[T any](ctx context.Context, db *bolt.DB, bucket []byte, layer string, keys []string,
+	decode func([]byte) (T, error), each func(T, uint64)) error {
+	return db.View(func(tx *bolt.Tx) error {
+		b, ids := tx.Bucket(bucket), readTileIDs(tx)
+		for i, k := range keys {
+			if ctx != nil && i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			v := b.Get([]byte(k))
+			if v == nil {
+				continue
+			}
+			rec, err := decode(v)
+			if err != nil {
+				return err
+			}
+			each(rec, ids.get(layer, k))
+		}
+		return nil
+	})
 }
 
 // smallLayers returns the decoded small layers, rebuilding them after a write that touched them.
@@ -224,22 +264,25 @@ func (s *Store) smallLayers() (*smallLayers, error) {
 	}
 	// Buckets iterate in key order, which is the layers' feature order.
 	err := s.db.View(func(tx *bolt.Tx) error {
+		ids := readTileIDs(tx)
 		if err := forEach(tx, bucketDivisions, decodeDivision, func(d gazetteer.Division) {
-			add("divisions", tiles.DivisionFeatures(d)...)
+			add("divisions", tiles.DivisionFeatures(d, ids.get("divisions", d.Code))...)
 		}); err != nil {
 			return err
 		}
 		if err := forEach(tx, bucketLines, decodeLine, func(l gazetteer.BoundaryLine) {
-			add("boundary_lines", tiles.LineFeature(l))
+			add("boundary_lines", tiles.LineFeature(l, ids.get("boundary_lines", l.ID)))
 		}); err != nil {
 			return err
 		}
 		if err := forEach(tx, bucketMarkers, decodeMarker, func(m gazetteer.Marker) {
-			add("markers", tiles.MarkerFeature(m))
+			add("markers", tiles.MarkerFeature(m, ids.get("markers", m.Number)))
 		}); err != nil {
 			return err
 		}
-		return forEach(tx, bucketDemand, decodeDemand, func(d facilities.DemandUnit) { add("demand", tiles.DemandFeature(d)) })
+		return forEach(tx, bucketDemand, decodeDemand, func(d facilities.DemandUnit) {
+			add("demand", tiles.DemandFeature(d, ids.get("demand", d.Code)))
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: tile layers: %w", err)

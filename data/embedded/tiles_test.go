@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -78,7 +79,7 @@ func TestTilesSample(t *testing.T) {
 	f := b.Facilities[0]
 	tile := maptile.At(f.Location, 14)
 	_, ls := fetch(t, h, tileURL("facilities", tile))
-	got := tiletest.Feature(ls, "facilities", tiles.FeatureID(f.ID))
+	got := tiletest.FeatureWith(ls, "facilities", "id", f.ID)
 	if got == nil {
 		t.Fatalf("facility %s not in %v", f.ID, tile)
 	}
@@ -102,7 +103,7 @@ func TestTilesSample(t *testing.T) {
 	polys, labels := 0, 0
 	for _, tl := range tiles.TileCover(tw.Geometry.Bound(), 12, 12) {
 		_, ls := fetch(t, h, tileURL("divisions", tl))
-		if g := tiletest.Feature(ls, "divisions", tiles.FeatureID(tw.Code)); g != nil {
+		if g := tiletest.FeatureWith(ls, "divisions", "code", tw.Code, "label_point", false); g != nil {
 			if g.Properties["label_point"] != false || g.Properties["name"] != tw.Name || g.Properties["level"] != "township" {
 				t.Errorf("polygon properties %v", g.Properties)
 			}
@@ -133,7 +134,7 @@ func TestTilesSample(t *testing.T) {
 			}
 			polys++
 		}
-		if g := tiletest.Feature(ls, "divisions", tiles.FeatureID("label:"+tw.Code)); g != nil {
+		if g := tiletest.FeatureWith(ls, "divisions", "code", tw.Code, "label_point", true); g != nil {
 			pt, truth := g.Geometry.(orb.Point), tiletest.Pixel(tl, *tw.Seat)
 			if g.Properties["label_point"] != true || math.Abs(pt[0]-truth[0]) > 1 || math.Abs(pt[1]-truth[1]) > 1 {
 				t.Errorf("label point %v %v, truth %v", g.Properties, pt, truth)
@@ -200,14 +201,13 @@ func TestTilesFollowEdits(t *testing.T) {
 	newPt := orb.Point{oldPt[0] + 0.02, oldPt[1] + 0.01}
 	oldTile, newTile := maptile.At(oldPt, 14), maptile.At(newPt, 14)
 	unrelated := maptile.At(b.Facilities[len(b.Facilities)-1].Location, 14)
-	id := tiles.FeatureID(p.ID)
 
 	wOld, ls := fetch(t, h, tileURL("places", oldTile))
-	if tiletest.Feature(ls, "places", id) == nil {
+	if tiletest.FeatureWith(ls, "places", "id", p.ID) == nil {
 		t.Fatalf("place %s not in its tile", p.ID)
 	}
 	wNew, ls := fetch(t, h, tileURL("places", newTile))
-	if tiletest.Feature(ls, "places", id) != nil {
+	if tiletest.FeatureWith(ls, "places", "id", p.ID) != nil {
 		t.Fatal("place already at the new position")
 	}
 	fetch(t, h, tileURL("places,facilities", unrelated))
@@ -221,11 +221,11 @@ func TestTilesFollowEdits(t *testing.T) {
 	}
 	hits := svc.CacheStats().Hits
 	w, ls := fetch(t, h, tileURL("places", oldTile))
-	if tiletest.Feature(ls, "places", id) != nil || w.Header().Get("ETag") == wOld.Header().Get("ETag") {
+	if tiletest.FeatureWith(ls, "places", "id", p.ID) != nil || w.Header().Get("ETag") == wOld.Header().Get("ETag") {
 		t.Error("old tile still shows the place")
 	}
 	w, ls = fetch(t, h, tileURL("places", newTile))
-	g := tiletest.Feature(ls, "places", id)
+	g := tiletest.FeatureWith(ls, "places", "id", p.ID)
 	if g == nil || w.Header().Get("ETag") == wNew.Header().Get("ETag") {
 		t.Fatal("new tile does not show the place")
 	}
@@ -253,7 +253,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.UpdatePlace(ctx, cur, cur.Version); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places", newTile)); tiletest.Feature(ls, "places", id) != nil {
+	if _, ls := fetch(t, h, tileURL("places", newTile)); tiletest.FeatureWith(ls, "places", "id", p.ID) != nil {
 		t.Error("abolished place still shown")
 	}
 
@@ -262,7 +262,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.CreatePlace(ctx, np); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places", oldTile)); tiletest.Feature(ls, "places", tiles.FeatureID(np.ID)) == nil {
+	if _, ls := fetch(t, h, tileURL("places", oldTile)); tiletest.FeatureWith(ls, "places", "id", np.ID) == nil {
 		t.Error("created place not shown")
 	}
 	fac := b.Facilities[len(b.Facilities)-1]
@@ -271,19 +271,19 @@ func TestTilesFollowEdits(t *testing.T) {
 	if _, err := st.Import(ctx, data.Batch{Facilities: []facilities.Facility{fac}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ls := fetch(t, h, tileURL("places,facilities", facTile)); tiletest.Feature(ls, "facilities", tiles.FeatureID(fac.ID)) != nil {
+	if _, ls := fetch(t, h, tileURL("places,facilities", facTile)); tiletest.FeatureWith(ls, "facilities", "id", fac.ID) != nil {
 		t.Error("imported facility still at its old tile")
 	}
-	if _, ls := fetch(t, h, tileURL("facilities", newTile)); tiletest.Feature(ls, "facilities", tiles.FeatureID(fac.ID)) == nil {
+	if _, ls := fetch(t, h, tileURL("facilities", newTile)); tiletest.FeatureWith(ls, "facilities", "id", fac.ID) == nil {
 		t.Error("imported facility not at its new tile")
 	}
 }
 
-func TestTileFeaturesOrderAndLimit(t *testing.T) {
+func TestTileFeaturesOrderAndZoom(t *testing.T) {
 	st, _, _, _ := sampleTiles(t)
 	ctx := context.Background()
 	for _, l := range tiles.Layers {
-		fs, err := st.TileFeatures(ctx, l.Name, tiles.BenchBound, 0)
+		fs, err := st.TileFeatures(ctx, l.Name, tiles.BenchBound, 22)
 		if err != nil || len(fs) == 0 {
 			t.Fatalf("%s: %d features, %v", l.Name, len(fs), err)
 		}
@@ -296,9 +296,20 @@ func TestTileFeaturesOrderAndLimit(t *testing.T) {
 				t.Errorf("%s: %s %q before %q", l.Name, key, a, b)
 			}
 		}
-		capped, _ := st.TileFeatures(ctx, l.Name, tiles.BenchBound, 3)
-		if len(capped) != 3 || capped[2].ID != fs[2].ID {
-			t.Errorf("%s: limit 3 gave %d", l.Name, len(capped))
+		// At the layer's MinZoom: exactly the features whose MinZoom is that low, in the same order.
+		low, _ := st.TileFeatures(ctx, l.Name, tiles.BenchBound, l.MinZoom)
+		var want []uint64
+		for _, f := range fs {
+			if f.MinZoom <= l.MinZoom {
+				want = append(want, f.ID)
+			}
+		}
+		var got []uint64
+		for _, f := range low {
+			got = append(got, f.ID)
+		}
+		if !slices.Equal(got, want) || (l.FullZoom > l.MinZoom) != (len(low) < len(fs)) {
+			t.Errorf("%s at z%d: %d of %d features, want %d", l.Name, l.MinZoom, len(low), len(fs), len(want))
 		}
 	}
 	if _, err := st.TileFeatures(ctx, "nope", tiles.BenchBound, 0); err == nil {

@@ -57,11 +57,11 @@ func BenchmarkBareASMVT(b *testing.B) {
 	var qs []query
 	for _, t := range tiles.BenchmarkTileSet() {
 		active := tiles.ActiveLayers(tiles.Layers, int(t.Z))
-		sql, err := st.tileSQL(active)
+		stmt, err := st.tileSQL(active)
 		if err != nil {
 			b.Fatal(err)
 		}
-		qs = append(qs, query{sql, tileArgs(t)})
+		qs = append(qs, query{stmt.sql, tileArgs(t, stmt, int(t.Z))})
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

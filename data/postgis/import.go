@@ -38,6 +38,8 @@ type upsert struct {
 	stamped   bool
 	n         int
 	row       func(i int) ([]any, error)
+	// tileIDs: the layer, table and key column whose new rows get tile ids (assignTileIDs) between COPY and upsert.
+	tileIDs tileIDTarget
 }
 
 func (u *upsert) run(ctx context.Context, tx pgx.Tx, at time.Time) (ins, upd int, err error) {
@@ -57,6 +59,9 @@ func (u *upsert) run(ctx context.Context, tx pgx.Tx, at time.Time) (ins, upd int
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{u.tmp}, u.cols, src); err != nil {
 		return 0, 0, fmt.Errorf("postgis: import %s: copy: %w", u.what, err)
+	}
+	if err := assignTileIDs(ctx, tx, u.tmp, u.tileIDs); err != nil {
+		return 0, 0, fmt.Errorf("postgis: import %s: %w", u.what, err)
 	}
 	if u.history != "" {
 		if _, err := tx.Exec(ctx, u.history); err != nil {
@@ -280,17 +285,16 @@ func divisionUpsert(ds []gazetteer.Division) *upsert {
 		what: "divisions",
 		tmp:  "import_divisions",
 		tmpDDL: `code text, name text, level text, kind text, parent_code text, geom bytea, seat bytea, anchor bytea,
-			tile_id bigint, label_tile_id bigint`,
-		cols: []string{"code", "name", "level", "kind", "parent_code", "geom", "seat", "anchor", "tile_id",
-			"label_tile_id"},
+			tile_id bigint`,
+		cols:    []string{"code", "name", "level", "kind", "parent_code", "geom", "seat", "anchor"},
+		tileIDs: tileIDTarget{"divisions", "divisions", "code"},
 		upsertSQL: countInserted(`
-			INSERT INTO divisions AS d (code, name, level, kind, parent_code, geom, seat, anchor, tile_id, label_tile_id)
+			INSERT INTO divisions AS d (code, name, level, kind, parent_code, geom, seat, anchor, tile_id)
 			SELECT code, name, level, kind, parent_code, ST_GeomFromWKB(geom, 4490), ST_GeomFromWKB(seat, 4490),
-				ST_GeomFromWKB(anchor, 4490), tile_id, label_tile_id
+				ST_GeomFromWKB(anchor, 4490), coalesce(tile_id, 0)
 			FROM import_divisions
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, kind = EXCLUDED.kind,
-				parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom, seat = EXCLUDED.seat, anchor = EXCLUDED.anchor,
-				tile_id = EXCLUDED.tile_id, label_tile_id = EXCLUDED.label_tile_id`),
+				parent_code = EXCLUDED.parent_code, geom = EXCLUDED.geom, seat = EXCLUDED.seat, anchor = EXCLUDED.anchor`),
 		n: len(ds),
 		row: func(i int) ([]any, error) {
 			d := &ds[i]
@@ -298,8 +302,7 @@ func divisionUpsert(ds []gazetteer.Division) *upsert {
 			if err != nil {
 				return nil, fmt.Errorf("division %q: %w", d.Code, err)
 			}
-			return []any{d.Code, d.Name, string(d.Level), d.Kind, d.ParentCode, geom, optPointWKB(d.Seat), anchorWKB(d),
-				tileID(d.Code), tileID(tiles.LabelIDPrefix + d.Code)}, nil
+			return []any{d.Code, d.Name, string(d.Level), d.Kind, d.ParentCode, geom, optPointWKB(d.Seat), anchorWKB(d)}, nil
 		},
 	}
 }
@@ -318,14 +321,16 @@ func lineUpsert(ls []gazetteer.BoundaryLine) *upsert {
 		tmp:  "import_lines",
 		tmpDDL: `id text, name text, left_code text, right_code text, right_name text, geom bytea, registered_length_m float8,
 			tile_id bigint`,
-		cols: []string{"id", "name", "left_code", "right_code", "right_name", "geom", "registered_length_m", "tile_id"},
+		cols:    []string{"id", "name", "left_code", "right_code", "right_name", "geom", "registered_length_m"},
+		tileIDs: tileIDTarget{"boundary_lines", "boundary_lines", "id"},
 		upsertSQL: countInserted(`
 			INSERT INTO boundary_lines AS l (id, name, left_code, right_code, right_name, geom, registered_length_m, tile_id)
-			SELECT id, name, left_code, right_code, right_name, ST_GeomFromWKB(geom, 4490), registered_length_m, tile_id
+			SELECT id, name, left_code, right_code, right_name, ST_GeomFromWKB(geom, 4490), registered_length_m,
+				coalesce(tile_id, 0)
 			FROM import_lines
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, left_code = EXCLUDED.left_code,
 				right_code = EXCLUDED.right_code, right_name = EXCLUDED.right_name, geom = EXCLUDED.geom,
-				registered_length_m = EXCLUDED.registered_length_m, tile_id = EXCLUDED.tile_id`),
+				registered_length_m = EXCLUDED.registered_length_m`),
 		n: len(ls),
 		row: func(i int) ([]any, error) {
 			l := &ls[i]
@@ -333,7 +338,7 @@ func lineUpsert(ls []gazetteer.BoundaryLine) *upsert {
 			if err != nil {
 				return nil, fmt.Errorf("boundary line %q: %w", l.ID, err)
 			}
-			return []any{l.ID, l.Name, l.LeftCode, l.RightCode, l.RightName, geom, l.RegisteredLengthM, tileID(l.ID)}, nil
+			return []any{l.ID, l.Name, l.LeftCode, l.RightCode, l.RightName, geom, l.RegisteredLengthM}, nil
 		},
 	}
 }
@@ -345,23 +350,24 @@ func markerUpsert(ms []gazetteer.Marker) *upsert {
 		tmpDDL: `number text, line_id text, type text, pair_letter text, material text, reg_crs text, reg_axis_order text,
 			reg_first float8, reg_second float8, registered_year bigint, geom bytea, tile_id bigint`,
 		cols: []string{"number", "line_id", "type", "pair_letter", "material", "reg_crs", "reg_axis_order", "reg_first",
-			"reg_second", "registered_year", "geom", "tile_id"},
+			"reg_second", "registered_year", "geom"},
+		tileIDs: tileIDTarget{"markers", "markers", "number"},
 		upsertSQL: countInserted(`
 			INSERT INTO markers AS m (number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first,
 				reg_second, registered_year, geom, tile_id)
 			SELECT number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first, reg_second,
-				registered_year, ST_GeomFromWKB(geom, 4490), tile_id
+				registered_year, ST_GeomFromWKB(geom, 4490), coalesce(tile_id, 0)
 			FROM import_markers
 			ON CONFLICT (number) DO UPDATE SET line_id = EXCLUDED.line_id, type = EXCLUDED.type,
 				pair_letter = EXCLUDED.pair_letter, material = EXCLUDED.material, reg_crs = EXCLUDED.reg_crs,
 				reg_axis_order = EXCLUDED.reg_axis_order, reg_first = EXCLUDED.reg_first, reg_second = EXCLUDED.reg_second,
-				registered_year = EXCLUDED.registered_year, geom = EXCLUDED.geom, tile_id = EXCLUDED.tile_id`),
+				registered_year = EXCLUDED.registered_year, geom = EXCLUDED.geom`),
 		n: len(ms),
 		row: func(i int) ([]any, error) {
 			m := &ms[i]
 			r := &m.Registered
 			return []any{m.Number, m.LineID, m.Type, m.PairLetter, m.Material, r.CRS, r.AxisOrder, r.First, r.Second,
-				m.RegisteredYear, pointWKB(m.Position), tileID(m.Number)}, nil
+				m.RegisteredYear, pointWKB(m.Position)}, nil
 		},
 	}
 }
@@ -372,28 +378,29 @@ func placeUpsert(ps []gazetteer.Place) *upsert {
 		tmp:  "import_places",
 		bulk: true,
 		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
-			search_text text, geom bytea, doc jsonb, tile_id bigint`,
+			search_text text, geom bytea, doc jsonb, min_zoom smallint, tile_id bigint`,
 		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",
-			"doc", "tile_id"},
+			"doc", "min_zoom"},
+		tileIDs: tileIDTarget{"places", "places", "id"},
 		history: `
 			INSERT INTO place_versions (id, version, name, category, status, division_codes, geom, doc, created_at, updated_at)
 			SELECT p.id, p.version, p.name, p.category, p.status, p.division_codes, p.geom, p.doc, p.created_at, p.updated_at
 			FROM places p JOIN import_places i ON i.id = p.id`,
 		upsertSQL: countInserted(`
 			INSERT INTO places AS p (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-				version, created_at, updated_at, tile_id)
+				version, created_at, updated_at, min_zoom, tile_id)
 			SELECT id, name, category, status, division_codes, division_prefixes, search_text, ST_GeomFromWKB(geom, 4490),
-				doc, 1, $1, $1, tile_id
+				doc, 1, $1, $1, min_zoom, coalesce(tile_id, 0)
 			FROM import_places
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, status = EXCLUDED.status,
 				division_codes = EXCLUDED.division_codes, division_prefixes = EXCLUDED.division_prefixes,
 				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = p.version + 1,
-				updated_at = EXCLUDED.updated_at, tile_id = EXCLUDED.tile_id`),
+				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
 		stamped: true,
 		n:       len(ps),
 		row: func(i int) ([]any, error) {
 			args, err := placeArgs(&ps[i])
-			return append(args, tileID(ps[i].ID)), err
+			return append(args, placeMinZoom(&ps[i])), err
 		},
 	}
 }
@@ -403,20 +410,22 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 		what: "facilities",
 		tmp:  "import_facilities",
 		tmpDDL: `id text, name text, type text, status text, township_code text, capacity_beds bigint,
-			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, tile_id bigint`,
+			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, min_zoom smallint,
+			tile_id bigint`,
 		cols: []string{"id", "name", "type", "status", "township_code", "capacity_beds", "capacity_meals_per_day",
-			"smart_terminal", "attributes", "geom", "tile_id"},
+			"smart_terminal", "attributes", "geom", "min_zoom"},
+		tileIDs: tileIDTarget{"facilities", "facilities", "id"},
 		upsertSQL: countInserted(`
 			INSERT INTO facilities AS f (id, name, type, status, township_code, capacity_beds, capacity_meals_per_day,
-				smart_terminal, attributes, geom, version, updated_at, tile_id)
+				smart_terminal, attributes, geom, version, updated_at, min_zoom, tile_id)
 			SELECT id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
-				attributes, ST_GeomFromWKB(geom, 4490), 1, $1, tile_id
+				attributes, ST_GeomFromWKB(geom, 4490), 1, $1, min_zoom, coalesce(tile_id, 0)
 			FROM import_facilities
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,
 				township_code = EXCLUDED.township_code, capacity_beds = EXCLUDED.capacity_beds,
 				capacity_meals_per_day = EXCLUDED.capacity_meals_per_day, smart_terminal = EXCLUDED.smart_terminal,
 				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = f.version + 1,
-				updated_at = EXCLUDED.updated_at, tile_id = EXCLUDED.tile_id`),
+				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
 		stamped: true,
 		n:       len(fs),
 		row: func(i int) ([]any, error) {
@@ -426,27 +435,29 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 				return nil, fmt.Errorf("facility %q: attributes: %w", f.ID, err)
 			}
 			return []any{f.ID, f.Name, f.Type, f.Status, f.TownshipCode, f.CapacityBeds, f.CapacityMealsPerDay,
-				f.SmartTerminal, attrs, pointWKB(f.Location), tileID(f.ID)}, nil
+				f.SmartTerminal, attrs, pointWKB(f.Location),
+				int16(tiles.FacilityMinZoom(f.ID, f.Type, f.Location))}, nil
 		},
 	}
 }
 
 func demandUpsert(ds []facilities.DemandUnit) *upsert {
 	return &upsert{
-		what:   "demand units",
-		tmp:    "import_demand",
-		tmpDDL: `code text, name text, township_code text, elderly_population bigint, geom bytea, tile_id bigint`,
-		cols:   []string{"code", "name", "township_code", "elderly_population", "geom", "tile_id"},
+		what:    "demand units",
+		tmp:     "import_demand",
+		tmpDDL:  `code text, name text, township_code text, elderly_population bigint, geom bytea, tile_id bigint`,
+		cols:    []string{"code", "name", "township_code", "elderly_population", "geom"},
+		tileIDs: tileIDTarget{"demand", "demand_units", "code"},
 		upsertSQL: countInserted(`
 			INSERT INTO demand_units AS d (code, name, township_code, elderly_population, geom, tile_id)
-			SELECT code, name, township_code, elderly_population, ST_GeomFromWKB(geom, 4490), tile_id
+			SELECT code, name, township_code, elderly_population, ST_GeomFromWKB(geom, 4490), coalesce(tile_id, 0)
 			FROM import_demand
 			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, township_code = EXCLUDED.township_code,
-				elderly_population = EXCLUDED.elderly_population, geom = EXCLUDED.geom, tile_id = EXCLUDED.tile_id`),
+				elderly_population = EXCLUDED.elderly_population, geom = EXCLUDED.geom`),
 		n: len(ds),
 		row: func(i int) ([]any, error) {
 			d := &ds[i]
-			return []any{d.Code, d.Name, d.TownshipCode, d.ElderlyPopulation, pointWKB(d.Location), tileID(d.Code)}, nil
+			return []any{d.Code, d.Name, d.TownshipCode, d.ElderlyPopulation, pointWKB(d.Location)}, nil
 		},
 	}
 }

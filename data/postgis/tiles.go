@@ -29,12 +29,14 @@ var _ tiles.MVTSource = (*Store)(nil)
 //
 // $1..$3 are z, x, y; $4..$7 the lon/lat bound tiles.BufferedBound(t) (xmin, ymin, xmax, ymax) computed in Go, so the
 // candidates are exactly those of the embedded store (tiles.FeatureSource): && on the GiST index, then the exact test on
-// the double-precision coordinates (&& compares float4-rounded boxes). The cap applies before ST_AsMVTGeom, rows whose
-// geometry clips away come back NULL and ST_AsMVT skips them, and a layer without features adds no bytes (ST_AsMVT of
+// the double-precision coordinates (&& compares float4-rounded boxes); $8, when a thinned layer (places, facilities) is
+// asked for, the zoom whose features are drawn: min_zoom <= $8 (the column holds tiles.PlaceMinZoom /
+// tiles.FacilityMinZoom, written with every row, migration 00003). Rows whose geometry clips away come back NULL and
+// ST_AsMVT skips them, and a layer without features adds no bytes (ST_AsMVT of
 // no rows is an empty bytea), so the concatenation is the tile with the non-empty layers in the requested order.
 // Properties follow tiles.MapProperties: '' becomes NULL (NULLIF) and ST_AsMVT leaves NULL out; bigint is an MVT
-// integer, boolean a bool, text a string. Feature ids are the tile_id columns (tiles.FeatureID of the key, filled in
-// Go at write time, migration 00002); ST_AsMVT drops the id column from the properties.
+// integer, boolean a bool, text a string. Feature ids are the stored tile_id columns (allocated at insert, tileids.go;
+// a division's label point is tile_id + 1, tiles.LabelID); ST_AsMVT drops the id column from the properties.
 
 // tileBound is the candidate test on a geometry column: its bound meets [$4, $6] × [$5, $7], edges included.
 func tileBound(col string) string {
@@ -47,6 +49,7 @@ func tileBound(col string) string {
 type tileLayer struct {
 	candidates string
 	props      string
+	thinned    bool // candidates use $8, the zoom
 }
 
 var tileLayers = map[string]tileLayer{
@@ -60,7 +63,7 @@ var tileLayers = map[string]tileLayer{
 			tileBound("geom") + `
 				UNION ALL
 				SELECT code, NULLIF(name, ''), NULLIF(level, ''), NULLIF(kind, ''), NULLIF(parent_code, ''), true,
-					label_tile_id, seat
+					tile_id + 1, seat
 				FROM divisions
 				WHERE level IN ('` + string(gazetteer.LevelCounty) + `', '` + string(gazetteer.LevelTownship) + `') AND ` +
 			tileBound("seat") + `
@@ -74,9 +77,10 @@ var tileLayers = map[string]tileLayer{
 				coalesce((doc->'heritage')::boolean, false) AS heritage, NULLIF(division_codes[1], '') AS division_code,
 				tile_id, geom
 			FROM places
-			WHERE status <> '` + gazetteer.StatusAbolished + `' AND ` + tileBound("geom") + `
+			WHERE status <> '` + gazetteer.StatusAbolished + `' AND min_zoom <= $8 AND ` + tileBound("geom") + `
 			ORDER BY id COLLATE "C"`,
-		props: `id, name, pinyin, category, status, heritage, division_code`,
+		props:   `id, name, pinyin, category, status, heritage, division_code`,
+		thinned: true,
 	},
 	"boundary_lines": {
 		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(left_code, '') AS left_code,
@@ -99,9 +103,10 @@ var tileLayers = map[string]tileLayer{
 		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(type, '') AS type, NULLIF(status, '') AS status,
 				NULLIF(township_code, '') AS township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
 				tile_id, geom
-			FROM facilities WHERE ` + tileBound("geom") + `
+			FROM facilities WHERE min_zoom <= $8 AND ` + tileBound("geom") + `
 			ORDER BY id COLLATE "C"`,
-		props: `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal`,
+		props:   `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal`,
+		thinned: true,
 	},
 	"demand": {
 		candidates: `SELECT code, NULLIF(name, '') AS name, NULLIF(township_code, '') AS township_code,
@@ -112,37 +117,39 @@ var tileLayers = map[string]tileLayer{
 	},
 }
 
+// tileStatement is a memoised tile statement and whether it takes $8 (the zoom).
+type tileStatement struct {
+	sql  string
+	zoom bool
+}
+
 // tileSQL returns the tile statement for layers (all registered; callers drop those outside the zoom range), memoised
-// per layer list and caps.
-func (s *Store) tileSQL(layers []tiles.Layer) (string, error) {
+// per layer list.
+func (s *Store) tileSQL(layers []tiles.Layer) (tileStatement, error) {
 	var key strings.Builder
 	for _, l := range layers {
 		key.WriteString(l.Name)
-		key.WriteByte(':')
-		key.WriteString(strconv.Itoa(l.FeatureCap))
 		key.WriteByte(',')
 	}
 	if q, ok := s.tiles.sql.Load(key.String()); ok {
-		return q.(string), nil
+		return q.(tileStatement), nil
 	}
 	var b strings.Builder
+	var st tileStatement
 	b.WriteString("WITH ")
 	for i, l := range layers {
 		tl, ok := tileLayers[l.Name]
 		if !ok {
-			return "", fmt.Errorf("postgis: unknown tile layer %q", l.Name)
+			return tileStatement{}, fmt.Errorf("postgis: unknown tile layer %q", l.Name)
 		}
-		limit := ""
-		if l.FeatureCap > 0 {
-			limit = " LIMIT " + strconv.Itoa(l.FeatureCap)
-		}
+		st.zoom = st.zoom || tl.thinned
 		if i > 0 {
 			b.WriteString(",\n")
 		}
 		fmt.Fprintf(&b, `l%d AS (SELECT ST_AsMVT(q, '%s', %d, 'geom', 'tile_id') AS mvt FROM (
 	SELECT %s, tile_id, ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope($1, $2, $3), %d, %d, true) AS geom
-	FROM (%s%s) c) q)`, i, strings.ReplaceAll(l.Name, "'", "''"), tiles.Extent, tl.props, tiles.Extent, tiles.Buffer,
-			tl.candidates, limit)
+	FROM (%s) c) q)`, i, strings.ReplaceAll(l.Name, "'", "''"), tiles.Extent, tl.props, tiles.Extent, tiles.Buffer,
+			tl.candidates)
 	}
 	b.WriteString("\nSELECT ")
 	for i := range layers {
@@ -158,38 +165,42 @@ func (s *Store) tileSQL(layers []tiles.Layer) (string, error) {
 		}
 		fmt.Fprintf(&b, "l%d", i)
 	}
-	q := b.String()
-	s.tiles.sql.Store(key.String(), q)
-	return q, nil
+	st.sql = b.String()
+	s.tiles.sql.Store(key.String(), st)
+	return st, nil
 }
 
-// tileArgs are the parameters of the tile statement: z, x, y and tiles.BufferedBound(t).
-func tileArgs(t maptile.Tile) []any {
+// tileArgs are the parameters of the tile statement: z, x, y, tiles.BufferedBound(t), and the zoom if it takes one.
+func tileArgs(t maptile.Tile, st tileStatement, zoom int) []any {
 	bb := tiles.BufferedBound(t)
-	return []any{int32(t.Z), int64(t.X), int64(t.Y), bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]}
+	args := []any{int32(t.Z), int64(t.X), int64(t.Y), bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]}
+	if st.zoom {
+		args = append(args, int16(zoom))
+	}
+	return args
 }
 
 // minStatementTimeout is the least statement_timeout MVT sets (a smaller remaining deadline is as good as gone).
 const minStatementTimeout = time.Millisecond
 
-// MVT returns tile t of the given layers as uncompressed MVT bytes made by ST_AsMVT in one statement (see above), or
-// an empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
+// MVT returns tile t of the given layers, with the features whose min zoom is at most zoom, as uncompressed MVT bytes
+// made by ST_AsMVT in one statement (see above), or an empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
 // is an error.
 //
 // When ctx has a deadline (tiles.Service sets its render Timeout), the statement runs with statement_timeout set to the
 // time left (at most Options.StatementTimeout when that is set), in the same round trip (a pipelined batch:
 // set_config(…, true) then the tile, one implicit transaction), so PostgreSQL itself stops a runaway tile instead of
 // working on after the client gave up; the error then wraps context.DeadlineExceeded (503).
-func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer) ([]byte, error) {
+func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, zoom int) ([]byte, error) {
 	active := tiles.ActiveLayers(layers, int(t.Z))
 	if len(active) == 0 {
 		return nil, nil
 	}
-	q, err := s.tileSQL(active)
+	st, err := s.tileSQL(active)
 	if err != nil {
 		return nil, err
 	}
-	args := tileArgs(t)
+	q, args := st.sql, tileArgs(t, st, zoom)
 	var out []byte
 	if dl, ok := ctx.Deadline(); ok {
 		left := time.Until(dl)

@@ -57,7 +57,7 @@ func TestTilesMatchEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := pg.MVT(ctx, tl, tiles.Layers)
+		got, err := pg.MVT(ctx, tl, tiles.Layers, int(tl.Z))
 		if err != nil {
 			t.Fatalf("%v: %v", tl, err)
 		}
@@ -87,7 +87,7 @@ func TestMVTLayersAndZoom(t *testing.T) {
 	tl := maptile.At(f.Location, 14)
 	fac, _ := tiles.LayerByName("facilities")
 	div, _ := tiles.LayerByName("divisions")
-	got, err := pg.MVT(ctx, tl, []tiles.Layer{fac, div})
+	got, err := pg.MVT(ctx, tl, []tiles.Layer{fac, div}, 14)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +101,18 @@ func TestMVTLayersAndZoom(t *testing.T) {
 	}
 	// facilities start at z8: at z7 only divisions.
 	z7 := maptile.At(f.Location, 7)
-	got, err = pg.MVT(ctx, z7, []tiles.Layer{fac, div})
+	got, err = pg.MVT(ctx, z7, []tiles.Layer{fac, div}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ls, _ := mvt.Unmarshal(got); len(ls) != 1 || ls[0].Name != "divisions" {
 		t.Errorf("z7 layers %v", tiletest.LayerNames(ls))
 	}
-	if _, err := pg.MVT(ctx, tl, []tiles.Layer{{Name: "nope", MaxZoom: 22}}); err == nil {
+	if _, err := pg.MVT(ctx, tl, []tiles.Layer{{Name: "nope", MaxZoom: 22}}, 14); err == nil {
 		t.Error("unknown layer: no error")
 	}
 	// Open sea far east of the county.
-	got, err = pg.MVT(ctx, maptile.At(orb.Point{123.5, 29.3}, 14), tiles.Layers)
+	got, err = pg.MVT(ctx, maptile.At(orb.Point{123.5, 29.3}, 14), tiles.Layers, 14)
 	if err != nil || len(got) != 0 {
 		t.Errorf("empty tile: %d bytes, %v", len(got), err)
 	}
@@ -125,7 +125,7 @@ func TestMVTTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
 	defer cancel()
 	time.Sleep(time.Millisecond)
-	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers, 0); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("spent deadline: %v", err)
 	}
 
@@ -148,13 +148,14 @@ func TestMVTTimeout(t *testing.T) {
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers); err != nil {
+	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers, 0); err != nil {
 		t.Errorf("MVT with a deadline: %v", err)
 	}
 }
 
-// TestTileIDs: the tile_id columns hold tiles.FeatureID of the keys, and Open fills those that are NULL.
-func TestTileIDs(t *testing.T) {
+// TestMinZoomColumn: min_zoom holds tiles.PlaceMinZoom / tiles.FacilityMinZoom after writes, and Open fills the rows
+// that lack it (written before migration 00003).
+func TestMinZoomColumn(t *testing.T) {
 	ctx := context.Background()
 	pg, url := openFresh(t, postgis.Options{})
 	b, err := sample.Batch()
@@ -164,58 +165,50 @@ func TestTileIDs(t *testing.T) {
 	if _, err := pg.Import(ctx, *b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pg.CreatePlace(ctx, gazetteer.Place{ID: "地名-1", Name: "新", Category: "10", Status: "current",
-		Geometry: orb.Point{121.9, 29.4}}); err != nil {
+	np := gazetteer.Place{ID: "地名-1", Name: "新", Category: "hospital", Status: "current", Geometry: orb.Point{121.9, 29.4}}
+	if _, err := pg.CreatePlace(ctx, np); err != nil {
 		t.Fatal(err)
 	}
-	tables := map[string]string{"divisions": "code", "places": "id", "boundary_lines": "id", "markers": "number",
-		"facilities": "id", "demand_units": "code"}
-	check := func(when string) {
+	want := map[string]int{}
+	for _, p := range append(b.Places, np) {
+		var bd orb.Bound
+		if p.Geometry != nil {
+			bd = p.Geometry.Bound()
+		}
+		want["places/"+p.ID] = tiles.PlaceMinZoom(p.ID, p.Category, bd)
+	}
+	for _, f := range b.Facilities {
+		want["facilities/"+f.ID] = tiles.FacilityMinZoom(f.ID, f.Type, f.Location)
+	}
+	check := func(pg *postgis.Store, when string) {
 		t.Helper()
-		for table, key := range tables {
-			rows, err := pg.Pool().Query(ctx, `SELECT `+key+`, tile_id FROM `+table)
+		got := map[string]int{}
+		for _, table := range []string{"places", "facilities"} {
+			rows, err := pg.Pool().Query(ctx, `SELECT id, min_zoom FROM `+table)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := 0
 			for rows.Next() {
 				var k string
-				var id *int64
-				if err := rows.Scan(&k, &id); err != nil {
+				var z *int16
+				if err := rows.Scan(&k, &z); err != nil {
 					t.Fatal(err)
 				}
-				if id == nil || uint64(*id) != tiles.FeatureID(k) {
-					t.Errorf("%s: %s %s tile_id %v, want %d", when, table, k, id, tiles.FeatureID(k))
+				if z != nil {
+					got[table+"/"+k] = int(*z)
 				}
-				n++
 			}
 			rows.Close()
-			if n == 0 {
-				t.Errorf("%s: no rows in %s", when, table)
-			}
 		}
-		rows, _ := pg.Pool().Query(ctx, `SELECT code, label_tile_id FROM divisions`)
-		for rows.Next() {
-			var k string
-			var id *int64
-			if err := rows.Scan(&k, &id); err != nil {
-				t.Fatal(err)
-			}
-			if id == nil || uint64(*id) != tiles.FeatureID("label:"+k) {
-				t.Errorf("%s: division %s label_tile_id %v", when, k, id)
-			}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d min zooms, want %d (%v)", when, len(got), len(want), got["places/地名-1"])
 		}
-		rows.Close()
 	}
-	check("after writes")
-
-	for table := range tables {
-		if _, err := pg.Pool().Exec(ctx, `UPDATE `+table+` SET tile_id = NULL`); err != nil {
+	check(pg, "after writes")
+	for _, table := range []string{"places", "facilities"} {
+		if _, err := pg.Pool().Exec(ctx, `UPDATE `+table+` SET min_zoom = NULL`); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := pg.Pool().Exec(ctx, `UPDATE divisions SET label_tile_id = NULL WHERE code < '3302251'`); err != nil {
-		t.Fatal(err)
 	}
 	pg.Close()
 	pg2, err := postgis.Open(ctx, url, postgis.Options{})
@@ -223,8 +216,7 @@ func TestTileIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pg2.Close()
-	pg = pg2
-	check("after the backfill")
+	check(pg2, "after the backfill")
 }
 
 // TestTileNotifier: committed writes report their layers and the bounds of the old and new geometries; failed writes

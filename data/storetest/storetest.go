@@ -61,6 +61,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"ImportAtomic", testImportAtomic},
 		{"Reopen", testReopen},
 		{"ConcurrentReadWrite", testConcurrent},
+		{"TileIDs", testTileIDs},
+		{"TileIDsSample", testTileIDsSample},
+		{"TileSeams", testTileSeams},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

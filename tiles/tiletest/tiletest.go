@@ -276,3 +276,23 @@ func checkWinding(m orb.MultiPolygon) string {
 	}
 	return ""
 }
+
+// FeatureWith returns the first feature in the named layer of decoded layers whose properties hold every key/value
+// pair of kv (e.g. "code", "330225001", "label_point", false), or nil.
+func FeatureWith(ls mvt.Layers, layer string, kv ...any) *geojson.Feature {
+	for _, l := range ls {
+		if l.Name != layer {
+			continue
+		}
+	features:
+		for _, f := range l.Features {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if f.Properties[kv[i].(string)] != kv[i+1] {
+					continue features
+				}
+			}
+			return f
+		}
+	}
+	return nil
+}
