@@ -33,7 +33,8 @@ const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sam
 // Each also answers HEAD, and OPTIONS as a CORS preflight (204). Every answer carries Access-Control-Allow-Origin: *.
 // Tiles: 200 with the tile (gzip with Content-Encoding: gzip when Accept-Encoding allows it), 204 when empty or when no
 // requested layer is shown at z, 304 when If-None-Match holds the ETag; 400 for bad z/x/y, extension or layer list,
-// 404 for an unknown layer, 503 when a render times out — errors as RFC 9457 problems. TileJSON and style URLs are
+// 404 for an unknown layer, 503 when a render times out (concurrent requests for one tile share its render) — errors
+// as RFC 9457 problems. TileJSON and style URLs are
 // absolute, based on Options.PublicURL, else on the request (Options.TrustProxy); when they depend on the request the
 // answer says so in Vary (Host, plus X-Forwarded-Host and X-Forwarded-Proto when trusted).
 func Routes(r *mux.Router, svc *Service) {

@@ -34,6 +34,12 @@ func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Ha
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civmap_tile_renders_total",
+			Help: "Tiles rendered for cache misses."}, func() float64 { return float64(tsvc.CacheStats().Renders) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civmap_tile_coalesced_total",
+			Help: "Tile requests answered by another request's concurrent render of the same tile."},
+			func() float64 { return float64(tsvc.CacheStats().Coalesced) }))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
