@@ -45,33 +45,18 @@ func Routes(r *mux.Router, svc *Service) {
 // matching.
 func routes(r *mux.Router, style, tileJSON, tile http.HandlerFunc) {
 	sr := httpx.Sub(r)
-	sr.Use(cors)
+	sr.Use(tileCORS.Handler)
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
 	sr.HandleFunc("/tiles/style.json", style).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}.json", tileJSON).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}/{z}/{x}/{y}", tile).Methods(methods...)
 }
 
-// cors allows any origin to read the tiles (they are public map data) and answers preflights.
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", "ETag, Content-Encoding, Content-Length")
-		if r.Method == http.MethodOptions {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-			allow := r.Header.Get("Access-Control-Request-Headers")
-			if allow == "" {
-				allow = "Accept, Accept-Encoding, If-None-Match, Cache-Control, Range"
-			}
-			h.Set("Access-Control-Allow-Headers", allow)
-			h.Set("Access-Control-Max-Age", "86400")
-			h.Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// tileCORS lets any origin read the tiles (they are public map data); preflights may ask for any request header.
+var tileCORS = httpx.CORS{
+	Methods:        []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+	DefaultHeaders: []string{"Accept", "Accept-Encoding", "If-None-Match", "Cache-Control", "Range"},
+	Expose:         []string{"ETag", "Content-Encoding", "Content-Length"},
 }
 
 // serveTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt; {y} holds the extension.

@@ -20,7 +20,7 @@ import (
 )
 
 // newRouter wires the domain handlers and the tile service to one store, with request metrics at /metrics
-// (Prometheus), an API index at /api and the map client at /.
+// (Prometheus), an API index at /api and the map client at /. /api answers CORS (httpx.APICORS) as the tiles do.
 func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Handler, error) {
 	tsvc, err := tiles.NewService(st, tileOpts)
 	if err != nil {
@@ -44,7 +44,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Ha
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
-	return httpx.Recover(r), nil
+	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, r)), nil
 }
 
 // index lists the API's entry points.
