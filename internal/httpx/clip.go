@@ -11,7 +11,8 @@ import (
 // MaxEcho is the most runes of client input that a problem quotes; longer input is cut there and ends in "…".
 const MaxEcho = 64
 
-// maxMessage is the most runes of a problem's detail or of one field error's reason, whatever they hold.
+// maxMessage is the most bytes of a problem's detail or of one field error's reason (cut at a rune boundary, then "…"),
+// whatever they hold.
 const maxMessage = 1024
 
 // Clip returns s cut to MaxEcho runes, with "…" appended when it was cut: the form in which messages echo client
@@ -40,7 +41,7 @@ var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
 // clipMessage is the last guard against echoing huge input, applied by WriteProblem to every detail and field error
 // whoever built it: each Go-quoted string in msg longer than MaxEcho runes is cut to MaxEcho (Quote), then msg to
-// maxMessage runes.
+// maxMessage bytes.
 func clipMessage(msg string) string {
 	if len(msg) > MaxEcho+2 {
 		msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
@@ -54,7 +55,14 @@ func clipMessage(msg string) string {
 			return Quote(s)
 		})
 	}
-	return clipRunes(msg, maxMessage)
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 func clipFields(fields []apierr.FieldError) []apierr.FieldError {

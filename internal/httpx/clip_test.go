@@ -31,6 +31,9 @@ func TestClip(t *testing.T) {
 	if got := clipMessage(strings.Repeat("b", 5000)); utf8.RuneCountInString(got) != maxMessage+1 {
 		t.Errorf("unquoted: %d runes", utf8.RuneCountInString(got))
 	}
+	if got := clipMessage(strings.Repeat("长", 5000)); !utf8.ValidString(got) || len(got) > maxMessage+len("…") {
+		t.Errorf("unquoted CJK: %d bytes", len(got))
+	}
 }
 
 // TestProblemEchoIsCut: a problem quoting 100 KB of input twice (detail and reason) stays small.

@@ -80,7 +80,7 @@ var ErrPreconditionRequired = &StatusError{
 
 // WriteProblem writes an RFC 9457 problem with the given status, detail and field errors. Input echoed in them is cut:
 // each Go-quoted string (as %q writes it) to MaxEcho runes with "…", each field name to 2×MaxEcho, and the detail and
-// each reason to 1,024 runes, so that no request makes a problem larger than a few KiB per field.
+// each reason to 1 KiB, so that no request makes a problem larger than a few KiB per field.
 func WriteProblem(w http.ResponseWriter, status int, detail string, fields ...apierr.FieldError) {
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: clipMessage(detail),
 		Errors: clipFields(fields)}
