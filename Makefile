@@ -8,7 +8,7 @@ DATA_DIR ?= ./var
 # Throwaway PostGIS cluster around a command; see scripts/with-postgis.sh.
 WITH_POSTGIS := bash scripts/with-postgis.sh
 
-.PHONY: all build web run test test-browser bench vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd vet fmt clean
 
 all: build
 
@@ -48,6 +48,10 @@ bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
 	bash scripts/bench-serve.sh
+
+# 200 concurrent requests for one uncached tile on each store: renders/herd must be 1 and all-200 1 (also in bench).
+bench-herd:
+	$(WITH_POSTGIS) go test -run '^$$' -bench Herd -benchtime 20x ./tiles/ ./data/postgis/
 
 vet:
 	go vet ./...

@@ -49,6 +49,9 @@ type CacheStats struct {
 	Entries      int    // tiles held
 	Bytes        int64  // bytes charged (keys, tiles, gzip forms, per-entry overhead)
 	MaxBytes     int64  // the budget; 0: no cache
+	// Renders counts tiles rendered for cache misses; Coalesced, the misses that waited for another request's render
+	// of the same tile instead of rendering it again.
+	Renders, Coalesced uint64
 }
 
 func (c *tileCache) stats() CacheStats {
@@ -70,6 +73,13 @@ func (c *tileCache) get(key string) (e *cacheEntry, gz []byte, gen uint64) {
 	c.hits++
 	c.moveFront(e)
 	return e, e.gz, c.gen
+}
+
+// peek returns the entry under key without counting a lookup or touching the LRU order, and the change generation.
+func (c *tileCache) peek(key string) (*cacheEntry, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[key], c.gen
 }
 
 // put adds e unless a change happened since gen (e may be stale) or e alone exceeds the budget, evicting the least

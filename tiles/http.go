@@ -31,11 +31,12 @@ const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sam
 //	GET /tiles/style.json                 MapLibre style (v8) of all layers
 //
 // Each also answers HEAD, and OPTIONS as a CORS preflight (204). Every answer carries Access-Control-Allow-Origin: *.
-// Tiles: 200 with the tile (gzip with Content-Encoding: gzip when Accept-Encoding allows it), 204 when empty or when no
-// requested layer is shown at z, 304 when If-None-Match holds the ETag; 400 for bad z/x/y, extension or layer list,
-// 404 for an unknown layer, 503 when a render times out — errors as RFC 9457 problems. TileJSON and style URLs are
-// absolute, based on Options.PublicURL, else on the request (Options.TrustProxy); when they depend on the request the
-// answer says so in Vary (Host, plus X-Forwarded-Host and X-Forwarded-Proto when trusted).
+// Every path segment is percent-decoded alike (httpx.PathVar). Tiles: 200 with the tile (gzip with Content-Encoding:
+// gzip when Accept-Encoding allows it by httpx.AcceptsEncoding), 204 when empty or when no requested layer is shown at
+// z, 304 when If-None-Match holds the ETag; 400 for bad z/x/y, extension or layer list, 404 for an unknown layer, 503
+// when a render times out (concurrent requests for one tile share its render) — errors as RFC 9457 problems. TileJSON
+// and style URLs are absolute, based on Options.PublicURL, else on the request (Options.TrustProxy); when they depend
+// on the request the answer says so in Vary (Host, plus X-Forwarded-Host and X-Forwarded-Proto when trusted).
 func Routes(r *mux.Router, svc *Service) {
 	routes(r, svc.serveStyle, svc.serveTileJSON, svc.serveTile)
 }
@@ -44,56 +45,45 @@ func Routes(r *mux.Router, svc *Service) {
 // matching.
 func routes(r *mux.Router, style, tileJSON, tile http.HandlerFunc) {
 	sr := httpx.Sub(r)
-	sr.Use(cors)
+	sr.Use(tileCORS.Handler)
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
 	sr.HandleFunc("/tiles/style.json", style).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}.json", tileJSON).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}/{z}/{x}/{y}", tile).Methods(methods...)
 }
 
-// cors allows any origin to read the tiles (they are public map data) and answers preflights.
-func cors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", "ETag, Content-Encoding, Content-Length")
-		if r.Method == http.MethodOptions {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-			allow := r.Header.Get("Access-Control-Request-Headers")
-			if allow == "" {
-				allow = "Accept, Accept-Encoding, If-None-Match, Cache-Control, Range"
-			}
-			h.Set("Access-Control-Allow-Headers", allow)
-			h.Set("Access-Control-Max-Age", "86400")
-			h.Add("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// tileCORS lets any origin read the tiles (they are public map data); preflights may ask for any request header.
+var tileCORS = httpx.CORS{
+	Methods:        []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+	DefaultHeaders: []string{"Accept", "Accept-Encoding", "If-None-Match", "Cache-Control", "Range"},
+	Expose:         []string{"ETag", "Content-Encoding", "Content-Length"},
 }
 
 // serveTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt; {y} holds the extension.
 func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
-	list, err := httpx.PathVar(r, "layers")
+	// Every segment is percent-decoded alike (PathVar): %32 is "2" in z as %64 is "d" in the layer list.
+	var seg [4]string
+	for i, name := range [...]string{"layers", "z", "x", "y"} {
+		v, err := httpx.PathVar(r, name)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		seg[i] = v
+	}
+	y, ext, _ := strings.Cut(seg[3], ".")
+	layers, err := ParseLayers(seg[0])
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	vars := mux.Vars(r)
-	y, ext, _ := strings.Cut(vars["y"], ".")
-	layers, err := ParseLayers(list)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	t, err := ParseTile(vars["z"], vars["x"], y)
+	t, err := ParseTile(seg[1], seg[2], y)
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
 	if ext != "mvt" && ext != "pbf" {
-		httpx.WriteError(w, r, httpx.BadParam("y", "tile %q: want the extension .mvt (or .pbf)", vars["y"]))
+		httpx.WriteError(w, r, httpx.BadParam("y", "tile %q: want the extension .mvt (or .pbf)", seg[3]))
 		return
 	}
 	// Header values are assigned as shared, never-mutated slices: the cached path allocates little.
@@ -115,7 +105,7 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, etag := e.data, e.etag
-	useGzip := acceptsGzip(r)
+	useGzip := httpx.AcceptsEncoding(r, "gzip")
 	if useGzip {
 		etag = e.etag[:len(e.etag)-1] + `-gz"` // another representation, another strong tag (RFC 9110 §8.8.3)
 	}
@@ -146,27 +136,6 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// acceptsGzip reports whether Accept-Encoding lists gzip (or *) with a non-zero q.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for part := range strings.SplitSeq(v, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			coding = strings.ToLower(strings.TrimSpace(coding))
-			if coding != "gzip" && coding != "x-gzip" && coding != "*" {
-				continue
-			}
-			q := strings.TrimSpace(params)
-			if name, val, ok := strings.Cut(q, "="); ok && strings.TrimSpace(strings.ToLower(name)) == "q" {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil && f == 0 {
-					continue
-				}
-			}
-			return true
-		}
-	}
-	return false
 }
 
 // noneMatch reports whether If-None-Match holds * or one of tags (weak comparison, RFC 9110 §13.1.2). The tile's

@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
+	"golang.org/x/sync/singleflight"
 
 	"civmap/gazetteer"
 )
@@ -48,7 +51,8 @@ type Options struct {
 	Bounds *orb.Bound
 	// Center is TileJSON's center (lon/lat). Nil: the county seat when the store has one, else the bounds' center.
 	Center *orb.Point
-	// Timeout bounds the rendering of one tile; 0 means DefaultTimeout. A render that runs out answers 503.
+	// Timeout bounds the rendering of one tile; 0 means DefaultTimeout. A render that runs out answers 503. Concurrent
+	// requests for one uncached tile share one render (see Service), so a herd costs one Timeout, not one each.
 	Timeout time.Duration
 	// MaxTileBytes is the last guard on a tile's size (uncompressed bytes); 0 means DefaultMaxTileBytes, negative
 	// turns it off. Which features a zoom draws is decided per feature (Layer.MinZoomOf), the same in every tile; only
@@ -73,12 +77,20 @@ type divisionLister interface {
 }
 
 // Service renders and caches the tiles of one store and answers the tile endpoints (Routes).
+//
+// Requests for a tile that is not cached are coalesced: all that arrive while it renders wait for that one render
+// (golang.org/x/sync/singleflight, keyed by layer list, z/x/y and the cache's change generation) and it is cached for
+// the rest. A request that arrives after a write committed never joins a render begun before it, and such a render is
+// not cached (see Change).
 type Service struct {
-	fs    FeatureSource
-	ms    MVTSource
-	divs  divisionLister
-	cache *tileCache
-	opts  Options
+	fs      FeatureSource
+	ms      MVTSource
+	divs    divisionLister
+	cache   *tileCache
+	flights singleflight.Group
+	// renders counts the renders of cache misses; coalesced, the misses answered by another request's render.
+	renders, coalesced atomic.Uint64
+	opts               Options
 	// cacheControl is opts.CacheControl as a header value.
 	cacheControl []string
 
@@ -167,8 +179,12 @@ func (s *Service) Change(c Change) {
 	}
 }
 
-// CacheStats reports the tile cache's counters.
-func (s *Service) CacheStats() CacheStats { return s.cache.stats() }
+// CacheStats reports the tile cache's counters, and the renders and coalesced requests.
+func (s *Service) CacheStats() CacheStats {
+	st := s.cache.stats()
+	st.Renders, st.Coalesced = s.renders.Load(), s.coalesced.Load()
+	return st
+}
 
 func layerMask(names []string) uint64 {
 	var m uint64
@@ -238,19 +254,55 @@ func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([
 	return b, nil
 }
 
-// tile returns the cached entry for t and the zoom-active layers, rendering and caching it on a miss, and its gzip form
-// if cached. active must be non-empty.
+// tile returns the cached entry for t and the zoom-active layers, and its gzip form if cached. On a miss it joins the
+// render of that tile already under way for the same change generation, or starts one, which caches its result unless
+// a write committed meanwhile. The render runs detached from ctx (bounded by Options.Timeout), so that the request that
+// started it can go away without failing the others; each request stops waiting when its own ctx is done. active must
+// be non-empty.
 func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*cacheEntry, []byte, error) {
 	key := tileKey(t, active)
 	e, gz, gen := s.cache.get(key)
 	if e != nil {
 		return e, gz, nil
 	}
+	led := false
+	ch := s.flights.DoChan(key+"@"+strconv.FormatUint(gen, 10), func() (v any, err error) {
+		led = true // read by this caller only after the result arrives on ch
+		defer func() {
+			// DoChan would re-panic in a goroutine of its own, out of reach of the router's Recover.
+			if p := recover(); p != nil {
+				v, err = nil, fmt.Errorf("tile %s: render panicked: %v\n%s", key, p, debug.Stack())
+			}
+		}()
+		// A request that missed just as the last render of this tile finished starts a flight of its own: the
+		// tile is cached by then.
+		if e, gen2 := s.cache.peek(key); e != nil && gen2 == gen {
+			return e, nil
+		}
+		s.renders.Add(1)
+		return s.renderEntry(context.WithoutCancel(ctx), key, t, active, gen)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, nil, res.Err
+		}
+		if !led {
+			s.coalesced.Add(1)
+		}
+		return res.Val.(*cacheEntry), nil, nil
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+}
+
+// renderEntry renders tile t and caches it unless the cache changed since generation gen.
+func (s *Service) renderEntry(ctx context.Context, key string, t maptile.Tile, active []Layer, gen uint64) (*cacheEntry, error) {
 	data, err := s.Render(ctx, t, active)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	e = &cacheEntry{key: key, data: data, bound: BufferedBound(t)}
+	e := &cacheEntry{key: key, data: data, bound: BufferedBound(t)}
 	for _, l := range active {
 		e.layers |= layerMask([]string{l.Name})
 	}
@@ -260,7 +312,7 @@ func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*ca
 		e.etagHeader, e.lengthHeader = []string{e.etag}, []string{strconv.Itoa(len(data))}
 	}
 	s.cache.put(e, gen)
-	return e, nil, nil
+	return e, nil
 }
 
 // tileKey names a tile of a layer list: "places,facilities/14/13733/6750".

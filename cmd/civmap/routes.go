@@ -20,7 +20,7 @@ import (
 )
 
 // newRouter wires the domain handlers and the tile service to one store, with request metrics at /metrics
-// (Prometheus), an API index at /api and the map client at /.
+// (Prometheus), an API index at /api and the map client at /. /api answers CORS (httpx.APICORS) as the tiles do.
 func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Handler, error) {
 	tsvc, err := tiles.NewService(st, tileOpts)
 	if err != nil {
@@ -34,11 +34,17 @@ func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Ha
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civmap_tile_renders_total",
+			Help: "Tiles rendered for cache misses."}, func() float64 { return float64(tsvc.CacheStats().Renders) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civmap_tile_coalesced_total",
+			Help: "Tile requests answered by another request's concurrent render of the same tile."},
+			func() float64 { return float64(tsvc.CacheStats().Coalesced) }))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
-	return httpx.Recover(r), nil
+	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, r)), nil
 }
 
 // index lists the API's entry points.

@@ -11,6 +11,7 @@ import (
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/jsonx"
 )
 
 // Records are stored as JSON objects: the domain type's own JSON fields plus "geom", the geometry as little-endian WKB
@@ -71,7 +72,7 @@ func encodePlace(p *gazetteer.Place) ([]byte, error) {
 
 func decodePlace(b []byte) (gazetteer.Place, error) {
 	var r placeRec
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := jsonx.Unmarshal(b, &r); err != nil {
 		return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
 	}
 	g, err := decodeGeom(r.Geom)
@@ -164,7 +165,7 @@ func encodeFacility(f *facilities.Facility) ([]byte, error) {
 
 func decodeFacility(b []byte) (facilities.Facility, error) {
 	var r facilityRec
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := jsonx.Unmarshal(b, &r); err != nil {
 		return facilities.Facility{}, fmt.Errorf("decode facility: %w", err)
 	}
 	r.Facility.Location = r.Pos

@@ -18,6 +18,7 @@ import (
 	"civmap/gazetteer"
 	"civmap/geo"
 	"civmap/internal/apierr"
+	"civmap/internal/jsonx"
 )
 
 // record is one feature or CSV row before it becomes a typed record. Geometry is already in lon/lat unless projected is
@@ -137,7 +138,7 @@ func decodeInto(props map[string]any, spec map[string]fieldType, v any) (map[str
 		}
 	}
 	raw, _ := json.Marshal(known)
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := jsonx.Unmarshal(raw, v); err != nil { // numbers in attributes stay exact (json.Number)
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			errs.Add(te.Field, "want %s, got JSON %s", te.Type, te.Value)
@@ -147,6 +148,9 @@ func decodeInto(props map[string]any, spec map[string]fieldType, v any) (map[str
 	}
 	if len(extra) == 0 {
 		extra = nil
+	}
+	if err := jsonx.Canonical(extra); err != nil {
+		errs.Add("properties", "%v", err)
 	}
 	return extra, errs
 }
@@ -162,13 +166,19 @@ const (
 	tJSON    // a JSON value, or text holding JSON
 )
 
-// coerce turns CSV text (and loose JSON) into the JSON value a field wants; "" and null mean absent.
+// coerce turns CSV text (and loose JSON) into the JSON value a field wants; "" and null mean absent. A JSON number given
+// for a text field becomes its literal text (1.10 stays "1.10").
 func coerce(v any, t fieldType) (any, error) {
 	s, isText := v.(string)
 	if v == nil || (isText && strings.TrimSpace(s) == "") {
 		return nil, nil
 	}
 	if !isText {
+		if n, ok := v.(json.Number); ok && t == tInt {
+			if f, err := n.Float64(); err == nil && f == float64(int64(f)) && f >= -1<<53 && f <= 1<<53 {
+				return int64(f), nil // 2001.0 for a year
+			}
+		}
 		if t == tString {
 			if n, ok := v.(json.Number); ok {
 				return n.String(), nil
@@ -211,7 +221,7 @@ func coerce(v any, t fieldType) (any, error) {
 		return out, nil
 	case tJSON:
 		var x any
-		if err := json.Unmarshal([]byte(s), &x); err != nil {
+		if err := jsonx.Unmarshal([]byte(s), &x); err != nil {
 			return nil, fmt.Errorf("not valid JSON: %v", err)
 		}
 		return x, nil

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ type feature struct {
 // that a file of a million features is never held whole as JSON.
 func readGeoJSON(r io.Reader, b *builder) error {
 	dec := json.NewDecoder(r)
+	dec.UseNumber() // properties keep their numbers exactly: 12345678901234567890, and 1.10 for a text field
 	tok, err := dec.Token()
 	if err != nil {
 		return jsonError(dec, "", err)
@@ -70,7 +72,9 @@ func readGeoJSON(r io.Reader, b *builder) error {
 	case typ == "Feature":
 		raw, _ := json.Marshal(obj)
 		var f feature
-		if err := json.Unmarshal(raw, &f); err != nil {
+		fd := json.NewDecoder(bytes.NewReader(raw))
+		fd.UseNumber()
+		if err := fd.Decode(&f); err != nil {
 			return fmt.Errorf("feature: %v", err)
 		}
 		b.addFeature(&f, "feature")

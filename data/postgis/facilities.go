@@ -9,6 +9,7 @@ import (
 
 	"civmap/facilities"
 	"civmap/internal/apierr"
+	"civmap/internal/jsonx"
 )
 
 const facilityCols = `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
@@ -22,7 +23,7 @@ func scanFacility(row pgx.Row) (facilities.Facility, error) {
 		return f, err
 	}
 	if attrs != nil {
-		if err := json.Unmarshal(attrs, &f.Attributes); err != nil {
+		if err := jsonx.Unmarshal(attrs, &f.Attributes); err != nil {
 			return f, fmt.Errorf("facility %q: decode attributes: %w", f.ID, err)
 		}
 	}

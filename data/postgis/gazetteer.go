@@ -12,6 +12,7 @@ import (
 
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/internal/jsonx"
 )
 
 // ---- divisions ----------------------------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ func scanPlace(row pgx.Row) (gazetteer.Place, error) {
 		&p.CreatedAt, &p.UpdatedAt); err != nil {
 		return p, err
 	}
-	if err := json.Unmarshal(doc, &placeDoc{Place: &p}); err != nil {
+	if err := jsonx.Unmarshal(doc, &placeDoc{Place: &p}); err != nil {
 		return p, fmt.Errorf("place %q: decode doc: %w", p.ID, err)
 	}
 	if len(p.DivisionCodes) == 0 {

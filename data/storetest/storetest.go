@@ -14,9 +14,11 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -403,8 +405,19 @@ func testRecordsRoundTrip(t *testing.T, h *harness) {
 	}
 	full.Version, full.CreatedAt, full.UpdatedAt = 1, created.CreatedAt, created.UpdatedAt
 	checkEqual(t, "full place after reopen", normPlace(full), normPlace(got))
-	if n, ok := got.Attributes["n"].(float64); !ok || n != 3 {
-		t.Errorf("attribute n = %#v, want float64 3 (JSON number)", got.Attributes["n"])
+	if n, ok := got.Attributes["n"].(json.Number); !ok || n != "3" {
+		t.Errorf("attribute n = %#v, want json.Number 3", got.Attributes["n"])
+	}
+	// Numbers in attributes come back exactly (bbolt JSON, jsonb numeric), not as float64.
+	exact := fullPlace("exact-numbers")
+	exact.Attributes = map[string]any{"big": json.Number("12345678901234567890"), "dec": json.Number("1.10"),
+		"neg": json.Number("-0.000000000000000000001"), "in": []any{json.Number("9007199254740993")}}
+	if _, err := h.s.CreatePlace(ctx, exact); err != nil {
+		t.Fatal(err)
+	}
+	h.reopen()
+	if got, err := h.s.Place(ctx, exact.ID); err != nil || !reflect.DeepEqual(got.Attributes, exact.Attributes) {
+		t.Errorf("exact numbers: %#v (%v), want %#v", got.Attributes, err, exact.Attributes)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"civmap/internal/apierr"
+	"civmap/internal/jsonx"
 )
 
 // Media types.
@@ -96,13 +97,15 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, maxBytes int64, v any) e
 }
 
 // UnmarshalJSON decodes data, which must hold exactly one JSON value, into v; strict refuses object members that v has
-// no field for. Errors are 400 (BadRequest) naming the field: "body" for malformed JSON (with the byte offset), the
+// no field for. Numbers decoded into an `any` (attributes) are kept exactly, as json.Number in jsonx.CanonicalNumber's
+// text (what PostgreSQL's jsonb gives back); one without such a text (more than 400 digits) is refused. Errors are 400 (BadRequest) naming the field: "body" for malformed JSON (with the byte offset), the
 // member's JSON path for a type mismatch or an unknown member.
 func UnmarshalJSON(data []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return BadParam("body", "the request body is empty; want a JSON value")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
 	if strict {
 		dec.DisallowUnknownFields()
 	}
@@ -113,6 +116,9 @@ func UnmarshalJSON(data []byte, v any, strict bool) error {
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
 		return BadParam("body", "unexpected data after the JSON value, which ends at byte offset %d", end)
+	}
+	if err := jsonx.Canonical(v); err != nil {
+		return BadParam("body", "%v; send it as a string", err)
 	}
 	return nil
 }

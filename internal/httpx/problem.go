@@ -78,9 +78,12 @@ var ErrPreconditionRequired = &StatusError{
 		"(from GET), e.g. If-Match: \"3\""),
 }
 
-// WriteProblem writes an RFC 9457 problem with the given status, detail and field errors.
+// WriteProblem writes an RFC 9457 problem with the given status, detail and field errors. Input echoed in them is cut:
+// each Go-quoted string (as %q writes it) to MaxEcho runes with "…", each field name to 2×MaxEcho, and the detail and
+// each reason to 1 KiB, so that no request makes a problem larger than a few KiB per field.
 func WriteProblem(w http.ResponseWriter, status int, detail string, fields ...apierr.FieldError) {
-	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: clipMessage(detail),
+		Errors: clipFields(fields)}
 	writeJSON(w, status, ProblemContentType, p)
 }
 

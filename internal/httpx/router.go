@@ -63,7 +63,7 @@ func NotFoundHandler() http.Handler {
 }
 
 func writeNotFound(w http.ResponseWriter, r *http.Request) {
-	WriteProblem(w, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path),
+	WriteProblem(w, http.StatusNotFound, "no resource at "+Quote(r.URL.Path),
 		apierr.FieldError{Field: "path", Reason: "unknown path"})
 }
 
@@ -96,7 +96,7 @@ func allowedMethods(router *mux.Router, r *http.Request, except *mux.Route) []st
 func writeMethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
 	list := strings.Join(allow, ", ")
 	w.Header().Set("Allow", list)
-	WriteProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, list),
+	WriteProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; allowed: %s", Clip(r.Method), Quote(r.URL.Path), list),
 		apierr.FieldError{Field: "method", Reason: "allowed: " + list})
 }
 
