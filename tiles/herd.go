@@ -107,9 +107,9 @@ type countingMVT struct {
 	n *atomic.Int64
 }
 
-func (c countingMVT) MVT(ctx context.Context, t maptile.Tile, layers []Layer) ([]byte, error) {
+func (c countingMVT) MVT(ctx context.Context, t maptile.Tile, layers []Layer, zoom int) ([]byte, error) {
 	c.n.Add(1)
-	return c.MVTSource.MVT(ctx, t, layers)
+	return c.MVTSource.MVT(ctx, t, layers, zoom)
 }
 
 type countingFeatures struct {
@@ -118,11 +118,11 @@ type countingFeatures struct {
 	n     *atomic.Int64
 }
 
-func (c countingFeatures) TileFeatures(ctx context.Context, layer string, bound orb.Bound, limit int) ([]Feature, error) {
+func (c countingFeatures) TileFeatures(ctx context.Context, layer string, bound orb.Bound, zoom int) ([]Feature, error) {
 	if layer == c.layer {
 		c.n.Add(1)
 	}
-	return c.FeatureSource.TileFeatures(ctx, layer, bound, limit)
+	return c.FeatureSource.TileFeatures(ctx, layer, bound, zoom)
 }
 
 // BenchHerd sends b.N herds of n concurrent requests, each for HerdTile of all layers on a fresh Service (an uncached

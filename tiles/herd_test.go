@@ -27,7 +27,7 @@ type gateSource struct {
 	subs   []func(Change)
 }
 
-func (g *gateSource) TileFeatures(ctx context.Context, layer string, bound orb.Bound, limit int) ([]Feature, error) {
+func (g *gateSource) TileFeatures(ctx context.Context, layer string, bound orb.Bound, zoom int) ([]Feature, error) {
 	g.mu.Lock()
 	var out []Feature
 	for _, f := range g.places {
@@ -50,7 +50,8 @@ func (g *gateSource) Subscribe(f func(Change)) { g.subs = append(g.subs, f) }
 // add stores a place at p and notifies, as a store's committed write does.
 func (g *gateSource) add(id string, p orb.Point) {
 	g.mu.Lock()
-	g.places = append(g.places, PlaceFeature(gazetteer.Place{ID: id, Name: "地名" + id, Status: "current", Geometry: p}))
+	g.places = append(g.places, PlaceFeature(gazetteer.Place{ID: id, Name: "地名" + id, Status: "current", Geometry: p},
+		uint64(len(g.places)+1)))
 	g.mu.Unlock()
 	for _, f := range g.subs {
 		f(Change{Layers: []string{"places"}, Bounds: []orb.Bound{p.Bound()}})
@@ -60,7 +61,7 @@ func (g *gateSource) add(id string, p orb.Point) {
 func newGateService(t *testing.T, opts Options) (*Service, *gateSource, http.Handler) {
 	t.Helper()
 	src := &gateSource{gate: make(chan struct{})}
-	src.places = []Feature{PlaceFeature(gazetteer.Place{ID: "a", Name: "地名", Status: "current", Geometry: xiangshanPoints[0]})}
+	src.places = []Feature{PlaceFeature(gazetteer.Place{ID: "a", Name: "地名", Status: "current", Geometry: xiangshanPoints[0]}, 1)}
 	svc, err := NewService(src, opts)
 	if err != nil {
 		t.Fatal(err)

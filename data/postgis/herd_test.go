@@ -30,7 +30,7 @@ func TestHerdPostGIS(t *testing.T) {
 	if res.Renders != 1 || !res.AllOK() || res.Stats.Renders != 1 {
 		t.Fatalf("%v", res)
 	}
-	want, err := st.MVT(context.Background(), tiles.HerdTile, tiles.Layers)
+	want, err := st.MVT(context.Background(), tiles.HerdTile, tiles.Layers, int(tiles.HerdTile.Z))
 	if err != nil || string(want) != string(res.Bodies[0]) {
 		t.Errorf("the herd got %d bytes, ST_AsMVT makes %d (%v)", len(res.Bodies[0]), len(want), err)
 	}
