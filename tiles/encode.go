@@ -203,77 +203,21 @@ func (p projector) lines(mls orb.MultiLineString) orb.MultiLineString {
 }
 
 func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
-	var out orb.MultiPolygon
+	var in [][][]orb.Point
 	for _, poly := range mp {
 		if len(poly) == 0 || p.far(poly[0]) {
 			continue // an island away from the tile
 		}
-		var np orb.Polygon
+		rings := make([][]orb.Point, 0, len(poly))
 		for i, r := range poly {
 			if i > 0 && p.far(r) {
-				continue
+				continue // a hole away from the tile
 			}
-			ring := tileRing(p.path(r), i == 0)
-			if ring == nil {
-				if i == 0 {
-					break // no exterior, no polygon
-				}
-				continue
-			}
-			np = append(np, ring)
+			rings = append(rings, p.path(r))
 		}
-		if len(np) == 0 {
-			continue
-		}
-		// Holes that clip away leave the polygon; an exterior that clips away takes it.
-		np = clip.Polygon(clipBox, np)
-		if len(np) == 0 {
-			continue
-		}
-		fixed := orb.Polygon{}
-		for i, r := range np {
-			r = tileRing(snap(r), i == 0)
-			if r == nil {
-				if i == 0 {
-					break
-				}
-				continue
-			}
-			fixed = append(fixed, r)
-		}
-		if len(fixed) == 0 || !hasArea(fixed) {
-			continue
-		}
-		out = append(out, fixed)
+		in = append(in, rings)
 	}
-	return out
-}
-
-// tileRing closes a snapped ring, simplifies it, drops it when degenerate (fewer than 4 points or under one unit²) and
-// orients it: exterior rings positive area (surveyor's formula, tile coordinates), interior rings negative.
-func tileRing(pts []orb.Point, exterior bool) orb.Ring {
-	if len(pts) == 0 {
-		return nil
-	}
-	if pts[0] != pts[len(pts)-1] {
-		pts = append(pts, pts[0])
-	}
-	pts = simplify0(pts)
-	if len(pts) < 4 {
-		return nil
-	}
-	// Rings enclosing less than one unit² go, as ST_AsMVTGeom (wagyu) drops them: the smallest ring the integer grid
-	// allows, a triangle of ½ unit², would otherwise appear in one store's tiles and not the other's.
-	a := ringArea(pts)
-	if math.Abs(a) < 2 {
-		return nil
-	}
-	if (a > 0) != exterior {
-		for i, j := 0, len(pts)-1; i < j; i, j = i+1, j-1 {
-			pts[i], pts[j] = pts[j], pts[i]
-		}
-	}
-	return orb.Ring(pts)
+	return tilePolygons(in)
 }
 
 // ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.
