@@ -58,8 +58,10 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 		if len(polys) == 0 {
 			return nil
 		}
-		s := toSF(polys)
-		if s.Validate() == nil {
+		if toSF(polys).Validate() == nil {
+			if polys = dropSmall(polys); polys == nil {
+				return nil
+			}
 			return orient(polys)
 		}
 		var ok bool
@@ -82,14 +84,14 @@ func insideClip(polys [][][]orb.Point) bool {
 	return true
 }
 
-// cleanPolygons cleans each ring (cleanRing), drops rings under one unit² and polygons whose exterior went.
+// cleanPolygons cleans each ring (cleanRing), dropping rings left without area and polygons whose exterior went.
 func cleanPolygons(in [][][]orb.Point) [][][]orb.Point {
 	out := in[:0:0]
 	for _, p := range in {
 		var np [][]orb.Point
 		for i, r := range p {
 			r = cleanRing(r)
-			if r == nil || math.Abs(ringArea(r)) < 2 {
+			if r == nil {
 				if i == 0 {
 					break
 				}
@@ -100,6 +102,30 @@ func cleanPolygons(in [][][]orb.Point) [][][]orb.Point {
 		if len(np) > 0 {
 			out = append(out, np)
 		}
+	}
+	return out
+}
+
+// dropSmall drops the rings of valid polygons that enclose less than one unit², and polygons whose exterior went,
+// as ST_AsMVTGeom (wagyu) drops them: the smallest ring the grid allows, a triangle of ½ unit², would otherwise be in
+// one store's tiles and not the other's. (A self-crossing ring's signed area says nothing of its size, so this waits
+// for validity.)
+func dropSmall(polys [][][]orb.Point) [][][]orb.Point {
+	out := polys[:0]
+	for _, p := range polys {
+		if math.Abs(ringArea(p[0])) < 2 {
+			continue
+		}
+		np := p[:1]
+		for _, h := range p[1:] {
+			if math.Abs(ringArea(h)) >= 2 {
+				np = append(np, h)
+			}
+		}
+		out = append(out, np)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
