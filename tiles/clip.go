@@ -36,7 +36,11 @@ func clipSF() sf.Geometry {
 // positive surveyor's area (clockwise on screen, y down), interiors negative, every ring at least one unit². It
 // returns nil when nothing is left.
 func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
-	polys := cleanPolygons(in)
+	polys, full := nearBox(cleanPolygons(in))
+	if full {
+		return orb.MultiPolygon{{{{clipBox.Min[0], clipBox.Min[1]}, {clipBox.Max[0], clipBox.Min[1]},
+			{clipBox.Max[0], clipBox.Max[1]}, {clipBox.Min[0], clipBox.Max[1]}, {clipBox.Min[0], clipBox.Min[1]}}}}
+	}
 	if len(polys) == 0 {
 		return nil
 	}
@@ -70,6 +74,87 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 		}
 	}
 	return nil
+}
+
+// nearBox spares the overlay the rings that cannot change the result. A ring none of whose edges meets clipBox (edges
+// included) either encloses the box or misses it: a hole that misses it is dropped; a polygon whose exterior misses it
+// is dropped; a polygon whose exterior encloses the box and whose holes neither meet nor enclose it covers the whole
+// box (full). What is left is the polygons with a ring meeting the box, with only the holes that meet it.
+func nearBox(polys [][][]orb.Point) (near [][][]orb.Point, full bool) {
+	corner := clipBox.Min
+	near = polys[:0]
+	for _, p := range polys {
+		if ringMeetsBox(p[0]) {
+			np := p[:1]
+			for _, h := range p[1:] {
+				if ringMeetsBox(h) || ringContains(h, corner) {
+					np = append(np, h)
+				}
+			}
+			near = append(near, np)
+			continue
+		}
+		if !ringContains(p[0], corner) {
+			continue
+		}
+		meets, inHole := false, false
+		for _, h := range p[1:] {
+			if ringMeetsBox(h) {
+				meets = true
+				break
+			}
+			inHole = inHole || ringContains(h, corner)
+		}
+		if meets {
+			near = append(near, p)
+			continue
+		}
+		if !inHole {
+			return nil, true
+		}
+	}
+	return near, false
+}
+
+// ringMeetsBox reports whether an edge of the closed ring r meets clipBox, edges included (conservatively: an edge
+// that only comes within rounding of a corner counts).
+func ringMeetsBox(r []orb.Point) bool {
+	b := clipBox
+	for i := 0; i+1 < len(r); i++ {
+		p, q := r[i], r[i+1]
+		if math.Max(p[0], q[0]) < b.Min[0] || math.Min(p[0], q[0]) > b.Max[0] ||
+			math.Max(p[1], q[1]) < b.Min[1] || math.Min(p[1], q[1]) > b.Max[1] {
+			continue
+		}
+		// The bounds overlap: the edge meets the box unless all four corners lie strictly on one side of its line.
+		pos, neg := false, false
+		for _, c := range [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}} {
+			switch d := cross(p, q, c); {
+			case d > 0:
+				pos = true
+			case d < 0:
+				neg = true
+			default:
+				pos, neg = true, true
+			}
+		}
+		if pos && neg {
+			return true
+		}
+	}
+	return false
+}
+
+// ringContains reports whether pt lies inside the closed ring r (crossing number; pt is not on r).
+func ringContains(r []orb.Point, pt orb.Point) bool {
+	in := false
+	for i := 0; i+1 < len(r); i++ {
+		a, b := r[i], r[i+1]
+		if (a[1] > pt[1]) != (b[1] > pt[1]) && pt[0] < a[0]+(pt[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]) {
+			in = !in
+		}
+	}
+	return in
 }
 
 // insideClip reports whether every exterior ring lies within clipBox (so that clipping changes nothing).

@@ -229,16 +229,6 @@ func ringArea(r []orb.Point) float64 {
 	return a
 }
 
-// hasArea reports whether the exterior ring encloses more than its holes do (a hole that clipped to the whole box
-// leaves nothing).
-func hasArea(p orb.Polygon) bool {
-	a := ringArea(p[0])
-	for _, h := range p[1:] {
-		a += ringArea(h)
-	}
-	return a > 0
-}
-
 // snap rounds the points that clipping put between grid nodes and drops consecutive repeats.
 func snap(pts []orb.Point) []orb.Point {
 	out := pts[:0:0]
