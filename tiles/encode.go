@@ -68,16 +68,19 @@ func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
 //  1. project to Web Mercator and scale to the tile, then snap every coordinate to the integer grid (round half to
 //     even, as rint) and drop consecutive repeated points;
 //  2. drop points that lie on the straight segment between their neighbours (Douglas–Peucker with tolerance 0; a
-//     line's or ring's first and last points stay);
+//     line's first and last points stay), and for polygons the tips of zero-width spikes;
 //  3. clip to the tile grown by the 64-unit buffer (edges included), then snap again the points clipping created;
-//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings with fewer than 4 points or under one unit²,
-//     polygons whose exterior ring went — and repeated points of a MultiPoint;
+//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings under one unit², polygons whose exterior
+//     ring went — and repeated points of a MultiPoint;
 //  5. orient rings for MVT (spec 4.3.4.4): exterior rings have positive area by the surveyor's formula in tile
 //     coordinates (clockwise on screen, y down), interior rings negative.
 //
-// Clipping polygons is Sutherland–Hodgman: a concave polygon that leaves and re-enters the box keeps one ring with
-// edges along the box boundary where PostGIS (wagyu) would split it; both fill the same area. It returns nil when
-// nothing is left; collections are not supported (nil).
+// Polygons come out valid per MVT 2.1 and OGC Simple Features (no self-intersecting or self-touching rings, rings
+// meeting in at most a point, holes inside their exterior), as wagyu makes them for PostGIS: they are clipped with
+// simplefeatures' overlay, and repaired wherever snapping, or the input, breaks validity (see tilePolygons). A
+// concave polygon that leaves and re-enters the box becomes several polygons. Lines are clipped by orb/clip (a port
+// of mapbox/lineclip): MVT asks no validity of them. It returns nil when nothing is left; collections are not supported
+// (nil).
 func TileGeometry(t maptile.Tile, g orb.Geometry) orb.Geometry {
 	p := newProjector(t)
 	switch g := g.(type) {
