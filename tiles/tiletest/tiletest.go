@@ -1,4 +1,5 @@
-// Package tiletest compares MVT tiles made by the two stores, for the tests that hold them to one behaviour.
+// Package tiletest checks MVT tiles: Validate holds one to MVT 2.1, CheckTiles a whole tile set, and Diff compares the
+// two stores' tiles, for the tests that hold them to one behaviour.
 package tiletest
 
 import (
