@@ -3,6 +3,10 @@ package tiles_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 
 	"civmap/data/embedded"
 	"civmap/data/sample"
@@ -22,4 +26,62 @@ func BenchmarkTiles(b *testing.B) {
 		b.Fatal(err)
 	}
 	tiles.BenchStore(b, "embedded", st)
+}
+
+// BenchmarkEncoders compares the cost per tile of the polygon clipper (simplefeatures overlay, snap, make-valid) with
+// the Sutherland–Hodgman one it replaced, over tiles.BenchmarkTileSet with the embedded sample's features fetched
+// beforehand: each op encodes every active layer of one tile and marshals it, with one encoder and then the other; new/legacy is
+// the ratio of their times.
+func BenchmarkEncoders(b *testing.B) {
+	st, err := embedded.Open(b.TempDir(), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := sample.Load(ctx, st); err != nil {
+		b.Fatal(err)
+	}
+	type job struct {
+		tile  maptile.Tile
+		names []string
+		feats [][]tiles.Feature
+	}
+	var jobs []job
+	for _, t := range tiles.BenchmarkTileSet() {
+		j := job{tile: t}
+		for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
+			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), l.FeatureCap)
+			if err != nil {
+				b.Fatal(err)
+			}
+			j.names, j.feats = append(j.names, l.Name), append(j.feats, fs)
+		}
+		jobs = append(jobs, j)
+	}
+	encode := func(enc func(maptile.Tile, string, []tiles.Feature) *mvt.Layer, j job) time.Duration {
+		start := time.Now()
+		var ls mvt.Layers
+		for k, name := range j.names {
+			if l := enc(j.tile, name, j.feats[k]); l != nil {
+				ls = append(ls, l)
+			}
+		}
+		if _, err := mvt.Marshal(ls); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	// Both encoders take each tile in turn, so that a change in the machine's load falls on both alike.
+	var fresh, legacy time.Duration
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		j := jobs[i%len(jobs)]
+		fresh += encode(tiles.EncodeLayer, j)
+		legacy += encode(tiles.LegacyEncodeLayer, j)
+		n++
+	}
+	b.ReportMetric(float64(fresh.Nanoseconds())/float64(n), "new-ns/tile")
+	b.ReportMetric(float64(legacy.Nanoseconds())/float64(n), "legacy-ns/tile")
+	b.ReportMetric(float64(fresh)/float64(legacy), "new/legacy")
 }

@@ -72,16 +72,19 @@ func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
 //  1. project to Web Mercator and scale to the tile, then snap every coordinate to the integer grid (round half to
 //     even, as rint) and drop consecutive repeated points;
 //  2. drop points that lie on the straight segment between their neighbours (Douglas–Peucker with tolerance 0; a
-//     line's or ring's first and last points stay);
+//     line's first and last points stay), and for polygons the tips of zero-width spikes;
 //  3. clip to the tile grown by the 64-unit buffer (edges included), then snap again the points clipping created;
-//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings with fewer than 4 points or under one unit²,
-//     polygons whose exterior ring went — and repeated points of a MultiPoint;
+//  4. drop degenerate parts — lines with fewer than 2 distinct points, rings under one unit², polygons whose exterior
+//     ring went — and repeated points of a MultiPoint;
 //  5. orient rings for MVT (spec 4.3.4.4): exterior rings have positive area by the surveyor's formula in tile
 //     coordinates (clockwise on screen, y down), interior rings negative.
 //
-// Clipping polygons is Sutherland–Hodgman: a concave polygon that leaves and re-enters the box keeps one ring with
-// edges along the box boundary where PostGIS (wagyu) would split it; both fill the same area. It returns nil when
-// nothing is left; collections are not supported (nil).
+// Polygons come out valid per MVT 2.1 and OGC Simple Features (no self-intersecting or self-touching rings, rings
+// meeting in at most a point, holes inside their exterior), as wagyu makes them for PostGIS: they are clipped with
+// simplefeatures' overlay, and repaired wherever snapping, or the input, breaks validity (see tilePolygons). A
+// concave polygon that leaves and re-enters the box becomes several polygons. Lines are clipped by orb/clip (a port
+// of mapbox/lineclip): MVT asks no validity of them. It returns nil when nothing is left; collections are not supported
+// (nil).
 func TileGeometry(t maptile.Tile, g orb.Geometry) orb.Geometry {
 	p := newProjector(t)
 	switch g := g.(type) {
@@ -207,77 +210,21 @@ func (p projector) lines(mls orb.MultiLineString) orb.MultiLineString {
 }
 
 func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
-	var out orb.MultiPolygon
+	var in [][][]orb.Point
 	for _, poly := range mp {
 		if len(poly) == 0 || p.far(poly[0]) {
 			continue // an island away from the tile
 		}
-		var np orb.Polygon
+		rings := make([][]orb.Point, 0, len(poly))
 		for i, r := range poly {
 			if i > 0 && p.far(r) {
-				continue
+				continue // a hole away from the tile
 			}
-			ring := tileRing(p.path(r), i == 0)
-			if ring == nil {
-				if i == 0 {
-					break // no exterior, no polygon
-				}
-				continue
-			}
-			np = append(np, ring)
+			rings = append(rings, p.path(r))
 		}
-		if len(np) == 0 {
-			continue
-		}
-		// Holes that clip away leave the polygon; an exterior that clips away takes it.
-		np = clip.Polygon(clipBox, np)
-		if len(np) == 0 {
-			continue
-		}
-		fixed := orb.Polygon{}
-		for i, r := range np {
-			r = tileRing(snap(r), i == 0)
-			if r == nil {
-				if i == 0 {
-					break
-				}
-				continue
-			}
-			fixed = append(fixed, r)
-		}
-		if len(fixed) == 0 || !hasArea(fixed) {
-			continue
-		}
-		out = append(out, fixed)
+		in = append(in, rings)
 	}
-	return out
-}
-
-// tileRing closes a snapped ring, simplifies it, drops it when degenerate (fewer than 4 points or under one unit²) and
-// orients it: exterior rings positive area (surveyor's formula, tile coordinates), interior rings negative.
-func tileRing(pts []orb.Point, exterior bool) orb.Ring {
-	if len(pts) == 0 {
-		return nil
-	}
-	if pts[0] != pts[len(pts)-1] {
-		pts = append(pts, pts[0])
-	}
-	pts = simplify0(pts)
-	if len(pts) < 4 {
-		return nil
-	}
-	// Rings enclosing less than one unit² go, as ST_AsMVTGeom (wagyu) drops them: the smallest ring the integer grid
-	// allows, a triangle of ½ unit², would otherwise appear in one store's tiles and not the other's.
-	a := ringArea(pts)
-	if math.Abs(a) < 2 {
-		return nil
-	}
-	if (a > 0) != exterior {
-		for i, j := 0, len(pts)-1; i < j; i, j = i+1, j-1 {
-			pts[i], pts[j] = pts[j], pts[i]
-		}
-	}
-	return orb.Ring(pts)
+	return tilePolygons(in)
 }
 
 // ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.
@@ -287,16 +234,6 @@ func ringArea(r []orb.Point) float64 {
 		a += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
 	}
 	return a
-}
-
-// hasArea reports whether the exterior ring encloses more than its holes do (a hole that clipped to the whole box
-// leaves nothing).
-func hasArea(p orb.Polygon) bool {
-	a := ringArea(p[0])
-	for _, h := range p[1:] {
-		a += ringArea(h)
-	}
-	return a > 0
 }
 
 // snap rounds the points that clipping put between grid nodes and drops consecutive repeats.
