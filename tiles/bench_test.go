@@ -51,7 +51,7 @@ func BenchmarkEncoders(b *testing.B) {
 	for _, t := range tiles.BenchmarkTileSet() {
 		j := job{tile: t}
 		for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
-			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), l.FeatureCap)
+			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), int(t.Z))
 			if err != nil {
 				b.Fatal(err)
 			}

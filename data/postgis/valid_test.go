@@ -26,7 +26,7 @@ func TestTilesValidMVT(t *testing.T) {
 	if len(ts) == 0 {
 		t.Fatal("no county outline in the sample")
 	}
-	full := tiletest.CheckTiles(t, ts, func(tl maptile.Tile) ([]byte, error) { return pg.MVT(ctx, tl, tiles.Layers) })
+	full := tiletest.CheckTiles(t, ts, func(tl maptile.Tile) ([]byte, error) { return pg.MVT(ctx, tl, tiles.Layers, int(tl.Z)) })
 	if full < len(ts)/4 {
 		t.Errorf("only %d of %d tiles had features", full, len(ts))
 	}
