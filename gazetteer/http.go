@@ -68,7 +68,6 @@ func (s *Service) Routes(r *mux.Router) {
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.replacePlace)).Methods(http.MethodPut)
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.patchPlace)).Methods(http.MethodPatch)
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.deletePlace)).Methods(http.MethodDelete)
-	sub.Handle("/api/places/{id}/history", httpx.HandlerFunc(h.placeHistory)).Methods(get...)
 	sub.Handle("/api/boundary-lines", httpx.HandlerFunc(h.boundaryLines)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}", httpx.HandlerFunc(h.boundaryLine)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}/markers", httpx.HandlerFunc(h.markers)).Methods(get...)
@@ -237,14 +236,6 @@ func writePlace(w http.ResponseWriter, status int, p Place) {
 	httpx.WriteGeoJSON(w, status, PlaceFeature(p))
 }
 
-func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
-	return writeChildren(w, r, h.svc.PlaceHistory, func(p Place) httpx.Feature {
-		f := PlaceFeature(p)
-		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
-		return f
-	})
-}
-
 // writeChildren answers a list that hangs off one record ({id} in the path): the records list(id) returns, paged by
 // limit/offset, as a FeatureCollection.
 func writeChildren[T any](w http.ResponseWriter, r *http.Request, list func(context.Context, string) ([]T, error),
@@ -385,7 +376,7 @@ func (h *api) expectVersion(r *http.Request, id string) (int64, error) {
 }
 
 // edit is what a PUT or PATCH of a place asks for: the place's ID, the version it must find and the decoded body.
-type edit[T any] struct {
+type editReq[T any] struct {
 	id      string
 	version int64
 	body    T
@@ -395,8 +386,8 @@ type edit[T any] struct {
 // read), the body (Content-Type one of allowed, missing accepted when allowMissing) decoded by decode, and the
 // version If-Match resolves to.
 func readEdit[T any](h *api, w http.ResponseWriter, r *http.Request, decode func([]byte) (T, error),
-	allowMissing bool, allowed ...string) (edit[T], error) {
-	var e edit[T]
+	allowMissing bool, allowed ...string) (editReq[T], error) {
+	var e editReq[T]
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
 		return e, err

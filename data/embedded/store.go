@@ -33,20 +33,23 @@ const (
 	LockInfoFile = "civmap.lock-info"
 )
 
-const schemaVersion = "1"
+// schemaVersion 2 added the versions and audit buckets; Open upgrades a version-1 file (upgrade.go).
+const schemaVersion = "2"
 
 var (
 	bucketMeta       = []byte("meta")
 	bucketDivisions  = []byte("divisions")
 	bucketPlaces     = []byte("places")
-	bucketHistory    = []byte("place_history") // old versions only; the current one is in places
+	bucketHistory    = []byte("place_history") // schema 1: old place versions, moved to versions by upgradeV1
 	bucketPlaceIdx   = []byte("place_index")   // placeFields of each current place, binary, keyed by ID
 	bucketLines      = []byte("lines")
 	bucketMarkers    = []byte("markers") // keyed by marker number
 	bucketFacilities = []byte("facilities")
 	bucketDemand     = []byte("demand")
+	bucketVersions   = []byte("versions") // every version of every record (versions.go)
+	bucketAudit      = []byte("audit")    // the append-only audit log
 	allBuckets       = [][]byte{bucketMeta, bucketDivisions, bucketPlaces, bucketHistory, bucketPlaceIdx, bucketLines,
-		bucketMarkers, bucketFacilities, bucketDemand}
+		bucketMarkers, bucketFacilities, bucketDemand, bucketVersions, bucketAudit}
 )
 
 // Options configure Open.
@@ -127,6 +130,11 @@ func (s *Store) init() error {
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get([]byte("schema")); {
 		case v == nil:
+			return meta.Put([]byte("schema"), []byte(schemaVersion))
+		case string(v) == "1":
+			if err := upgradeV1(tx); err != nil {
+				return fmt.Errorf("upgrade from schema 1: %w", err)
+			}
 			return meta.Put([]byte("schema"), []byte(schemaVersion))
 		case string(v) != schemaVersion:
 			return fmt.Errorf("store schema %q, this program reads %q", v, schemaVersion)

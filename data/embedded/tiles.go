@@ -182,12 +182,12 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, limit int) ([]tiles.Feature, error) {
 	s.mu.RLock()
 	ids, _ := page(searchSorted(&s.places.tree, bound.Min, bound.Max, placeID), limit, 0,
-		func(e *placeEntry) (string, bool) { return e.id, e.status != gazetteer.StatusAbolished })
+		func(e *placeEntry) (string, bool) { return e.id, gazetteer.Published(e.status) })
 	s.mu.RUnlock()
 	out := make([]tiles.Feature, 0, len(ids))
 	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlace, func(p gazetteer.Place) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
-		if p.Geometry != nil && p.Status != gazetteer.StatusAbolished && p.Geometry.Bound().Intersects(bound) {
+		if p.Geometry != nil && gazetteer.Published(p.Status) && p.Geometry.Bound().Intersects(bound) {
 			out = append(out, tiles.PlaceFeature(p))
 		}
 	})
