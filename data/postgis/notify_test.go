@@ -197,6 +197,7 @@ func TestNotifyOtherStore(t *testing.T) {
 	oldF := f.Location
 	f.Location = orb.Point{oldF[0], oldF[1] + 0.01}
 	tw := batch.Divisions[1]
+	tw.Name += "（改）" // an identical record would be a no-op and change no tile
 	if _, err := b.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}

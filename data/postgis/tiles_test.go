@@ -276,6 +276,7 @@ func TestTileNotifier(t *testing.T) {
 	oldF := f.Location
 	f.Location = orb.Point{oldF[0], oldF[1] + 0.01}
 	tw := b.Divisions[1]
+	tw.Name += "（改）" // an identical record would be a no-op and change no tile
 	if _, err := pg.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}

@@ -279,6 +279,10 @@ func (s *Store) Audit(ctx context.Context, q edit.AuditQuery) (edit.AuditPage, e
 // record version 1 (a facility its stored Version), with actor "system" and action "migrate".
 func (s *Store) backfillVersions(ctx context.Context) error {
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		// Open's own work: not bound by the statement timeout of reads (a large store takes a while, once).
+		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true)`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(4490004)`); err != nil {
 			return err
 		}
