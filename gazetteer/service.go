@@ -1,6 +1,7 @@
 package gazetteer
 
 import (
+	"slices"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -138,11 +139,15 @@ func (s *Service) Place(ctx context.Context, id string) (Place, error) {
 // (min > max or outside lon/lat range), "limit" or "offset" (negative).
 func (s *Service) Places(ctx context.Context, q PlaceQuery) (PlacePage, error) {
 	for _, st := range q.Statuses {
-		switch st {
-		case StatusCurrent, StatusHistorical, StatusAbolished:
-		default:
-			return PlacePage{}, apierr.Field("status", "unknown status %q (want a comma-separated list of %s, %s, %s)", st,
-				StatusCurrent, StatusHistorical, StatusAbolished)
+		if !slices.Contains(Statuses, st) {
+			return PlacePage{}, apierr.Field("status", "unknown status %q (want a comma-separated list of %s)", st,
+				strings.Join(Statuses, ", "))
+		}
+	}
+	if !staff(ctx) && len(q.Statuses) > 0 { // drafts and submissions are staff-only
+		q.Statuses = slices.DeleteFunc(slices.Clone(q.Statuses), Unpublished)
+		if len(q.Statuses) == 0 {
+			return PlacePage{}, nil
 		}
 	}
 	if q.BBox != nil {
@@ -179,6 +184,9 @@ func NewPlaceID() (string, error) {
 // version 1. An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are ignored (the store sets them).
 // Errors: apierr.Invalid (nothing written), apierr.ErrConflict when the ID exists.
 func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
+	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
+		return Place{}, err
+	}
 	p.ID = strings.TrimSpace(p.ID)
 	if p.ID == "" {
 		id, err := NewPlaceID()
@@ -240,6 +248,9 @@ func (s *Service) ReplacePlace(ctx context.Context, id string, p Place, expectVe
 // version and timestamps from edit are ignored. Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid
 // (naming "id" when the ID would change).
 func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64, change func(current Place) (Place, error)) (Place, error) {
+	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
+		return Place{}, err
+	}
 	return s.update(ctx, id, expectVersion, true, "update", change)
 }
 
@@ -278,6 +289,14 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		return Place{}, apierr.Field("id", "the id %q differs from the record's id %q; ids cannot be changed", next.ID, id)
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = cur.Version, cur.CreatedAt, cur.UpdatedAt
+	if validate && action != "restore" {
+		if next.Status != cur.Status {
+			return Place{}, kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)
+		}
+		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
+			return Place{}, err
+		}
+	}
 	if validate {
 		if err := s.normalize(ctx, &next); err != nil {
 			return Place{}, err

@@ -80,6 +80,10 @@ type Store interface {
 	BoundaryLines(ctx context.Context) ([]BoundaryLine, error)
 	// BoundaryLine returns one line or ErrNotFound.
 	BoundaryLine(ctx context.Context, id string) (BoundaryLine, error)
+	// History and Current read the versions of a record of any kind (edit.Store, edit.Current).
+	History(ctx context.Context, kind edit.Kind, id string) ([]edit.Version, error)
+	Current(ctx context.Context, kind edit.Kind, id string) (edit.Version, error)
+
 	// Marker returns one marker by number or ErrNotFound.
 	Marker(ctx context.Context, number string) (Marker, error)
 	// Markers lists a line's markers ordered by number (ErrNotFound if the line does not exist).
