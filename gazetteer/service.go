@@ -1,12 +1,12 @@
 package gazetteer
 
 import (
-	"slices"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -289,16 +289,16 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		return Place{}, apierr.Field("id", "the id %q differs from the record's id %q; ids cannot be changed", next.ID, id)
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = cur.Version, cur.CreatedAt, cur.UpdatedAt
+	if validate {
+		if err := s.normalize(ctx, &next); err != nil {
+			return Place{}, err
+		}
+	}
 	if validate && action != "restore" {
 		if next.Status != cur.Status {
 			return Place{}, kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)
 		}
 		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
-			return Place{}, err
-		}
-	}
-	if validate {
-		if err := s.normalize(ctx, &next); err != nil {
 			return Place{}, err
 		}
 	} else if next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {

@@ -262,8 +262,6 @@ func (h *api) move(action string) httpx.HandlerFunc {
 	}
 }
 
-
-
 type heritageKey struct{}
 
 func heritageFrom(ctx context.Context) HeritageBody {

@@ -346,4 +346,6 @@ func decodePlaceDoc(doc []byte) (gazetteer.Place, error) {
 // importCounts are ImportStats without the per-record results.
 type importCounts struct{ Inserted, Updated, Unchanged int }
 
-func counts(st data.ImportStats) importCounts { return importCounts{st.Inserted, st.Updated, st.Unchanged} }
+func counts(st data.ImportStats) importCounts {
+	return importCounts{st.Inserted, st.Updated, st.Unchanged}
+}
