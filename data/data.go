@@ -7,6 +7,7 @@ import (
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/edit"
 )
 
 // Batch is everything one import writes, in one transaction: all of it or none.
@@ -17,6 +18,9 @@ type Batch struct {
 	Markers    []gazetteer.Marker
 	Facilities []facilities.Facility
 	Demand     []facilities.DemandUnit
+
+	// DryRun makes Import compute what it would do (ImportStats with every record's Result) and write nothing.
+	DryRun bool
 }
 
 // Len is the number of records in the batch.
@@ -45,26 +49,35 @@ func (b *Batch) ChangedLayers() []string {
 	return out
 }
 
-// ImportStats counts what an import did: records inserted new and records that replaced one with the same key.
+// ImportStats counts what an import did: records inserted new, records that replaced one with the same key, and records
+// identical to the stored one (no version made). Results lists every record (always in a dry run; in a real run for
+// batches up to ResultsLimit records), in the order the store wrote them.
 type ImportStats struct {
-	Inserted int `json:"inserted"`
-	Updated  int `json:"updated"`
+	Inserted  int            `json:"inserted"`
+	Updated   int            `json:"updated"`
+	Unchanged int            `json:"unchanged"`
+	Results   []RecordResult `json:"results,omitempty"`
 }
 
 // Store is a complete civmap store.
 type Store interface {
 	gazetteer.Store
 	facilities.Store
+	edit.Store
+	edit.Current
 
 	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
-	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. A place that is replaced keeps its
-	// CreatedAt, gets Version+1 and its old version goes to the history; a new place gets Version 1. Facilities likewise
-	// get Version 1 or +1, with UpdatedAt = now; the store sets Version, CreatedAt and UpdatedAt and ignores the batch's.
+	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. Every record that is new or
+	// differs from the stored one (ContentHash) gets a new version (edit.Version with meta, Action "import" when meta's
+	// is empty) and an audit entry in the same transaction; a record identical to the stored one is left alone and
+	// counted Unchanged. A place that is replaced keeps its CreatedAt and gets Version+1; a new place gets Version 1.
+	// Facilities likewise get Version 1 or +1, with UpdatedAt = now; the store sets Version, CreatedAt and UpdatedAt and
+	// ignores the batch's. With b.DryRun nothing is written.
 	// Divisions are written before the records that refer to them. The caller has validated b (data/ingest); the store
 	// itself rejects the whole batch, before writing anything, when a natural key is empty (apierr.Invalid), a key
 	// repeats within one kind (apierr.ErrConflict), or a marker's LineID is in neither the batch nor the store
 	// (apierr.Invalid). Marker numbers carry their line's prefix (象宁001) and are unique across the county.
-	Import(ctx context.Context, b Batch) (ImportStats, error)
+	Import(ctx context.Context, b Batch, meta edit.Meta) (ImportStats, error)
 	// Empty reports whether the store holds no divisions (a fresh store, to be loaded with the sample).
 	Empty(ctx context.Context) (bool, error)
 	// Ready reports nil once the store is open and its indexes are built.

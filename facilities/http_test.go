@@ -15,6 +15,7 @@ import (
 
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 	"civmap/internal/httpx"
 )
 
@@ -309,4 +310,23 @@ func TestDemand(t *testing.T) {
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "10.1.2.3") {
 		t.Errorf("store failure: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// The write methods of Store: the facilities handlers tested here only read.
+var errReadOnly = errors.New("the facilities test store is read-only")
+
+func (s *fakeStore) DemandUnit(context.Context, string) (DemandUnit, error) {
+	return DemandUnit{}, apierr.ErrNotFound
+}
+func (s *fakeStore) PutFacility(context.Context, Facility, int64, edit.Meta) (int64, error) {
+	return 0, errReadOnly
+}
+func (s *fakeStore) PutDemandUnit(context.Context, DemandUnit, int64, edit.Meta) (int64, error) {
+	return 0, errReadOnly
+}
+func (s *fakeStore) DeleteFacility(context.Context, string, int64, edit.Meta) (int64, error) {
+	return 0, errReadOnly
+}
+func (s *fakeStore) DeleteDemandUnit(context.Context, string, int64, edit.Meta) (int64, error) {
+	return 0, errReadOnly
 }

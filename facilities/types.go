@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"civmap/internal/edit"
 )
 
 // Types lists the facility types (DOMAIN.md §4) with their Chinese names.
@@ -81,4 +83,16 @@ type Store interface {
 	Facilities(ctx context.Context, q FacilityQuery) (FacilityPage, error)
 	// Demand lists demand units ordered by code; township "" means all.
 	Demand(ctx context.Context, township string) ([]DemandUnit, error)
+	// DemandUnit returns one demand unit by code or apierr.ErrNotFound.
+	DemandUnit(ctx context.Context, code string) (DemandUnit, error)
+
+	// PutFacility and PutDemandUnit write one record in one transaction with its edit.Version and an OK
+	// edit.AuditEntry, and return the new version: expectVersion 0 creates (apierr.ErrConflict when the key exists),
+	// otherwise the record's current version must be expectVersion (apierr.ErrNotFound, apierr.ErrVersionMismatch).
+	// A facility gets Version = the new version and UpdatedAt = now.
+	PutFacility(ctx context.Context, f Facility, expectVersion int64, meta edit.Meta) (int64, error)
+	PutDemandUnit(ctx context.Context, d DemandUnit, expectVersion int64, meta edit.Meta) (int64, error)
+	// DeleteFacility and DeleteDemandUnit remove a record at expectVersion and return the delete's version.
+	DeleteFacility(ctx context.Context, id string, expectVersion int64, meta edit.Meta) (int64, error)
+	DeleteDemandUnit(ctx context.Context, code string, expectVersion int64, meta edit.Meta) (int64, error)
 }

@@ -15,6 +15,8 @@ import (
 
 	"civmap/geo"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
+	"civmap/internal/edit/edithttp"
 	"civmap/internal/httpx"
 )
 
@@ -44,9 +46,11 @@ func NewHandler(svc *Service) http.Handler {
 //	GET    /api/places/{id}                                           Feature, ETag "<version>", If-None-Match → 304
 //	PUT    /api/places/{id}                                           full replace; If-Match required (428/412)
 //	PATCH  /api/places/{id}                                           RFC 7396 merge patch of the Feature; If-Match
-//	DELETE /api/places/{id}                                           marks abolished (nothing erased); If-Match; 200
-//	GET    /api/places/{id}/history?limit=&offset=                    FeatureCollection of the versions, oldest first
-//	                                                                  (feature id "<id>@<version>")
+//	DELETE /api/places/{id}                                           abolish (reviewer; current/historical only; nothing
+//	                                                                  erased); If-Match; 200
+//	POST   /api/places/{id}/submit|approve|reject|historical          workflow moves (edit.Workflow); If-Match
+//	GET    /api/{places,divisions,boundary-lines,markers}/{id}/history[/{version}]
+//	POST   /api/{…}/{id}/restore/{version}                            versions, diffs, restore (internal/edit/edithttp)
 //	GET    /api/boundary-lines?limit=&offset=                         FeatureCollection of BoundaryLine (id = line ID)
 //	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine
 //	GET    /api/boundary-lines/{id}/markers?limit=&offset=            FeatureCollection of Marker (Point at Position;
@@ -68,7 +72,28 @@ func (s *Service) Routes(r *mux.Router) {
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.replacePlace)).Methods(http.MethodPut)
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.patchPlace)).Methods(http.MethodPatch)
 	sub.Handle("/api/places/{id}", httpx.HandlerFunc(h.deletePlace)).Methods(http.MethodDelete)
-	sub.Handle("/api/places/{id}/history", httpx.HandlerFunc(h.placeHistory)).Methods(get...)
+	for _, a := range []string{"submit", "approve", "reject", "historical"} {
+		sub.Handle("/api/places/{id}/"+a, h.move(a)).Methods(http.MethodPost)
+	}
+	st := s.store
+	historyRoutes(sub, "/api/places", edithttp.Kind{Kind: edit.KindPlace, Store: st, Distance: distance,
+		Restore: s.RestorePlace, Visible: func(ctx context.Context, doc json.RawMessage) bool {
+			if staff(ctx) {
+				return true
+			}
+			p, err := placeDoc(doc)
+			return err == nil && !Unpublished(p.Status)
+		}})
+	historyRoutes(sub, "/api/divisions", edithttp.Kind{Kind: edit.KindDivision, Store: st, Distance: distance,
+		Restore: restoreAny(featureOf(func(d *Division, g orb.Geometry) { d.Geometry = g }), st.PutDivision)})
+	historyRoutes(sub, "/api/boundary-lines", edithttp.Kind{Kind: edit.KindLine, Store: st, Distance: distance,
+		Restore: restoreAny(featureOf(func(l *BoundaryLine, g orb.Geometry) { l.Geometry = g }), st.PutBoundaryLine)})
+	historyRoutes(sub, "/api/markers", edithttp.Kind{Kind: edit.KindMarker, Store: st, Distance: distance,
+		Restore: restoreAny(featureOf(func(m *Marker, g orb.Geometry) {
+			if p, ok := g.(orb.Point); ok {
+				m.Position = p
+			}
+		}), st.PutMarker)})
 	sub.Handle("/api/boundary-lines", httpx.HandlerFunc(h.boundaryLines)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}", httpx.HandlerFunc(h.boundaryLine)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}/markers", httpx.HandlerFunc(h.markers)).Methods(get...)
@@ -225,6 +250,9 @@ func (h *api) place(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if Unpublished(p.Status) && !staff(r.Context()) { // drafts and submissions are staff-only
+		return kindf(apierr.ErrNotFound, "no place with id %q", id)
+	}
 	if httpx.NotModified(w, r, p.Version) {
 		return nil
 	}
@@ -235,14 +263,6 @@ func (h *api) place(w http.ResponseWriter, r *http.Request) error {
 func writePlace(w http.ResponseWriter, status int, p Place) {
 	httpx.SetETag(w, p.Version)
 	httpx.WriteGeoJSON(w, status, PlaceFeature(p))
-}
-
-func (h *api) placeHistory(w http.ResponseWriter, r *http.Request) error {
-	return writeChildren(w, r, h.svc.PlaceHistory, func(p Place) httpx.Feature {
-		f := PlaceFeature(p)
-		f.ID = p.ID + "@" + strconv.FormatInt(p.Version, 10) // one feature per version: ids stay unique
-		return f
-	})
 }
 
 // writeChildren answers a list that hangs off one record ({id} in the path): the records list(id) returns, paged by
@@ -359,6 +379,9 @@ func (h *api) createPlace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r, body, err = bodyExtras(r, body); err != nil {
+		return err
+	}
 	p, err := DecodePlaceFeature(body)
 	if err != nil {
 		return err
@@ -385,18 +408,19 @@ func (h *api) expectVersion(r *http.Request, id string) (int64, error) {
 }
 
 // edit is what a PUT or PATCH of a place asks for: the place's ID, the version it must find and the decoded body.
-type edit[T any] struct {
+type editReq[T any] struct {
 	id      string
 	version int64
 	body    T
+	r       *http.Request // the request, carrying the body's reason and heritage members
 }
 
 // readEdit reads the shared part of a PUT or PATCH, in this order: the path ID, If-Match (428 before the body is
 // read), the body (Content-Type one of allowed, missing accepted when allowMissing) decoded by decode, and the
 // version If-Match resolves to.
 func readEdit[T any](h *api, w http.ResponseWriter, r *http.Request, decode func([]byte) (T, error),
-	allowMissing bool, allowed ...string) (edit[T], error) {
-	var e edit[T]
+	allowMissing bool, allowed ...string) (editReq[T], error) {
+	var e editReq[T]
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
 		return e, err
@@ -408,11 +432,14 @@ func readEdit[T any](h *api, w http.ResponseWriter, r *http.Request, decode func
 	if err != nil {
 		return e, err
 	}
+	if e.r, raw, err = bodyExtras(r, raw); err != nil {
+		return e, err
+	}
 	if e.body, err = decode(raw); err != nil {
 		return e, err
 	}
 	e.id = id
-	e.version, err = h.expectVersion(r, id)
+	e.version, err = h.expectVersion(e.r, id)
 	return e, err
 }
 
@@ -421,7 +448,7 @@ func (h *api) replacePlace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.ReplacePlace(r.Context(), e.id, e.body, e.version)
+	out, err := h.svc.ReplacePlace(e.r.Context(), e.id, e.body, e.version)
 	if err != nil {
 		return err
 	}
@@ -434,7 +461,7 @@ func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.EditPlace(r.Context(), e.id, e.version, func(cur Place) (Place, error) {
+	out, err := h.svc.EditPlace(e.r.Context(), e.id, e.version, func(cur Place) (Place, error) {
 		doc, err := json.Marshal(PlaceFeature(cur))
 		if err != nil {
 			return Place{}, err
@@ -505,20 +532,7 @@ func MergePatchFeature(target, patch any) any {
 }
 
 func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathVar(r, "id")
-	if err != nil {
-		return err
-	}
-	v, err := h.expectVersion(r, id)
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.AbolishPlace(r.Context(), id, v)
-	if err != nil {
-		return err
-	}
-	writePlace(w, http.StatusOK, out)
-	return nil
+	return h.move("delete")(w, r)
 }
 
 func (h *api) boundaryLines(w http.ResponseWriter, r *http.Request) error {

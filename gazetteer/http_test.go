@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 	"civmap/internal/httpx"
 )
 
@@ -31,6 +33,7 @@ type fakeStore struct {
 	fail      error // returned by Places when set
 	panics    bool  // Division panics when set
 	clock     time.Time
+	metas     map[string]edit.Meta // "id@version" → the meta its write gave
 }
 
 func newFakeStore() *fakeStore {
@@ -144,17 +147,64 @@ func (s *fakeStore) Places(_ context.Context, q PlaceQuery) (PlacePage, error) {
 	return page, nil
 }
 
-func (s *fakeStore) PlaceHistory(_ context.Context, id string) ([]Place, error) {
+func (s *fakeStore) History(_ context.Context, kind edit.Kind, id string) ([]edit.Version, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	vs, ok := s.places[id]
-	if !ok {
+	if !ok || kind != edit.KindPlace {
 		return nil, apierr.ErrNotFound
 	}
-	return append([]Place(nil), vs...), nil
+	var out []edit.Version
+	for _, p := range vs {
+		doc, err := json.Marshal(PlaceFeature(p))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, edit.Version{Kind: kind, ID: id, Version: p.Version, Meta: s.metas[id+"@"+strconv.FormatInt(p.Version, 10)], Record: doc})
+	}
+	return out, nil
 }
 
-func (s *fakeStore) CreatePlace(_ context.Context, p Place) (Place, error) {
+func (s *fakeStore) Current(ctx context.Context, kind edit.Kind, id string) (edit.Version, error) {
+	vs, err := s.History(ctx, kind, id)
+	if err != nil {
+		return edit.Version{}, err
+	}
+	return vs[len(vs)-1], nil
+}
+
+func (s *fakeStore) note(p Place, meta edit.Meta) {
+	if s.metas == nil {
+		s.metas = map[string]edit.Meta{}
+	}
+	s.metas[p.ID+"@"+strconv.FormatInt(p.Version, 10)] = meta
+}
+
+var errFake = errors.New("the gazetteer test store holds places only")
+
+func (s *fakeStore) PutDivision(context.Context, Division, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) PutBoundaryLine(context.Context, BoundaryLine, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) PutMarker(context.Context, Marker, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) DeleteDivision(context.Context, string, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) DeleteBoundaryLine(context.Context, string, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) DeleteMarker(context.Context, string, int64, edit.Meta) (int64, error) {
+	return 0, errFake
+}
+func (s *fakeStore) Marker(context.Context, string) (Marker, error) {
+	return Marker{}, apierr.ErrNotFound
+}
+
+func (s *fakeStore) CreatePlace(_ context.Context, p Place, meta edit.Meta) (Place, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.places[p.ID]; ok {
@@ -164,10 +214,11 @@ func (s *fakeStore) CreatePlace(_ context.Context, p Place) (Place, error) {
 	s.clock = s.clock.Add(time.Second)
 	p.Version, p.CreatedAt, p.UpdatedAt = 1, s.clock, s.clock
 	s.places[p.ID] = []Place{p}
+	s.note(p, meta)
 	return p, nil
 }
 
-func (s *fakeStore) UpdatePlace(_ context.Context, p Place, expect int64) (Place, error) {
+func (s *fakeStore) UpdatePlace(_ context.Context, p Place, expect int64, meta edit.Meta) (Place, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	vs, ok := s.places[p.ID]
@@ -182,6 +233,7 @@ func (s *fakeStore) UpdatePlace(_ context.Context, p Place, expect int64) (Place
 	s.clock = s.clock.Add(time.Second)
 	p.Version, p.CreatedAt, p.UpdatedAt = cur.Version+1, cur.CreatedAt, s.clock
 	s.places[p.ID] = append(vs, p)
+	s.note(p, meta)
 	return p, nil
 }
 
@@ -243,7 +295,7 @@ func newEnv(t *testing.T) *testEnv {
 	st.seed(Place{ID: "a/b 象", Name: "斜杠地名"})
 	svc := NewService(st)
 	svc.now = func() time.Time { return time.Date(2031, 12, 31, 20, 0, 0, 0, time.UTC) } // 2032-01-01 04:00 in CST
-	return &testEnv{store: st, h: NewHandler(svc)}
+	return &testEnv{store: st, h: asPrincipal(NewHandler(svc))}
 }
 
 func (e *testEnv) do(t *testing.T, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
@@ -625,8 +677,6 @@ func TestListsPage(t *testing.T) {
 			"/api/divisions?bbox=121.84%2C29.44%2C121.86%2C29.46&limit=1&offset=2",
 			"/api/divisions?bbox=121.84%2C29.44%2C121.86%2C29.46&limit=1&offset=0"},
 		{"/api/divisions?level=township&bbox=122.1,29.6,122.15,29.65", 0, nil, "", ""},
-		{"/api/places/p1/history?limit=2", 3, []string{"p1@1", "p1@2"}, "/api/places/p1/history?limit=2&offset=2", ""},
-		{"/api/places/p1/history?offset=2", 3, []string{"p1@3"}, "", "/api/places/p1/history?limit=100&offset=0"},
 		{"/api/boundary-lines?limit=1", 2, []string{"象宁线"}, "/api/boundary-lines?limit=1&offset=1", ""},
 		{lineXN + "/markers?limit=1", 2, []string{"001"}, lineXN + "/markers?limit=1&offset=1", ""},
 		{lineXN + "/markers?limit=1&offset=1", 2, []string{"002"}, "", lineXN + "/markers?limit=1&offset=0"},
@@ -833,20 +883,41 @@ func TestDeleteAbolishes(t *testing.T) {
 	if f.Properties["status"] != "abolished" || f.Properties["meaning"] != "红色的城" || f.Properties["name"] != "丹城" {
 		t.Errorf("after DELETE: %v", f.Properties)
 	}
-	fc := decode[collectionOut](t, e.do(t, "GET", "/api/places/p1/history", ""), 200)
-	if fc.NumberReturned != 2 || fc.Features[0].Properties["status"] != "current" || fc.Features[1].Properties["status"] != "abolished" ||
-		fc.Features[0].ID != "p1@1" || fc.Features[1].ID != "p1@2" {
-		t.Errorf("history %+v", fc)
+	// The history, newest first: the abolition as a patch of the status (and the year), by the signed-in reviewer.
+	var hist struct {
+		Items []struct {
+			Version int64            `json:"version"`
+			Actor   string           `json:"actor"`
+			Action  string           `json:"action"`
+			Patch   []map[string]any `json:"patch"`
+		} `json:"items"`
+		NumberMatched int `json:"numberMatched"`
+	}
+	rec = e.do(t, "GET", "/api/places/p1/history", "")
+	if err := json.Unmarshal(rec.Body.Bytes(), &hist); err != nil || rec.Code != 200 {
+		t.Fatalf("history: %d %s", rec.Code, rec.Body)
+	}
+	if hist.NumberMatched != 2 || hist.Items[0].Version != 2 || hist.Items[0].Action != "delete" ||
+		hist.Items[0].Actor != "测试员" || len(hist.Items[1].Patch) != 0 {
+		t.Fatalf("history %+v", hist)
+	}
+	ops := map[string]any{}
+	for _, op := range hist.Items[0].Patch {
+		ops[op["path"].(string)] = op["value"]
+	}
+	if ops["/properties/status"] != "abolished" || ops["/properties/year_abolished"] != 2032.0 || len(ops) != 2 {
+		t.Errorf("abolition patch %v", hist.Items[0].Patch)
 	}
 	// Hidden from the default list, found when asked for.
-	fc = decode[collectionOut](t, e.do(t, "GET", "/api/places?division=330225001", ""), 200)
+	fc := decode[collectionOut](t, e.do(t, "GET", "/api/places?division=330225001", ""), 200)
 	if fc.NumberMatched != 2 {
 		t.Errorf("default list still shows the abolished place: %+v", fc.Features)
 	}
-	// An abolished place keeps the year it already has; deleting again writes nothing.
+	// Abolished is the end of the workflow: deleting again is a 409 naming the status, and writes nothing.
+	writes := e.store.writes
 	rec = e.do(t, "DELETE", "/api/places/p6", "", "If-Match", `"1"`)
-	if f := decode[featureOut](t, rec, 200); f.Properties["year_abolished"] != 2001.0 || f.Properties["version"] != 1.0 {
-		t.Errorf("abolished again: %v", f.Properties)
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), `status \"abolished\"`) || e.store.writes != writes {
+		t.Errorf("abolished again: %d %s", rec.Code, rec.Body)
 	}
 }
 
@@ -863,5 +934,23 @@ func FuzzDecodePlaceFeature(f *testing.F) {
 			return
 		}
 		_ = NormalizePlace(&p, nil)
+	})
+}
+
+// asPrincipal signs every request in as the principal its X-Test-Principal header names ("name:role"), a reviewer
+// "测试员" without one, and anonymous with "-" (the real middleware is internal/auth's).
+func asPrincipal(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := edit.Principal{Name: "测试员", Role: edit.RoleReviewer}
+		switch v := r.Header.Get("X-Test-Principal"); {
+		case v == "-":
+			h.ServeHTTP(w, r)
+			return
+		case v != "":
+			name, role, _ := strings.Cut(v, ":")
+			p = edit.Principal{Name: name, Role: edit.Role(role)}
+		}
+		ctx := edit.WithRequest(edit.WithPrincipal(r.Context(), p), edit.Request{ID: r.Header.Get("X-Request-Id"), ClientAddr: r.RemoteAddr})
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"civmap/geo"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 )
 
 // chinaStandardTime is the zone in which "the current year" of an abolition is taken (UTC+8).
@@ -132,25 +134,20 @@ func (s *Service) Place(ctx context.Context, id string) (Place, error) {
 	return p, err
 }
 
-// PlaceHistory returns every version of a place, oldest first, or ErrNotFound.
-func (s *Service) PlaceHistory(ctx context.Context, id string) ([]Place, error) {
-	h, err := s.store.PlaceHistory(ctx, id)
-	if errors.Is(err, apierr.ErrNotFound) {
-		return nil, kindf(apierr.ErrNotFound, "no place with id %q", id)
-	}
-	return h, err
-}
-
 // Places lists places matching q (see PlaceQuery). It checks the query first, returning apierr.Invalid naming "status"
 // (a status other than current, historical, abolished), "division" (a malformed or unknown division code), "bbox"
 // (min > max or outside lon/lat range), "limit" or "offset" (negative).
 func (s *Service) Places(ctx context.Context, q PlaceQuery) (PlacePage, error) {
 	for _, st := range q.Statuses {
-		switch st {
-		case StatusCurrent, StatusHistorical, StatusAbolished:
-		default:
-			return PlacePage{}, apierr.Field("status", "unknown status %q (want a comma-separated list of %s, %s, %s)", st,
-				StatusCurrent, StatusHistorical, StatusAbolished)
+		if !slices.Contains(Statuses, st) {
+			return PlacePage{}, apierr.Field("status", "unknown status %q (want a comma-separated list of %s)", st,
+				strings.Join(Statuses, ", "))
+		}
+	}
+	if !staff(ctx) && len(q.Statuses) > 0 { // drafts and submissions are staff-only
+		q.Statuses = slices.DeleteFunc(slices.Clone(q.Statuses), Unpublished)
+		if len(q.Statuses) == 0 {
+			return PlacePage{}, nil
 		}
 	}
 	if q.BBox != nil {
@@ -187,6 +184,9 @@ func NewPlaceID() (string, error) {
 // version 1. An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are ignored (the store sets them).
 // Errors: apierr.Invalid (nothing written), apierr.ErrConflict when the ID exists.
 func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
+	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
+		return Place{}, err
+	}
 	p.ID = strings.TrimSpace(p.ID)
 	if p.ID == "" {
 		id, err := NewPlaceID()
@@ -199,7 +199,7 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	if err := s.normalize(ctx, &p); err != nil {
 		return Place{}, err
 	}
-	out, err := s.store.CreatePlace(ctx, p)
+	out, err := s.store.CreatePlace(ctx, p, edit.MetaFor(ctx, "create"))
 	if errors.Is(err, apierr.ErrConflict) {
 		return Place{}, kindf(apierr.ErrConflict, "a place with id %q already exists", p.ID)
 	}
@@ -247,15 +247,18 @@ func (s *Service) ReplacePlace(ctx context.Context, id string, p Place, expectVe
 // it, validates the result and stores it as the next version. The result's ID must be id (or empty: id is kept);
 // version and timestamps from edit are ignored. Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid
 // (naming "id" when the ID would change).
-func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64, edit func(current Place) (Place, error)) (Place, error) {
-	return s.update(ctx, id, expectVersion, true, edit)
+func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64, change func(current Place) (Place, error)) (Place, error) {
+	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
+		return Place{}, err
+	}
+	return s.update(ctx, id, expectVersion, true, "update", change)
 }
 
 // AbolishPlace is the gazetteer's delete: it marks the place status=abolished and, when YearAbolished is unset, sets it
 // to the current year in China Standard Time; nothing is erased and the old versions stay in the history. A place that
 // is already abolished with a year is returned unchanged (no new version). Errors: ErrNotFound, ErrVersionMismatch.
 func (s *Service) AbolishPlace(ctx context.Context, id string, expectVersion int64) (Place, error) {
-	return s.update(ctx, id, expectVersion, false, func(cur Place) (Place, error) {
+	return s.update(ctx, id, expectVersion, false, "delete", func(cur Place) (Place, error) {
 		cur.Status = StatusAbolished
 		if cur.YearAbolished == 0 {
 			cur.YearAbolished = s.now().In(chinaStandardTime()).Year()
@@ -264,7 +267,8 @@ func (s *Service) AbolishPlace(ctx context.Context, id string, expectVersion int
 	})
 }
 
-func (s *Service) update(ctx context.Context, id string, expectVersion int64, validate bool, edit func(Place) (Place, error)) (Place, error) {
+func (s *Service) update(ctx context.Context, id string, expectVersion int64, validate bool, action string,
+	change func(Place) (Place, error)) (Place, error) {
 	cur, err := s.Place(ctx, id)
 	if err != nil {
 		return Place{}, err
@@ -273,7 +277,7 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		return Place{}, kindf(apierr.ErrVersionMismatch, "place %q is at version %d, not %d; GET it again and retry",
 			id, cur.Version, expectVersion)
 	}
-	next, err := edit(cur)
+	next, err := change(cur)
 	if err != nil {
 		return Place{}, err
 	}
@@ -289,10 +293,18 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		if err := s.normalize(ctx, &next); err != nil {
 			return Place{}, err
 		}
+	}
+	if validate && action != "restore" {
+		if next.Status != cur.Status {
+			return Place{}, kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)
+		}
+		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
+			return Place{}, err
+		}
 	} else if next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
 		return cur, nil
 	}
-	out, err := s.store.UpdatePlace(ctx, next, expectVersion)
+	out, err := s.store.UpdatePlace(ctx, next, expectVersion, edit.MetaFor(ctx, action))
 	switch {
 	case errors.Is(err, apierr.ErrNotFound):
 		return Place{}, kindf(apierr.ErrNotFound, "no place with id %q", id)

@@ -33,12 +33,24 @@ type Division struct {
 	Seat       *orb.Point   `json:"seat,omitempty"`
 }
 
-// Place status values. A deleted record is marked abolished; nothing is erased.
+// Place status values. A deleted record is marked abolished; nothing is erased. Drafts and submissions are the
+// workflow's states before approval (see Workflow) and are shown to signed-in staff only.
 const (
+	StatusDraft      = "draft"
+	StatusSubmitted  = "submitted"
 	StatusCurrent    = "current"
 	StatusHistorical = "historical"
 	StatusAbolished  = "abolished"
 )
+
+// Statuses lists every place status in workflow order.
+var Statuses = []string{StatusDraft, StatusSubmitted, StatusCurrent, StatusHistorical, StatusAbolished}
+
+// Published reports whether a place with this status is shown to everyone and drawn in tiles (current or historical).
+func Published(status string) bool { return status == StatusCurrent || status == StatusHistorical }
+
+// Unpublished reports whether a place with this status is staff-only (draft or submitted).
+func Unpublished(status string) bool { return status == StatusDraft || status == StatusSubmitted }
 
 // FormerName is a name the place had before, with its time span (ISO dates or years, as the source gives them) and the
 // document that records it.

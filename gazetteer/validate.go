@@ -77,7 +77,7 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 		p.Status = StatusCurrent
 	}
 	switch p.Status {
-	case StatusCurrent, StatusHistorical, StatusAbolished:
+	case StatusCurrent, StatusHistorical, StatusAbolished, StatusDraft, StatusSubmitted:
 	default:
 		errs.Add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"civmap/internal/edit"
 	"context"
 	"log/slog"
 	"os"
@@ -56,7 +57,7 @@ func BenchmarkImportPlaces(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := st.Import(ctx, res.Batch); err != nil {
+				if _, err := st.Import(ctx, res.Batch, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"civmap/data/ingest"
+	"civmap/internal/edit"
 )
 
 // TestNumbersKeptExactly: numbers in attributes come back as sent through the API (POST then GET) and through an
@@ -32,7 +33,7 @@ func TestNumbersKeptExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Import(context.Background(), res.Batch); err != nil {
+		if _, err := st.Import(context.Background(), res.Batch, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 			t.Fatal(err)
 		}
 		r = do(t, "GET", ts.URL+"/api/places/num-import", "")

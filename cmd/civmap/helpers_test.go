@@ -1,6 +1,7 @@
 package main
 
 import (
+	"civmap/internal/edit"
 	"context"
 	"encoding/json"
 	"io"
@@ -39,9 +40,18 @@ func sampleServer(t *testing.T, sf *storeFlags) (*httptest.Server, data.Store) {
 	if err := srv.setStore(st); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(testPrincipal(srv))
 	t.Cleanup(ts.Close)
 	return ts, st
+}
+
+// testPrincipal signs every request in as a reviewer (until the token middleware of internal/auth is wired in, the
+// API's writes need a principal in the context).
+func testPrincipal(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := edit.WithPrincipal(r.Context(), edit.Principal{Name: "测试员", Role: edit.RoleReviewer})
+		h.ServeHTTP(w, r.WithContext(edit.WithRequest(ctx, edit.Request{ClientAddr: r.RemoteAddr})))
+	})
 }
 
 type response struct {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
@@ -14,16 +16,18 @@ import (
 	"civmap/data/ingest"
 	"civmap/gazetteer"
 	"civmap/geo"
+	"civmap/internal/edit"
 )
 
 // cmdImport reads one file, validates all of it, and writes it in one transaction (or writes nothing).
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, sf := newStoreFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] FILE", stderr)
+	fs, sf := newStoreFlagSet("import", "import --kind KIND [--crs CRS] [--skip-invalid] [--dry-run] [--actor NAME] FILE", stderr)
 	kind := fs.String("kind", "", "what the file holds: places, facilities, demand, divisions, markers or lines ($CIVMAP_IMPORT_KIND)")
 	crsName := fs.String("crs", "", "CRS of the coordinates: EPSG:4326 (default), EPSG:4490, EPSG:4549/4550 (Gauss–Krüger, CSV columns x_north_m,y_east_m), EPSG:4528/4529, GCJ-02, BD-09 ($CIVMAP_IMPORT_CRS)")
 	skip := fs.Bool("skip-invalid", false, "write the valid records and report the invalid ones, instead of writing nothing ($CIVMAP_IMPORT_SKIP_INVALID)")
 	line := fs.String("line", "", "markers: the boundary line ID (default: from the marker number, 象宁001 → 象宁线) ($CIVMAP_IMPORT_LINE)")
-	dryRun := fs.Bool("dry-run", false, "validate only; write nothing ($CIVMAP_IMPORT_DRY_RUN)")
+	dryRun := fs.Bool("dry-run", false, "validate and compare with the store; print per record created, changed (with the changed fields) or unchanged; write nothing ($CIVMAP_IMPORT_DRY_RUN)")
+	actor := fs.String("actor", "import", "the author that the new versions and audit entries name ($CIVMAP_ACTOR)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -108,12 +112,24 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	report := map[string]any{"file": path, "kind": k, "store": storeKind, "read": res.Read,
 		"valid": res.Batch.Len(), "rejected": len(res.Rejected)}
-	if !*dryRun {
-		stats, err := st.Import(ctx, res.Batch)
-		if err != nil {
-			return fmt.Errorf("%s: %w (nothing written)", path, err)
+	// One version per new or changed record, with the file name as its reason; identical records make none.
+	b := res.Batch
+	b.DryRun = *dryRun
+	stats, err := st.Import(ctx, b, edit.Meta{Actor: *actor, Action: "import", Reason: filepath.Base(path)})
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing written)", path, err)
+	}
+	if *dryRun {
+		for _, r := range stats.Results {
+			line := r.Result + " " + string(r.Kind) + "/" + r.ID
+			if len(r.Fields) > 0 {
+				line += ": " + strings.Join(r.Fields, ", ")
+			}
+			fmt.Fprintln(stdout, line)
 		}
-		report["inserted"], report["updated"] = stats.Inserted, stats.Updated
+		report["would_insert"], report["would_update"], report["unchanged"] = stats.Inserted, stats.Updated, stats.Unchanged
+	} else {
+		report["inserted"], report["updated"], report["unchanged"] = stats.Inserted, stats.Updated, stats.Unchanged
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"civmap/internal/edit"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -109,7 +110,7 @@ func BenchmarkLocate(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			if _, err := s.Import(b.Context(), batch); err != nil {
+			if _, err := s.Import(b.Context(), batch, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 				b.Fatal(err)
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -204,7 +205,7 @@ func BenchmarkImportPlaces(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		st, err := s.Import(b.Context(), data.Batch{Places: places})
+		st, err := s.Import(b.Context(), data.Batch{Places: places}, edit.Meta{Actor: "test", Action: "import"})
 		if err != nil || st.Inserted != n {
 			b.Fatal(st, err)
 		}
@@ -231,7 +232,7 @@ func BenchmarkMillionPlaces(b *testing.B) {
 		}
 		b.StartTimer()
 		t0 := time.Now()
-		if _, err := s.Import(b.Context(), data.Batch{Places: places}); err != nil {
+		if _, err := s.Import(b.Context(), data.Batch{Places: places}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 			b.Fatal(err)
 		}
 		importSec += time.Since(t0).Seconds()

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,10 @@ import (
 	"github.com/paulmach/orb"
 	bolt "go.etcd.io/bbolt"
 
+	"civmap/data"
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 	"civmap/tiles"
 )
 
@@ -77,40 +78,9 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 	return gazetteer.PlacePage{Items: items, NumberMatched: n}, nil
 }
 
-// PlaceHistory returns every stored version of a place, oldest first (the last is the current one), or an error
-// wrapping apierr.ErrNotFound.
-func (s *Store) PlaceHistory(ctx context.Context, id string) ([]gazetteer.Place, error) {
-	if err := s.check(ctx); err != nil {
-		return nil, err
-	}
-	var out []gazetteer.Place
-	err := s.db.View(func(tx *bolt.Tx) error {
-		cur := tx.Bucket(bucketPlaces).Get([]byte(id))
-		if cur == nil {
-			return fmt.Errorf("place %q: %w", id, apierr.ErrNotFound)
-		}
-		prefix := historyPrefix(id)
-		c := tx.Bucket(bucketHistory).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			p, err := decodePlace(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		p, err := decodePlace(cur)
-		if err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
-	})
-	return out, err
-}
-
 // CreatePlace stores a new place with Version 1 and CreatedAt = UpdatedAt = now (UTC, µs) and returns it as stored.
 // An existing ID is apierr.ErrConflict; an empty ID is apierr.Invalid.
-func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Place, error) {
+func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place, meta edit.Meta) (gazetteer.Place, error) {
 	if err := s.check(ctx); err != nil {
 		return gazetteer.Place{}, err
 	}
@@ -125,10 +95,17 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 		if b.Get([]byte(p.ID)) != nil {
 			return fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
 		}
-		p.Version = 1
+		h, err := headOf(tx, edit.KindPlace, p.ID)
+		if err != nil {
+			return err
+		}
+		p.Version = h.version + 1
 		p.CreatedAt = now()
 		p.UpdatedAt = p.CreatedAt
-		return putPlace(tx, b, &p, &f)
+		if err := putPlace(tx, b, &p, &f); err != nil {
+			return err
+		}
+		return appendPlaceVersion(tx, &p, h, meta)
 	})
 	if err != nil {
 		return gazetteer.Place{}, err
@@ -140,7 +117,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 // UpdatePlace replaces a place whose current version is expectVersion (else apierr.ErrVersionMismatch; an unknown ID
 // is apierr.ErrNotFound). The old version goes to the history; the new one gets Version+1, the old CreatedAt and
 // UpdatedAt = now (UTC, µs, and always later than the old UpdatedAt).
-func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersion int64) (gazetteer.Place, error) {
+func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersion int64, meta edit.Meta) (gazetteer.Place, error) {
 	if err := s.check(ctx); err != nil {
 		return gazetteer.Place{}, err
 	}
@@ -162,17 +139,37 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 			return fmt.Errorf("place %q is at version %d, not %d: %w", p.ID, st.Version, expectVersion,
 				apierr.ErrVersionMismatch)
 		}
-		if err := tx.Bucket(bucketHistory).Put(historyKey(p.ID, st.Version), bytes.Clone(old)); err != nil {
+		h, err := headOf(tx, edit.KindPlace, p.ID)
+		if err != nil {
 			return err
 		}
 		stampReplaced(&p, st, now())
-		return putPlace(tx, b, &p, &f)
+		if err := putPlace(tx, b, &p, &f); err != nil {
+			return err
+		}
+		return appendPlaceVersion(tx, &p, h, meta)
 	})
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
 	s.placeWritten(p.ID, f, placeChange(oldBound, hadOld, &f))
 	return p, nil
+}
+
+// appendPlaceVersion records p as its version p.Version (after h) with its audit entry.
+func appendPlaceVersion(tx *bolt.Tx, p *gazetteer.Place, h head, meta edit.Meta) error {
+	doc, err := data.Document(p)
+	if err != nil {
+		return err
+	}
+	hash, err := data.ContentHash(p)
+	if err != nil {
+		return err
+	}
+	if meta.Time.IsZero() {
+		meta.Time = p.UpdatedAt
+	}
+	return appendVersion(tx, edit.KindPlace, p.ID, p.Version, h, doc, hash, meta)
 }
 
 // placeWritten puts a committed place write into the index, then tells the tile subscribers.

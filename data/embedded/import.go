@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,18 +10,135 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"civmap/data"
+	"civmap/facilities"
+	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
+	"civmap/tiles"
 )
 
 // Import writes b in one bbolt transaction, upserting by natural key (division code, place ID, line ID, marker number,
-// facility ID, demand-unit code). A replaced place keeps CreatedAt, gets Version+1 and UpdatedAt = now, and its old
-// version goes to the history; a new place gets Version 1 and CreatedAt = UpdatedAt = now. A facility gets Version 1 or
-// +1 and UpdatedAt = now. Every record counts once in the stats, as inserted or updated.
+// facility ID, demand-unit code). A record whose content (data.ContentHash) equals its stored version is left alone and
+// counted Unchanged; every other record gets a new version (edit.Version with meta) and an OK audit entry in the same
+// transaction. A replaced place keeps CreatedAt, gets Version+1 and UpdatedAt = now; a new place gets Version 1 and
+// CreatedAt = UpdatedAt = now. A facility gets Version 1 or +1 and UpdatedAt = now. With b.DryRun the batch is only
+// compared, in a read transaction, and every record's result listed.
 //
 // Before writing anything, Import rejects the whole batch for: an empty key (apierr.Invalid), a key repeated within
 // one kind of record (apierr.ErrConflict), or a marker whose LineID is neither in the batch nor in the store
 // (apierr.Invalid). ctx is checked as it goes; cancelling rolls the whole batch back.
-func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, error) {
+func (s *Store) Import(ctx context.Context, b data.Batch, meta edit.Meta) (data.ImportStats, error) {
+	if meta.Action == "" {
+		meta.Action = "import"
+	}
+	return s.write(ctx, b, meta, writeOpts{})
+}
+
+// writeOpts adapt write to a single-record Put: guard runs first in the transaction (the version check), and force
+// writes a version even when the content is unchanged (an explicit edit is always recorded).
+type writeOpts struct {
+	guard func(tx *bolt.Tx) error
+	force bool
+}
+
+// importer carries one write's state through the per-kind steps.
+type importer struct {
+	tx      *bolt.Tx
+	meta    edit.Meta
+	dry     bool
+	force   bool
+	results bool
+	st      data.ImportStats
+	n       int
+	ctx     context.Context
+}
+
+func (w *importer) tick() error { // cheap cancellation check
+	w.n++
+	if w.n%4096 == 0 {
+		return w.ctx.Err()
+	}
+	return nil
+}
+
+// step writes (or, dry, compares) the records of one kind in key order. stamp sets the store-managed fields of a
+// record that will get version v (old is the stored value, nil when new); put stores it; done is called for every
+// record written.
+func step[T any](w *importer, kind edit.Kind, bucket []byte, recs []T, ord []int, key func(*T) string,
+	stamp func(r *T, old []byte, v int64) error, encode func(*T) ([]byte, error), put func(k []byte, r *T, v []byte) error,
+	done func(r *T)) error {
+	bk := w.tx.Bucket(bucket)
+	for _, i := range ord {
+		if err := w.tick(); err != nil {
+			return err
+		}
+		r := recs[i] // a copy: the caller's batch is not changed
+		id := key(&r)
+		k := []byte(id)
+		old := bk.Get(k)
+		h, err := headOf(w.tx, kind, id)
+		if err != nil {
+			return err
+		}
+		hash, err := data.ContentHash(&r)
+		if err != nil {
+			return err
+		}
+		if old != nil && h.hash == hash && !w.force {
+			w.st.Unchanged++
+			if w.results {
+				w.st.Results = append(w.st.Results, data.RecordResult{Kind: kind, ID: id, Result: data.ResultUnchanged})
+			}
+			continue
+		}
+		v := h.version + 1
+		if stamp != nil {
+			if err := stamp(&r, old, v); err != nil {
+				return err
+			}
+		}
+		doc, err := data.Document(&r)
+		if err != nil {
+			return err
+		}
+		res := data.RecordResult{Kind: kind, ID: id, Result: data.ResultCreated, Version: v}
+		if old != nil {
+			w.st.Updated++
+			res.Result = data.ResultChanged
+			if w.dry {
+				var prev versionRec
+				if pv := w.tx.Bucket(bucketVersions).Get(versionKey(kind, id, h.version)); pv != nil {
+					_ = json.Unmarshal(pv, &prev)
+				}
+				res.Fields = data.ChangedFields(prev.Record, doc)
+			}
+		} else {
+			w.st.Inserted++
+		}
+		if w.results {
+			w.st.Results = append(w.st.Results, res)
+		}
+		if w.dry {
+			continue
+		}
+		val, err := encode(&r)
+		if err != nil {
+			return err
+		}
+		if err := put(k, &r, val); err != nil {
+			return err
+		}
+		if err := appendVersion(w.tx, kind, id, v, h, doc, hash, w.meta); err != nil {
+			return err
+		}
+		if done != nil {
+			done(&r)
+		}
+	}
+	return nil
+}
+
+func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts writeOpts) (data.ImportStats, error) {
 	if err := s.check(ctx); err != nil {
 		return data.ImportStats{}, err
 	}
@@ -47,26 +163,30 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	change := s.importChange(&b) // the stored bounds, before they are overwritten
-	var st data.ImportStats
+	var change tiles.Change
+	if !b.DryRun {
+		change = s.importChange(&b) // the stored bounds, before they are overwritten
+	}
 	t := now()
-	n := 0
-	tick := func() error { // cheap cancellation check
-		n++
-		if n%4096 == 0 {
-			return ctx.Err()
-		}
-		return nil
+	if meta.Time.IsZero() {
+		meta.Time = t
 	}
-	count := func(existed bool) {
-		if existed {
-			st.Updated++
-		} else {
-			st.Inserted++
+	w := &importer{meta: meta, dry: b.DryRun, force: opts.force, ctx: ctx,
+		results: b.DryRun || b.Len() <= data.ResultsLimit}
+	var (
+		divs   []*divEntry
+		pIDs   []string
+		pFs    []placeFields
+		facs   []facilities.Facility
+		others int // written records of the small layers
+	)
+	body := func(tx *bolt.Tx) error {
+		w.tx = tx
+		if opts.guard != nil {
+			if err := opts.guard(tx); err != nil {
+				return err
+			}
 		}
-	}
-	fs := make([]placeFields, len(plOrd)) // index fields of the places, in plOrd order
-	err := s.db.Update(func(tx *bolt.Tx) error {
 		// Markers refer to lines: check them first, so a bad batch fails before any work.
 		lines := tx.Bucket(bucketLines)
 		for i, m := range b.Markers {
@@ -75,172 +195,129 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 					Reason: fmt.Sprintf("marker %q refers to unknown boundary line %q", m.Number, m.LineID)}}
 			}
 		}
-
+		// Every record written gets its tile id (tileids.go) in the same transaction.
 		ids := newTileIDs(tx)
-		bk := tx.Bucket(bucketDivisions)
-		for _, i := range divOrd {
-			d := &b.Divisions[i]
-			v, err := encodeDivision(d)
-			if err != nil {
-				return err
-			}
-			count(bk.Get([]byte(d.Code)) != nil)
-			if err := bk.Put([]byte(d.Code), v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("divisions", d.Code); err != nil {
+		putIn := func(bucket []byte, layer string) func(k []byte, _ any, v []byte) error {
+			bk := tx.Bucket(bucket)
+			return func(k []byte, _ any, v []byte) error {
+				if err := bk.Put(k, v); err != nil {
+					return err
+				}
+				_, err := ids.ensure(layer, string(k))
 				return err
 			}
 		}
-
-		bk, hist, pidx := tx.Bucket(bucketPlaces), tx.Bucket(bucketHistory), tx.Bucket(bucketPlaceIdx)
-		// Sorted inserts: pack pages instead of leaving them half full.
-		bk.FillPercent, hist.FillPercent, pidx.FillPercent = 0.9, 0.9, 0.9
-		for j, i := range plOrd {
-			if err := tick(); err != nil {
-				return err
+		if !w.dry {
+			// Sorted inserts: pack pages instead of leaving them half full.
+			for _, name := range [][]byte{bucketPlaces, bucketPlaceIdx, bucketVersions, bucketAudit} {
+				tx.Bucket(name).FillPercent = 0.9
 			}
-			p := b.Places[i] // a copy: the caller's batch is not changed
-			key := []byte(p.ID)
-			if old := bk.Get(key); old != nil {
+		}
+		pd := putIn(bucketDivisions, "divisions")
+		if err := step(w, edit.KindDivision, bucketDivisions, b.Divisions, divOrd,
+			func(d *gazetteer.Division) string { return d.Code }, nil, encodeDivision,
+			func(k []byte, r *gazetteer.Division, v []byte) error { return pd(k, r, v) },
+			func(d *gazetteer.Division) { divs = append(divs, newDivEntry(d)) }); err != nil {
+			return err
+		}
+		pidx := tx.Bucket(bucketPlaceIdx)
+		pb := tx.Bucket(bucketPlaces)
+		if err := step(w, edit.KindPlace, bucketPlaces, b.Places, plOrd,
+			func(p *gazetteer.Place) string { return p.ID },
+			func(p *gazetteer.Place, old []byte, v int64) error {
+				if old == nil {
+					p.Version, p.CreatedAt, p.UpdatedAt = v, t, t
+					return nil
+				}
 				ps, err := decodeStamp(old)
 				if err != nil {
 					return err
 				}
-				if err := hist.Put(historyKey(p.ID, ps.Version), bytes.Clone(old)); err != nil {
+				stampReplaced(p, ps, t)
+				p.Version = v
+				return nil
+			}, encodePlace,
+			func(k []byte, p *gazetteer.Place, v []byte) error {
+				if err := pb.Put(k, v); err != nil {
 					return err
 				}
-				stampReplaced(&p, ps, t)
-				st.Updated++
-			} else {
-				p.Version, p.CreatedAt, p.UpdatedAt = 1, t, t
-				st.Inserted++
-			}
-			v, err := encodePlace(&p)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put(key, v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("places", p.ID); err != nil {
-				return err
-			}
-			fs[j] = fieldsOf(&p)
-			if err := pidx.Put(key, fs[j].appendBinary(nil)); err != nil {
-				return err
-			}
-		}
-
-		for _, i := range lnOrd {
-			l := &b.Lines[i]
-			v, err := encodeLine(l)
-			if err != nil {
-				return err
-			}
-			count(lines.Get([]byte(l.ID)) != nil)
-			if err := lines.Put([]byte(l.ID), v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("boundary_lines", l.ID); err != nil {
-				return err
-			}
-		}
-
-		bk = tx.Bucket(bucketMarkers)
-		for _, i := range mkOrd {
-			m := &b.Markers[i]
-			v, err := encodeMarker(m)
-			if err != nil {
-				return err
-			}
-			count(bk.Get([]byte(m.Number)) != nil)
-			if err := bk.Put([]byte(m.Number), v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("markers", m.Number); err != nil {
-				return err
-			}
-		}
-
-		bk = tx.Bucket(bucketFacilities)
-		for _, i := range fcOrd {
-			if err := tick(); err != nil {
-				return err
-			}
-			f := b.Facilities[i]
-			f.Version, f.UpdatedAt = 1, t
-			if old := bk.Get([]byte(f.ID)); old != nil {
-				var fs facilityStamp
-				if err := json.Unmarshal(old, &fs); err != nil {
-					return fmt.Errorf("decode facility: %w", err)
+				if _, err := ids.ensure("places", p.ID); err != nil {
+					return err
 				}
-				f.Version = fs.Version + 1
-				st.Updated++
-			} else {
-				st.Inserted++
-			}
-			v, err := encodeFacility(&f)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put([]byte(f.ID), v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("facilities", f.ID); err != nil {
-				return err
-			}
-		}
-
-		bk = tx.Bucket(bucketDemand)
-		for _, i := range dmOrd {
-			if err := tick(); err != nil {
-				return err
-			}
-			d := &b.Demand[i]
-			v, err := encodeDemand(d)
-			if err != nil {
-				return err
-			}
-			count(bk.Get([]byte(d.Code)) != nil)
-			if err := bk.Put([]byte(d.Code), v); err != nil {
-				return err
-			}
-			if _, err := ids.ensure("demand", d.Code); err != nil {
-				return err
-			}
-		}
-		if err := ids.flush(); err != nil {
+				f := fieldsOf(p)
+				pIDs, pFs = append(pIDs, p.ID), append(pFs, f)
+				return pidx.Put(k, f.appendBinary(nil))
+			}, nil); err != nil {
 			return err
 		}
+		pl := putIn(bucketLines, "boundary_lines")
+		if err := step(w, edit.KindLine, bucketLines, b.Lines, lnOrd,
+			func(l *gazetteer.BoundaryLine) string { return l.ID }, nil, encodeLine,
+			func(k []byte, r *gazetteer.BoundaryLine, v []byte) error { return pl(k, r, v) },
+			func(*gazetteer.BoundaryLine) { others++ }); err != nil {
+			return err
+		}
+		pm := putIn(bucketMarkers, "markers")
+		if err := step(w, edit.KindMarker, bucketMarkers, b.Markers, mkOrd,
+			func(m *gazetteer.Marker) string { return m.Number }, nil, encodeMarker,
+			func(k []byte, r *gazetteer.Marker, v []byte) error { return pm(k, r, v) },
+			func(*gazetteer.Marker) { others++ }); err != nil {
+			return err
+		}
+		pf := putIn(bucketFacilities, "facilities")
+		if err := step(w, edit.KindFacility, bucketFacilities, b.Facilities, fcOrd,
+			func(f *facilities.Facility) string { return f.ID },
+			func(f *facilities.Facility, _ []byte, v int64) error {
+				f.Version, f.UpdatedAt = v, t
+				return nil
+			}, encodeFacility,
+			func(k []byte, r *facilities.Facility, v []byte) error { return pf(k, r, v) },
+			func(f *facilities.Facility) { facs = append(facs, *f) }); err != nil {
+			return err
+		}
+		pdm := putIn(bucketDemand, "demand")
+		if err := step(w, edit.KindDemand, bucketDemand, b.Demand, dmOrd,
+			func(d *facilities.DemandUnit) string { return d.Code }, nil, encodeDemand,
+			func(k []byte, r *facilities.DemandUnit, v []byte) error { return pdm(k, r, v) },
+			func(*facilities.DemandUnit) { others++ }); err != nil {
+			return err
+		}
+		if !w.dry {
+			if err := ids.flush(); err != nil {
+				return err
+			}
+		}
 		return ctx.Err()
-	})
+	}
+	var err error
+	if b.DryRun {
+		err = s.db.View(body)
+	} else {
+		err = s.db.Update(body)
+	}
 	if err != nil {
 		return data.ImportStats{}, err
 	}
+	if b.DryRun {
+		return w.st, nil
+	}
 
 	// Committed: now the indexes.
-	if len(b.Divisions) > 0 {
-		changed := make([]*divEntry, len(b.Divisions))
-		for i := range b.Divisions {
-			changed[i] = newDivEntry(&b.Divisions[i])
-		}
-		s.divs.Store(buildDivIndex(s.divs.Load(), changed))
+	if len(divs) > 0 {
+		s.divs.Store(buildDivIndex(s.divs.Load(), divs))
 	}
-	if len(b.Places) > 0 || len(b.Facilities) > 0 {
+	if len(pIDs) > 0 || len(facs) > 0 {
 		s.mu.Lock()
-		ids := make([]string, len(plOrd))
-		for j, i := range plOrd {
-			ids[j] = b.Places[i].ID
-		}
-		s.places.putSorted(ids, fs)
-		for i := range b.Facilities {
-			s.facs.put(&b.Facilities[i])
+		s.places.putSorted(pIDs, pFs)
+		for i := range facs {
+			s.facs.put(&facs[i])
 		}
 		s.mu.Unlock()
 	}
-	s.notifyTiles(change)
-	return st, nil
+	if len(divs)+len(pIDs)+len(facs)+others > 0 {
+		s.notifyTiles(change)
+	}
+	return w.st, nil
 }
 
 // keyOrder returns the indexes 0..n-1 ordered by key, or an error for an empty or repeated key.

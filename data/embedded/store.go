@@ -33,21 +33,24 @@ const (
 	LockInfoFile = "civmap.lock-info"
 )
 
-// schemaVersion 2 added the tile ids (tileids.go); Open upgrades a version 1 store.
+// schemaVersion 2 added the tile ids (tileids.go) and the versions and audit buckets; Open upgrades a version-1 file
+// (upgradeTileIDs, upgradeV1).
 const schemaVersion = "2"
 
 var (
 	bucketMeta       = []byte("meta")
 	bucketDivisions  = []byte("divisions")
 	bucketPlaces     = []byte("places")
-	bucketHistory    = []byte("place_history") // old versions only; the current one is in places
+	bucketHistory    = []byte("place_history") // schema 1: old place versions, moved to versions by upgradeV1
 	bucketPlaceIdx   = []byte("place_index")   // placeFields of each current place, binary, keyed by ID
 	bucketLines      = []byte("lines")
 	bucketMarkers    = []byte("markers") // keyed by marker number
 	bucketFacilities = []byte("facilities")
 	bucketDemand     = []byte("demand")
+	bucketVersions   = []byte("versions") // every version of every record (versions.go)
+	bucketAudit      = []byte("audit")    // the append-only audit log
 	allBuckets       = [][]byte{bucketMeta, bucketDivisions, bucketPlaces, bucketHistory, bucketPlaceIdx, bucketLines,
-		bucketMarkers, bucketFacilities, bucketDemand}
+		bucketMarkers, bucketFacilities, bucketDemand, bucketVersions, bucketAudit}
 )
 
 // Options configure Open.
@@ -135,6 +138,9 @@ func (s *Store) init() error {
 		case string(v) == "1":
 			if err := upgradeTileIDs(tx); err != nil {
 				return fmt.Errorf("upgrade to schema %s: %w", schemaVersion, err)
+			}
+			if err := upgradeV1(tx); err != nil {
+				return fmt.Errorf("upgrade from schema 1: %w", err)
 			}
 			return meta.Put([]byte("schema"), []byte(schemaVersion))
 		case string(v) != schemaVersion:

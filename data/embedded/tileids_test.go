@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"civmap/data/sample"
+	"civmap/internal/edit"
 )
 
 // storedTileIDs reads every layer's stored ids and counters.
@@ -50,7 +51,7 @@ func TestUpgradeTileIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Import(ctx, *b); err != nil {
+	if _, err := s.Import(ctx, *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	want := storedTileIDs(t, s)

@@ -182,7 +182,7 @@ func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]ti
 	var ids []string
 	s.mu.RLock()
 	s.places.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *placeEntry) bool {
-		if e.minZoom <= zoom && e.status != gazetteer.StatusAbolished {
+		if e.minZoom <= zoom && gazetteer.Published(e.status) {
 			ids = append(ids, e.id)
 		}
 		return true
@@ -192,7 +192,7 @@ func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]ti
 	out := make([]tiles.Feature, 0, len(ids))
 	err := readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlace, func(p gazetteer.Place, id uint64) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
-		if p.Geometry != nil && p.Status != gazetteer.StatusAbolished && p.Geometry.Bound().Intersects(bound) {
+		if p.Geometry != nil && gazetteer.Published(p.Status) && p.Geometry.Bound().Intersects(bound) {
 			if f := tiles.PlaceFeature(p, id); f.MinZoom <= zoom {
 				out = append(out, f)
 			}

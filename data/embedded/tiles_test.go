@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"civmap/internal/edit"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -38,7 +39,7 @@ func sampleTiles(t *testing.T) (*Store, *data.Batch, *tiles.Service, http.Handle
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Import(context.Background(), *b); err != nil {
+	if _, err := st.Import(context.Background(), *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := tiles.NewService(st, tiles.Options{})
@@ -216,7 +217,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	// Move it (one UpdatePlace): both tiles change at once.
 	p.Geometry = newPt
 	p.Name = "象山🏮e\u0301"
-	if _, err := st.UpdatePlace(ctx, p, p.Version); err != nil {
+	if _, err := st.UpdatePlace(ctx, p, p.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	hits := svc.CacheStats().Hits
@@ -250,7 +251,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	// Abolishing it takes it off the map.
 	cur, _ := st.Place(ctx, p.ID)
 	cur.Status = gazetteer.StatusAbolished
-	if _, err := st.UpdatePlace(ctx, cur, cur.Version); err != nil {
+	if _, err := st.UpdatePlace(ctx, cur, cur.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ls := fetch(t, h, tileURL("places", newTile)); tiletest.FeatureWith(ls, "places", "id", p.ID) != nil {
@@ -259,7 +260,7 @@ func TestTilesFollowEdits(t *testing.T) {
 
 	// A new place appears; an import moving a facility changes its tiles too.
 	np := gazetteer.Place{ID: "地名-新", Name: "新地名", Category: "10", Status: gazetteer.StatusCurrent, Geometry: oldPt}
-	if _, err := st.CreatePlace(ctx, np); err != nil {
+	if _, err := st.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ls := fetch(t, h, tileURL("places", oldTile)); tiletest.FeatureWith(ls, "places", "id", np.ID) == nil {
@@ -268,7 +269,7 @@ func TestTilesFollowEdits(t *testing.T) {
 	fac := b.Facilities[len(b.Facilities)-1]
 	facTile := maptile.At(fac.Location, 14)
 	fac.Location = newPt
-	if _, err := st.Import(ctx, data.Batch{Facilities: []facilities.Facility{fac}}); err != nil {
+	if _, err := st.Import(ctx, data.Batch{Facilities: []facilities.Facility{fac}}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ls := fetch(t, h, tileURL("places,facilities", facTile)); tiletest.FeatureWith(ls, "facilities", "id", fac.ID) != nil {
@@ -360,7 +361,7 @@ func TestTilesConcurrentEdits(t *testing.T) {
 	for i := 0; i < 40; i++ {
 		p.Geometry = orb.Point{base[0] + 0.02*math.Sin(float64(i)), base[1] + 0.02*math.Cos(float64(i))}
 		var err error
-		if p, err = st.UpdatePlace(ctx, p, p.Version); err != nil {
+		if p, err = st.UpdatePlace(ctx, p, p.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package postgis_test
 
 import (
+	"civmap/internal/edit"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -84,12 +85,12 @@ func BenchmarkImportPlaces(b *testing.B) {
 					b.Fatal(err)
 				}
 				if c.replace {
-					if _, err := s.Import(ctx, data.Batch{Places: ps}); err != nil {
+					if _, err := s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.StartTimer()
-				st, err := s.Import(ctx, data.Batch{Places: ps})
+				st, err := s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -108,7 +109,7 @@ func BenchmarkLocate(b *testing.B) {
 	ctx := context.Background()
 	x := loadXiangshan(b)
 	s, _ := openFresh(b, postgis.Options{})
-	if _, err := s.Import(ctx, x.batch()); err != nil {
+	if _, err := s.Import(ctx, x.batch(), edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		b.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(3, 4))

@@ -73,6 +73,8 @@ func (s *Store) Facilities(ctx context.Context, q facilities.FacilityQuery) (fac
 	return facilities.FacilityPage{Items: items, NumberMatched: n}, nil
 }
 
+const demandCols = `code, name, township_code, elderly_population, ST_AsBinary(geom)`
+
 func scanDemand(row pgx.Row) (facilities.DemandUnit, error) {
 	var d facilities.DemandUnit
 	var geom []byte
@@ -90,7 +92,7 @@ func (s *Store) Demand(ctx context.Context, township string) ([]facilities.Deman
 	if township != "" {
 		w.add(`township_code = ?`, township)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT code, name, township_code, elderly_population, ST_AsBinary(geom)
+	rows, err := s.pool.Query(ctx, `SELECT `+demandCols+`
 		FROM demand_units`+w.sql()+` ORDER BY code COLLATE "C"`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: demand: %w", err)

@@ -10,9 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civmap/data"
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
 	"civmap/internal/jsonx"
+	"civmap/internal/edit"
 )
 
 // ---- divisions ----------------------------------------------------------------------------------------------------------
@@ -245,30 +247,6 @@ func queryPage[T any](ctx context.Context, pool *pgxpool.Pool, table, cols strin
 	return items, matched, err
 }
 
-// PlaceHistory returns every stored version of a place, oldest first (the superseded ones, then the current one), or
-// apierr.ErrNotFound.
-func (s *Store) PlaceHistory(ctx context.Context, id string) ([]gazetteer.Place, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+placeCols+` FROM (
-			SELECT id, name, category, status, division_codes, geom, doc, version, created_at, updated_at
-			FROM place_versions WHERE id = $1
-			UNION ALL
-			SELECT id, name, category, status, division_codes, geom, doc, version, created_at, updated_at
-			FROM places WHERE id = $1
-		) v ORDER BY version`, id)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: place history: %w", err)
-	}
-	out, err := collect(rows, scanPlace)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: place history: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("place %q: %w", id, apierr.ErrNotFound)
-	}
-	return out, nil
-}
-
 // placeArgs are the values of the place columns written by CreatePlace and UpdatePlace, in placeWriteCols order
 // ($1..$8; geometry as WKB).
 func placeArgs(p *gazetteer.Place) ([]any, error) {
@@ -285,7 +263,7 @@ func placeArgs(p *gazetteer.Place) ([]any, error) {
 }
 
 // CreatePlace stores a new place with Version 1 and CreatedAt = UpdatedAt = now (apierr.ErrConflict if the ID exists).
-func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.Place, error) {
+func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place, meta edit.Meta) (gazetteer.Place, error) {
 	p.Version, p.CreatedAt = 1, now()
 	p.UpdatedAt = p.CreatedAt
 	args, err := placeArgs(&p)
@@ -309,6 +287,9 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("place %q: %w", p.ID, apierr.ErrConflict)
 		}
+		if err := appendPlaceVersion(ctx, tx, &p, meta); err != nil {
+			return err
+		}
 		return s.publishTiles(ctx, tx, change)
 	})
 	if err != nil {
@@ -320,7 +301,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place) (gazetteer.P
 
 // UpdatePlace replaces a place whose current version is expectVersion (else apierr.ErrVersionMismatch; apierr.ErrNotFound
 // if absent): the old version goes to the history, Version+1, CreatedAt kept, UpdatedAt = now.
-func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersion int64) (gazetteer.Place, error) {
+func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersion int64, meta edit.Meta) (gazetteer.Place, error) {
 	p.UpdatedAt = now()
 	args, err := placeArgs(&p)
 	if err != nil {
@@ -336,12 +317,6 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 		if version != expectVersion {
 			return fmt.Errorf("place %q is at version %d, not %d: %w", p.ID, version, expectVersion, apierr.ErrVersionMismatch)
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO place_versions (id, version, name, category, status, division_codes, geom, doc, created_at, updated_at)
-			SELECT id, version, name, category, status, division_codes, geom, doc, created_at, updated_at
-			FROM places WHERE id = $1`, p.ID); err != nil {
-			return fmt.Errorf("postgis: update place %q: history: %w", p.ID, err)
-		}
 		err := tx.QueryRow(ctx, `
 			UPDATE places SET name = $2, category = $3, status = $4, division_codes = $5, division_prefixes = $6,
 				search_text = $7, geom = ST_GeomFromWKB($8, 4490), doc = $9, version = version + 1, updated_at = $10,
@@ -352,6 +327,9 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 			return fmt.Errorf("postgis: update place %q: %w", p.ID, err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
+		if err := appendPlaceVersion(ctx, tx, &p, meta); err != nil {
+			return err
+		}
 		return s.publishTiles(ctx, tx, placeChange(boxBound(oldBox), p.Geometry))
 	})
 	if err != nil {
@@ -359,6 +337,23 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	}
 	s.notifyTiles(placeChange(boxBound(oldBox), p.Geometry))
 	return p, nil
+}
+
+// appendPlaceVersion records p as its version p.Version, with its audit entry, in tx.
+func appendPlaceVersion(ctx context.Context, tx pgx.Tx, p *gazetteer.Place, meta edit.Meta) error {
+	doc, err := data.Document(p)
+	if err != nil {
+		return err
+	}
+	hash, err := data.ContentHash(p)
+	if err != nil {
+		return err
+	}
+	if meta.Time.IsZero() {
+		meta.Time = p.UpdatedAt
+	}
+	return appendVersion(ctx, tx, verRow{kind: edit.KindPlace, id: p.ID, version: p.Version, meta: meta, record: doc,
+		hash: hash})
 }
 
 // ---- boundary lines and markers -----------------------------------------------------------------------------------------
@@ -398,6 +393,9 @@ func (s *Store) BoundaryLine(ctx context.Context, id string) (gazetteer.Boundary
 	return l, nil
 }
 
+const markerCols = `number, line_id, type, pair_letter, material, reg_crs, reg_axis_order, reg_first, reg_second,
+	registered_year, ST_AsBinary(geom)`
+
 func scanMarker(row pgx.Row) (gazetteer.Marker, error) {
 	var m gazetteer.Marker
 	var geom []byte
@@ -423,8 +421,7 @@ func (s *Store) Markers(ctx context.Context, lineID string) ([]gazetteer.Marker,
 			if !exists {
 				return fmt.Errorf("boundary line %q: %w", lineID, apierr.ErrNotFound)
 			}
-			rows, err := tx.Query(ctx, `SELECT number, line_id, type, pair_letter, material, reg_crs, reg_axis_order,
-					reg_first, reg_second, registered_year, ST_AsBinary(geom)
+			rows, err := tx.Query(ctx, `SELECT `+markerCols+`
 				FROM markers WHERE line_id = $1 ORDER BY number COLLATE "C"`, lineID)
 			if err != nil {
 				return fmt.Errorf("postgis: markers: %w", err)

@@ -16,6 +16,7 @@ import (
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 	"civmap/tiles"
 )
 
@@ -196,12 +197,31 @@ func countInserted(insert string) string {
 
 // Import writes b in one transaction (all or nothing), upserting by natural key: division code, boundary line ID, marker
 // number, place ID, facility ID, demand-unit code, in that order (divisions and lines before what refers to them). A
-// replaced place keeps CreatedAt, gets Version+1 and UpdatedAt = now, and its old version goes to the history; a new place
-// gets Version 1 and CreatedAt = UpdatedAt = now. Facilities get Version 1 or +1 and UpdatedAt = now.
+// record whose content (data.ContentHash) equals its latest version is left alone and counted Unchanged; every other
+// record gets a new version (meta; Action "import" when empty) and an OK audit entry in the same transaction. A
+// replaced place keeps CreatedAt, gets Version+1 and UpdatedAt = now; a new place gets Version 1 and CreatedAt =
+// UpdatedAt = now. Facilities get Version 1 or +1 and UpdatedAt = now. With b.DryRun nothing is written.
 //
 // Errors, with nothing written: apierr.Invalid for an empty key or a marker whose line is neither in the batch nor in
 // the store; apierr.ErrConflict for a key repeated within the batch. Options.ImportStatementTimeout bounds each statement.
-func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, error) {
+func (s *Store) Import(ctx context.Context, b data.Batch, meta edit.Meta) (data.ImportStats, error) {
+	if meta.Action == "" {
+		meta.Action = "import"
+	}
+	return s.write(ctx, b, meta, writeOpts{})
+}
+
+// writeOpts adapt write to a single-record Put: guard runs first in the transaction (locks the record and checks its
+// version), and force writes a version even when the content is unchanged.
+type writeOpts struct {
+	guard func(ctx context.Context, tx pgx.Tx) error
+	force bool
+}
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
+
+func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts writeOpts) (data.ImportStats, error) {
 	var st data.ImportStats
 	if b.Len() == 0 {
 		return st, nil
@@ -210,20 +230,39 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 		return st, err
 	}
 	at := now()
+	if meta.Time.IsZero() {
+		meta.Time = at
+	}
+	results := b.DryRun || b.Len() <= data.ResultsLimit
 	var change tiles.Change
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		timeout := strconv.FormatInt(s.opts.ImportStatementTimeout.Milliseconds(), 10)
 		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', $1, true)`, timeout); err != nil {
 			return fmt.Errorf("postgis: import: %w", err)
 		}
-		var err error
-		if change, err = importChange(ctx, tx, &b); err != nil {
+		if opts.guard != nil {
+			if err := opts.guard(ctx, tx); err != nil {
+				return err
+			}
+		}
+		// Compare with the latest versions: unchanged records leave the batch.
+		w, rows, err := s.diffBatch(ctx, tx, &b, meta, at, opts.force, results, &st)
+		if err != nil {
+			return err
+		}
+		if b.DryRun {
+			if err := checkMarkerLines(ctx, tx, &b); err != nil {
+				return err
+			}
+			return errDryRun
+		}
+		if change, err = importChange(ctx, tx, w); err != nil {
 			return err
 		}
 		if err := s.publishTiles(ctx, tx, change); err != nil { // delivered at commit, dropped if a step fails
 			return err
 		}
-		for _, u := range importSteps(&b) {
+		for _, u := range importSteps(w) {
 			var rebuild []string
 			if u.bulk {
 				var err error
@@ -231,20 +270,23 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 					return err
 				}
 			}
-			in, up, err := u.run(ctx, tx, at)
-			if err != nil {
+			if _, _, err := u.run(ctx, tx, at); err != nil {
 				return err
 			}
 			if err := rebuildIndexes(ctx, tx, rebuild); err != nil {
 				return err
 			}
-			st.Inserted += in
-			st.Updated += up
 		}
-		return nil
+		return copyVersions(ctx, tx, rows)
 	})
+	if errors.Is(err, errDryRun) {
+		return st, nil
+	}
 	if err != nil {
 		return data.ImportStats{}, err
+	}
+	if len(change.Layers) == 0 {
+		return st, nil
 	}
 	s.notifyTiles(change)
 	// Fresh statistics, so that the first queries after a load get sane plans without waiting for autovacuum; after many
@@ -260,13 +302,170 @@ func (s *Store) Import(ctx context.Context, b data.Batch) (data.ImportStats, err
 			small = append(small, t.name)
 		}
 	}
-	if len(small) > 0 {
+	if len(small) > 0 && opts.guard == nil {
 		_, _ = s.pool.Exec(ctx, `ANALYZE `+strings.Join(small, ", "))
 	}
 	if len(b.Places) >= analyzeAfter {
-		_, _ = s.pool.Exec(ctx, `VACUUM (ANALYZE) places, place_versions`)
+		_, _ = s.pool.Exec(ctx, `VACUUM (ANALYZE) places, versions`)
 	}
 	return st, nil
+}
+
+// checkMarkerLines refuses, as the upsert's foreign key would, a marker whose line is neither in the batch nor stored.
+func checkMarkerLines(ctx context.Context, tx pgx.Tx, b *data.Batch) error {
+	in := map[string]bool{}
+	for _, l := range b.Lines {
+		in[l.ID] = true
+	}
+	for i, m := range b.Markers {
+		if in[m.LineID] {
+			continue
+		}
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM boundary_lines WHERE id = $1)`, m.LineID).Scan(&ok); err != nil {
+			return fmt.Errorf("postgis: import markers: %w", err)
+		}
+		if !ok {
+			return apierr.Invalid{{Location: fmt.Sprintf("marker %d", i), Field: "line_id",
+				Reason: fmt.Sprintf("marker %q refers to unknown boundary line %q", m.Number, m.LineID)}}
+		}
+		in[m.LineID] = true
+	}
+	return nil
+}
+
+// diffBatch compares every record of b with its latest version and returns the batch of those to write (stamped with
+// their new Version, CreatedAt, UpdatedAt where the kind has them) and their versions; it counts and lists results in
+// st.
+func (s *Store) diffBatch(ctx context.Context, tx pgx.Tx, b *data.Batch, meta edit.Meta, at time.Time, force, results bool,
+	st *data.ImportStats) (*data.Batch, []verRow, error) {
+	w := &data.Batch{}
+	var rows []verRow
+	var err error
+	exists := func(table, key string, ids []string) (map[string]time.Time, error) {
+		out := map[string]time.Time{}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		col := `NULL::timestamptz`
+		if table == "places" {
+			col = `created_at`
+		}
+		r, err := tx.Query(ctx, `SELECT `+key+`, `+col+` FROM `+table+` WHERE `+key+` = ANY($1)`, ids)
+		if err != nil {
+			return nil, fmt.Errorf("postgis: import %s: %w", table, err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var k string
+			var t *time.Time
+			if err := r.Scan(&k, &t); err != nil {
+				return nil, err
+			}
+			if t != nil {
+				out[k] = t.UTC()
+			} else {
+				out[k] = time.Time{}
+			}
+		}
+		return out, r.Err()
+	}
+	// one kind: keep appends the records to write to w.
+	type kindPlan struct {
+		kind  edit.Kind
+		table string
+		key   string
+		ids   []string
+		n     int
+		rec   func(i int) any // pointer to a copy of record i, stamped by stamp
+		stamp func(r any, v int64, created time.Time, existed bool)
+		keep  func(r any)
+	}
+	plans := []kindPlan{
+		{edit.KindDivision, "divisions", "code", keysOf(b.Divisions, func(d *gazetteer.Division) string { return d.Code }),
+			len(b.Divisions), func(i int) any { d := b.Divisions[i]; return &d }, nil,
+			func(r any) { w.Divisions = append(w.Divisions, *r.(*gazetteer.Division)) }},
+		{edit.KindLine, "boundary_lines", "id", keysOf(b.Lines, func(l *gazetteer.BoundaryLine) string { return l.ID }),
+			len(b.Lines), func(i int) any { l := b.Lines[i]; return &l }, nil,
+			func(r any) { w.Lines = append(w.Lines, *r.(*gazetteer.BoundaryLine)) }},
+		{edit.KindMarker, "markers", "number", keysOf(b.Markers, func(m *gazetteer.Marker) string { return m.Number }),
+			len(b.Markers), func(i int) any { m := b.Markers[i]; return &m }, nil,
+			func(r any) { w.Markers = append(w.Markers, *r.(*gazetteer.Marker)) }},
+		{edit.KindPlace, "places", "id", keysOf(b.Places, func(p *gazetteer.Place) string { return p.ID }),
+			len(b.Places), func(i int) any { p := b.Places[i]; return &p },
+			func(r any, v int64, created time.Time, existed bool) {
+				p := r.(*gazetteer.Place)
+				p.Version, p.CreatedAt, p.UpdatedAt = v, at, at
+				if existed {
+					p.CreatedAt = created
+				}
+			},
+			func(r any) { w.Places = append(w.Places, *r.(*gazetteer.Place)) }},
+		{edit.KindFacility, "facilities", "id", keysOf(b.Facilities, func(f *facilities.Facility) string { return f.ID }),
+			len(b.Facilities), func(i int) any { f := b.Facilities[i]; return &f },
+			func(r any, v int64, _ time.Time, _ bool) {
+				f := r.(*facilities.Facility)
+				f.Version, f.UpdatedAt = v, at
+			},
+			func(r any) { w.Facilities = append(w.Facilities, *r.(*facilities.Facility)) }},
+		{edit.KindDemand, "demand_units", "code", keysOf(b.Demand, func(d *facilities.DemandUnit) string { return d.Code }),
+			len(b.Demand), func(i int) any { d := b.Demand[i]; return &d }, nil,
+			func(r any) { w.Demand = append(w.Demand, *r.(*facilities.DemandUnit)) }},
+	}
+	for _, pl := range plans {
+		if pl.n == 0 {
+			continue
+		}
+		hs, err := heads(ctx, tx, pl.kind, pl.ids, b.DryRun)
+		if err != nil {
+			return nil, nil, err
+		}
+		ex, err := exists(pl.table, pl.key, pl.ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := 0; i < pl.n; i++ {
+			r := pl.rec(i)
+			id := pl.ids[i]
+			h := hs[id]
+			created, existed := ex[id]
+			hash, err := data.ContentHash(r)
+			if err != nil {
+				return nil, nil, err
+			}
+			if existed && h.hash == hash && !force {
+				st.Unchanged++
+				if results {
+					st.Results = append(st.Results, data.RecordResult{Kind: pl.kind, ID: id, Result: data.ResultUnchanged})
+				}
+				continue
+			}
+			v := h.version + 1
+			if pl.stamp != nil {
+				pl.stamp(r, v, created, existed)
+			}
+			doc, err := data.Document(r)
+			if err != nil {
+				return nil, nil, err
+			}
+			res := data.RecordResult{Kind: pl.kind, ID: id, Result: data.ResultCreated, Version: v}
+			if existed {
+				st.Updated++
+				res.Result = data.ResultChanged
+				if b.DryRun {
+					res.Fields = data.ChangedFields(h.record, doc)
+				}
+			} else {
+				st.Inserted++
+			}
+			if results {
+				st.Results = append(st.Results, res)
+			}
+			pl.keep(r)
+			rows = append(rows, verRow{kind: pl.kind, id: id, version: v, meta: meta, record: doc, hash: hash, before: h.hash})
+		}
+	}
+	return w, rows, err
 }
 
 func importSteps(b *data.Batch) []*upsert {
@@ -378,29 +577,25 @@ func placeUpsert(ps []gazetteer.Place) *upsert {
 		tmp:  "import_places",
 		bulk: true,
 		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
-			search_text text, geom bytea, doc jsonb, min_zoom smallint, tile_id bigint`,
+			search_text text, geom bytea, doc jsonb, min_zoom smallint, tile_id bigint, version bigint`,
 		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",
-			"doc", "min_zoom"},
+			"doc", "min_zoom", "version"},
 		tileIDs: tileIDTarget{"places", "places", "id"},
-		history: `
-			INSERT INTO place_versions (id, version, name, category, status, division_codes, geom, doc, created_at, updated_at)
-			SELECT p.id, p.version, p.name, p.category, p.status, p.division_codes, p.geom, p.doc, p.created_at, p.updated_at
-			FROM places p JOIN import_places i ON i.id = p.id`,
 		upsertSQL: countInserted(`
 			INSERT INTO places AS p (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
 				version, created_at, updated_at, min_zoom, tile_id)
 			SELECT id, name, category, status, division_codes, division_prefixes, search_text, ST_GeomFromWKB(geom, 4490),
-				doc, 1, $1, $1, min_zoom, coalesce(tile_id, 0)
+				doc, version, $1, $1, min_zoom, coalesce(tile_id, 0)
 			FROM import_places
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, status = EXCLUDED.status,
 				division_codes = EXCLUDED.division_codes, division_prefixes = EXCLUDED.division_prefixes,
-				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = p.version + 1,
+				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = EXCLUDED.version,
 				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
 		stamped: true,
 		n:       len(ps),
 		row: func(i int) ([]any, error) {
 			args, err := placeArgs(&ps[i])
-			return append(args, placeMinZoom(&ps[i])), err
+			return append(args, placeMinZoom(&ps[i]), ps[i].Version), err
 		},
 	}
 }
@@ -411,20 +606,20 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 		tmp:  "import_facilities",
 		tmpDDL: `id text, name text, type text, status text, township_code text, capacity_beds bigint,
 			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, min_zoom smallint,
-			tile_id bigint`,
+			tile_id bigint, version bigint`,
 		cols: []string{"id", "name", "type", "status", "township_code", "capacity_beds", "capacity_meals_per_day",
-			"smart_terminal", "attributes", "geom", "min_zoom"},
+			"smart_terminal", "attributes", "geom", "min_zoom", "version"},
 		tileIDs: tileIDTarget{"facilities", "facilities", "id"},
 		upsertSQL: countInserted(`
 			INSERT INTO facilities AS f (id, name, type, status, township_code, capacity_beds, capacity_meals_per_day,
 				smart_terminal, attributes, geom, version, updated_at, min_zoom, tile_id)
 			SELECT id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
-				attributes, ST_GeomFromWKB(geom, 4490), 1, $1, min_zoom, coalesce(tile_id, 0)
+				attributes, ST_GeomFromWKB(geom, 4490), version, $1, min_zoom, coalesce(tile_id, 0)
 			FROM import_facilities
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,
 				township_code = EXCLUDED.township_code, capacity_beds = EXCLUDED.capacity_beds,
 				capacity_meals_per_day = EXCLUDED.capacity_meals_per_day, smart_terminal = EXCLUDED.smart_terminal,
-				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = f.version + 1,
+				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = EXCLUDED.version,
 				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
 		stamped: true,
 		n:       len(fs),
@@ -436,7 +631,7 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 			}
 			return []any{f.ID, f.Name, f.Type, f.Status, f.TownshipCode, f.CapacityBeds, f.CapacityMealsPerDay,
 				f.SmartTerminal, attrs, pointWKB(f.Location),
-				int16(tiles.FacilityMinZoom(f.ID, f.Type, f.Location))}, nil
+				int16(tiles.FacilityMinZoom(f.ID, f.Type, f.Location)), f.Version}, nil
 		},
 	}
 }

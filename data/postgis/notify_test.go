@@ -1,6 +1,7 @@
 package postgis_test
 
 import (
+	"civmap/internal/edit"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,7 +54,7 @@ func twoStores(t *testing.T) (a, b *postgis.Store, batch *data.Batch, url string
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Import(ctx, *batch); err != nil {
+	if _, err := b.Import(ctx, *batch, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	return a, b, batch, url
@@ -115,7 +116,7 @@ func movePlace(t *testing.T, s *postgis.Store, id string, dx, dy float64) (old, 
 	old = p.Geometry.(orb.Point)
 	moved = orb.Point{old[0] + dx, old[1] + dy}
 	p.Geometry = moved
-	if _, err := s.UpdatePlace(ctx, p, p.Version); err != nil {
+	if _, err := s.UpdatePlace(ctx, p, p.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	return old, moved
@@ -180,7 +181,7 @@ func TestNotifyOtherStore(t *testing.T) {
 
 	// CreatePlace on b.
 	np := gazetteer.Place{ID: "新-notify", Name: "新", Category: "10", Status: "current", Geometry: orb.Point{121.9, 29.4}}
-	if _, err := b.CreatePlace(ctx, np); err != nil {
+	if _, err := b.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	got = rec.waitN(t, 2)
@@ -196,7 +197,8 @@ func TestNotifyOtherStore(t *testing.T) {
 	oldF := f.Location
 	f.Location = orb.Point{oldF[0], oldF[1] + 0.01}
 	tw := batch.Divisions[1]
-	if _, err := b.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}); err != nil {
+	tw.Name += "（改）" // an identical record would be a no-op and change no tile
+	if _, err := b.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	got = rec.waitN(t, 3)
@@ -255,7 +257,7 @@ func TestNotifyRollback(t *testing.T) {
 	f.Location = orb.Point{f.Location[0] + 0.02, f.Location[1]}
 	m := batch.Markers[0]
 	m.Number, m.LineID = "X-notify-1", "no-such-line"
-	_, err := b.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Markers: []gazetteer.Marker{m}})
+	_, err := b.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Markers: []gazetteer.Marker{m}}, edit.Meta{Actor: "test", Action: "import"})
 	var inv apierr.Invalid
 	if !errors.As(err, &inv) {
 		t.Fatalf("import with a marker on no line: %v", err)
@@ -264,10 +266,10 @@ func TestNotifyRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.UpdatePlace(ctx, p, p.Version+1); !errors.Is(err, apierr.ErrVersionMismatch) {
+	if _, err := b.UpdatePlace(ctx, p, p.Version+1, edit.Meta{Actor: "test", Action: "import"}); !errors.Is(err, apierr.ErrVersionMismatch) {
 		t.Fatalf("stale update: %v", err)
 	}
-	if _, err := b.CreatePlace(ctx, p); !errors.Is(err, apierr.ErrConflict) {
+	if _, err := b.CreatePlace(ctx, p, edit.Meta{Actor: "test", Action: "import"}); !errors.Is(err, apierr.ErrConflict) {
 		t.Fatalf("duplicate create: %v", err)
 	}
 	// The marker: the first notification a gets is this one.
@@ -335,7 +337,7 @@ func TestNotifyPayload(t *testing.T) {
 			TownshipCode: "330225001", Location: orb.Point{121.8 + float64(i)*0.000123, 29.3 + float64(i)*0.0000789}})
 	}
 	nB := len(recB.waitN(t, 2)) // its own update, and a's through its listener
-	if _, err := b.Import(ctx, big); err != nil {
+	if _, err := b.Import(ctx, big, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	m = next()
@@ -490,7 +492,7 @@ func TestNotifyTileService(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Geometry = tl.Center()
-	if _, err := b.UpdatePlace(ctx, p, p.Version); err != nil {
+	if _, err := b.UpdatePlace(ctx, p, p.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(notifyWait)

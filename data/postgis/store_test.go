@@ -1,7 +1,9 @@
 package postgis_test
 
 import (
+	"civmap/internal/edit"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -87,7 +89,7 @@ func TestLocateMatchesBruteForce(t *testing.T) {
 		t.Parallel()
 		s, _ := openFresh(t, postgis.Options{})
 		x := loadXiangshan(t)
-		if _, err := s.Import(context.Background(), x.batch()); err != nil {
+		if _, err := s.Import(context.Background(), x.batch(), edit.Meta{Actor: "test", Action: "import"}); err != nil {
 			t.Fatal(err)
 		}
 		r := rand.New(rand.NewPCG(1, 2))
@@ -122,7 +124,7 @@ func TestLocateMatchesBruteForce(t *testing.T) {
 			}
 			b := data.Batch{Divisions: append(append([]gazetteer.Division{{Code: "999", Name: "县",
 				Level: gazetteer.LevelCounty, Kind: "county"}}, tw...), vs...)}
-			if _, err := s.Import(context.Background(), b); err != nil {
+			if _, err := s.Import(context.Background(), b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 				t.Fatal(err)
 			}
 			pts := make([]orb.Point, 400)
@@ -151,7 +153,7 @@ func TestBBoxIsExact(t *testing.T) {
 		Facilities: []facilities.Facility{{ID: "f", Name: "院", Type: "canteen", Status: "existing", TownshipCode: "1",
 			Location: orb.Point{x, y}}},
 	}
-	if _, err := s.Import(ctx, b); err != nil {
+	if _, err := s.Import(ctx, b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -236,7 +238,7 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 		ps = append(ps, gazetteer.Place{ID: fmt.Sprintf("p%05d", i), Name: fmt.Sprintf("第%d号石浦渔港路", i),
 			Category: "road", Status: gazetteer.StatusCurrent, Geometry: orb.Point{121 + float64(i)/1e4, 29}})
 	}
-	if _, err := s.Import(ctx, data.Batch{Places: ps}); err != nil {
+	if _, err := s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	page, err := s.Places(ctx, gazetteer.PlaceQuery{Q: "第1234号石浦"})
@@ -279,16 +281,19 @@ func TestImportReplacesInBulk(t *testing.T) {
 	s, _ := openFresh(t, postgis.Options{})
 	ctx := context.Background()
 	ps := syntheticPlaces(loadXiangshan(t), 12000, 1)
-	st, err := s.Import(ctx, data.Batch{Places: ps})
-	if err != nil || st != (data.ImportStats{Inserted: len(ps)}) {
+	st, err := s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"})
+	if err != nil || st.Inserted != len(ps) || st.Updated != 0 {
 		t.Fatalf("first import: %+v, %v", st, err)
 	}
+	for i := range ps {
+		ps[i].Description += "（修订）"
+	}
 	ps[7].Name = "改过的名字"
-	st, err = s.Import(ctx, data.Batch{Places: ps})
-	if err != nil || st != (data.ImportStats{Updated: len(ps)}) {
+	st, err = s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"})
+	if err != nil || st.Updated != len(ps) || st.Inserted != 0 || st.Unchanged != 0 {
 		t.Fatalf("second import: %+v, %v", st, err)
 	}
-	h, err := s.PlaceHistory(ctx, ps[7].ID)
+	h, err := placeVersions(t, s, ps[7].ID)
 	if err != nil || len(h) != 2 || h[0].Name == h[1].Name || h[1].Name != "改过的名字" || h[1].Version != 2 ||
 		!h[0].CreatedAt.Equal(h[1].CreatedAt) {
 		t.Fatalf("history: %+v, %v", h, err)
@@ -326,7 +331,7 @@ func TestBulkImport(t *testing.T) {
 	}
 	want := indexes()
 	ps := syntheticPlaces(loadXiangshan(t), 3000, 2)
-	if st, err := s.Import(ctx, data.Batch{Places: ps}); err != nil || st.Inserted != len(ps) {
+	if st, err := s.Import(ctx, data.Batch{Places: ps}, edit.Meta{Actor: "test", Action: "import"}); err != nil || st.Inserted != len(ps) {
 		t.Fatalf("bulk import: %+v, %v", st, err)
 	}
 	if got := indexes(); got != want {
@@ -341,7 +346,7 @@ func TestBulkImport(t *testing.T) {
 	ps[0].Name = "不该留下"
 	bad := data.Batch{Places: ps, Facilities: []facilities.Facility{{ID: "f", Name: "院", Type: "canteen",
 		Status: "existing", TownshipCode: "1", Attributes: map[string]any{"x": "a\x00b"}}}}
-	if _, err := s.Import(ctx, bad); err == nil {
+	if _, err := s.Import(ctx, bad, edit.Meta{Actor: "test", Action: "import"}); err == nil {
 		t.Fatal("import with a NUL in jsonb succeeded")
 	}
 	if got := indexes(); got != want {
@@ -404,4 +409,23 @@ func TestMigrate(t *testing.T) {
 	if empty, err := s.Empty(ctx); err != nil || !empty {
 		t.Errorf("Empty = %v, %v", empty, err)
 	}
+}
+
+// placeVersions decodes a place's versions (History) into places, oldest first.
+func placeVersions(t *testing.T, s *postgis.Store, id string) ([]gazetteer.Place, error) {
+	vs, err := s.History(context.Background(), edit.KindPlace, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []gazetteer.Place
+	for _, v := range vs {
+		var f struct {
+			Properties gazetteer.Place `json:"properties"`
+		}
+		if err := json.Unmarshal(v.Record, &f); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f.Properties)
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"civmap/data/postgis/pgtest"
 	"civmap/data/sample"
+	"civmap/internal/edit"
 )
 
 // TestMigration00003Renumbers: migration 00003 gives existing rows the ids a first import allocates (1, 2, … in key
@@ -28,7 +29,7 @@ func TestMigration00003Renumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Import(ctx, *b); err != nil {
+	if _, err := s.Import(ctx, *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	ids := func() map[string]int64 {

@@ -77,7 +77,7 @@ var tileLayers = map[string]tileLayer{
 				coalesce((doc->'heritage')::boolean, false) AS heritage, NULLIF(division_codes[1], '') AS division_code,
 				tile_id, geom
 			FROM places
-			WHERE status <> '` + gazetteer.StatusAbolished + `' AND min_zoom <= $8 AND ` + tileBound("geom") + `
+			WHERE status IN ('` + gazetteer.StatusCurrent + `', '` + gazetteer.StatusHistorical + `') AND min_zoom <= $8 AND ` + tileBound("geom") + `
 			ORDER BY id COLLATE "C"`,
 		props:   `id, name, pinyin, category, status, heritage, division_code`,
 		thinned: true,

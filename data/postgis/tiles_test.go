@@ -1,6 +1,7 @@
 package postgis_test
 
 import (
+	"civmap/internal/edit"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,7 @@ func sampleStores(t *testing.T) (*postgis.Store, *embedded.Store, *data.Batch) {
 		t.Fatal(err)
 	}
 	for _, st := range []data.Store{pg, em} {
-		if _, err := st.Import(context.Background(), *b); err != nil {
+		if _, err := st.Import(context.Background(), *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -162,11 +163,11 @@ func TestMinZoomColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pg.Import(ctx, *b); err != nil {
+	if _, err := pg.Import(ctx, *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	np := gazetteer.Place{ID: "地名-1", Name: "新", Category: "hospital", Status: "current", Geometry: orb.Point{121.9, 29.4}}
-	if _, err := pg.CreatePlace(ctx, np); err != nil {
+	if _, err := pg.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{}
@@ -240,25 +241,25 @@ func TestTileNotifier(t *testing.T) {
 	}
 	old := p.Geometry.(orb.Point)
 	p.Geometry = orb.Point{old[0] + 0.01, old[1]}
-	if _, err := pg.UpdatePlace(ctx, p, p.Version); err != nil {
+	if _, err := pg.UpdatePlace(ctx, p, p.Version, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	want := tiles.Change{Layers: []string{"places"}, Bounds: []orb.Bound{old.Bound(), p.Geometry.Bound()}}
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("update: %+v, want %+v", got, want)
 	}
-	if _, err := pg.UpdatePlace(ctx, p, 1); err == nil || len(got) != 1 {
+	if _, err := pg.UpdatePlace(ctx, p, 1, edit.Meta{Actor: "test", Action: "import"}); err == nil || len(got) != 1 {
 		t.Errorf("a failed update notified: %v %d", err, len(got))
 	}
 	np := gazetteer.Place{ID: "新-1", Name: "新", Category: "10", Status: "current", Geometry: orb.Point{121.9, 29.4}}
-	if _, err := pg.CreatePlace(ctx, np); err != nil {
+	if _, err := pg.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	want = tiles.Change{Layers: []string{"places"}, Bounds: []orb.Bound{np.Geometry.Bound()}}
 	if len(got) != 2 || !reflect.DeepEqual(got[1], want) {
 		t.Errorf("create: %+v", got[1:])
 	}
-	if _, err := pg.CreatePlace(ctx, np); err == nil || len(got) != 2 {
+	if _, err := pg.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err == nil || len(got) != 2 {
 		t.Errorf("a failed create notified: %v %d", err, len(got))
 	}
 
@@ -267,7 +268,8 @@ func TestTileNotifier(t *testing.T) {
 	oldF := f.Location
 	f.Location = orb.Point{oldF[0], oldF[1] + 0.01}
 	tw := b.Divisions[1]
-	if _, err := pg.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}); err != nil {
+	tw.Name += "（改）" // an identical record would be a no-op and change no tile
+	if _, err := pg.Import(ctx, data.Batch{Facilities: []facilities.Facility{f}, Divisions: []gazetteer.Division{tw}}, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	c := got[len(got)-1]
@@ -285,7 +287,7 @@ func TestTileNotifier(t *testing.T) {
 		big.Demand = append(big.Demand, facilities.DemandUnit{Code: fmt.Sprintf("X%05d", i), Name: "x",
 			TownshipCode: "330225001", Location: orb.Point{121.9, 29.4}})
 	}
-	if _, err := pg.Import(ctx, big); err != nil {
+	if _, err := pg.Import(ctx, big, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 	if c := got[len(got)-1]; !c.All || !slices.Equal(c.Layers, []string{"demand"}) || len(c.Bounds) != 0 {

@@ -4,6 +4,7 @@ package sample
 
 import (
 	"bytes"
+	"civmap/internal/edit"
 	"context"
 	"embed"
 	"encoding/json"
@@ -136,5 +137,5 @@ func Load(ctx context.Context, st data.Store) (data.ImportStats, error) {
 	if err != nil {
 		return data.ImportStats{}, err
 	}
-	return st.Import(ctx, *b)
+	return st.Import(ctx, *b, edit.Meta{Actor: "system", Action: "import", Reason: "bundled sample"})
 }

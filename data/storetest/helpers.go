@@ -15,7 +15,9 @@ import (
 	"civmap/data"
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/geo"
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 )
 
 // harness holds one subtest's store and lets it re-open the same backing.
@@ -60,7 +62,7 @@ func (h *harness) reopen() {
 
 func (h *harness) load(b data.Batch) data.ImportStats {
 	h.t.Helper()
-	st, err := h.s.Import(h.t.Context(), b)
+	st, err := h.s.Import(h.t.Context(), b, testMeta)
 	if err != nil {
 		h.t.Fatalf("Import: %v", err)
 	}
@@ -250,7 +252,7 @@ func takeSnapshot(t *testing.T, s data.Store) snapshot {
 	sn.History = map[string][]gazetteer.Place{}
 	for _, p := range page.Items {
 		sn.Places = append(sn.Places, normPlace(p))
-		h, err := s.PlaceHistory(ctx, p.ID)
+		h, err := placeHistory(t, s, p.ID)
 		if err != nil {
 			t.Fatalf("PlaceHistory(%q): %v", p.ID, err)
 		}
@@ -298,4 +300,52 @@ func sortedBy[T any](xs []T, key func(T) string) []T {
 	out := slices.Clone(xs)
 	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return out
+}
+
+// testMeta is the write metadata of the suite's own writes.
+var testMeta = edit.Meta{Actor: "storetest", Role: edit.RoleEditor, Action: "test", Reason: "conformance suite"}
+
+// placeHistory decodes the versions of a place (History) back into places, oldest first.
+func placeHistory(t *testing.T, s data.Store, id string) ([]gazetteer.Place, error) {
+	t.Helper()
+	vs, err := s.History(t.Context(), edit.KindPlace, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gazetteer.Place, 0, len(vs))
+	for _, v := range vs {
+		p, err := decodePlaceDoc(v.Record)
+		if err != nil {
+			t.Fatalf("version %d of %q: %v", v.Version, id, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// decodePlaceDoc reads a place's API document (a GeoJSON Feature whose properties are the Place's JSON fields).
+func decodePlaceDoc(doc []byte) (gazetteer.Place, error) {
+	var f struct {
+		Geometry   json.RawMessage `json:"geometry"`
+		Properties gazetteer.Place `json:"properties"`
+	}
+	if err := json.Unmarshal(doc, &f); err != nil {
+		return gazetteer.Place{}, err
+	}
+	p := f.Properties
+	if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
+		g, err := geo.DecodeGeometry(f.Geometry)
+		if err != nil {
+			return p, err
+		}
+		p.Geometry = g
+	}
+	return p, nil
+}
+
+// importCounts are ImportStats without the per-record results.
+type importCounts struct{ Inserted, Updated, Unchanged int }
+
+func counts(st data.ImportStats) importCounts {
+	return importCounts{st.Inserted, st.Updated, st.Unchanged}
 }

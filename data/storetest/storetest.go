@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileIDsSample", testTileIDsSample},
 		{"TileSeams", testTileSeams},
 	}
+	tests = append(tests, versionTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, newHarness(t, newStore(t)))
@@ -84,7 +85,7 @@ func testEmptyReady(t *testing.T, h *harness) {
 		t.Fatalf("Empty on a fresh store = %v, %v; want true", empty, err)
 	}
 	// Empty is about divisions only.
-	if _, err := h.s.CreatePlace(ctx, fullPlace("只有地名")); err != nil {
+	if _, err := h.s.CreatePlace(ctx, fullPlace("只有地名"), testMeta); err != nil {
 		t.Fatal(err)
 	}
 	if empty, err := h.s.Empty(ctx); err != nil || !empty {
@@ -113,7 +114,7 @@ func testPlaceCRUD(t *testing.T, h *harness) {
 	in := fullPlace("中-CRUD-1")
 
 	before := time.Now()
-	v1, err := s.CreatePlace(ctx, in)
+	v1, err := s.CreatePlace(ctx, in, testMeta)
 	after := time.Now()
 	if err != nil {
 		t.Fatalf("CreatePlace: %v", err)
@@ -137,7 +138,7 @@ func testPlaceCRUD(t *testing.T, h *harness) {
 	// Create of an existing ID.
 	dup := in
 	dup.Name = "别的名字"
-	if _, err := s.CreatePlace(ctx, dup); !errors.Is(err, apierr.ErrConflict) {
+	if _, err := s.CreatePlace(ctx, dup, testMeta); !errors.Is(err, apierr.ErrConflict) {
 		t.Errorf("CreatePlace(existing ID): %v, want ErrConflict", err)
 	}
 	if got, _ := s.Place(ctx, in.ID); got.Name != in.Name || got.Version != 1 {
@@ -153,7 +154,7 @@ func testPlaceCRUD(t *testing.T, h *harness) {
 	upd.CreatedAt = time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) // ignored
 	upd.Version = 77                                            // ignored
 	before = time.Now()
-	v2, err := s.UpdatePlace(ctx, upd, 1)
+	v2, err := s.UpdatePlace(ctx, upd, 1, testMeta)
 	after = time.Now()
 	if err != nil {
 		t.Fatalf("UpdatePlace: %v", err)
@@ -177,7 +178,7 @@ func testPlaceCRUD(t *testing.T, h *harness) {
 	}
 	checkEqual(t, "Place after update", normPlace(v2), normPlace(got))
 
-	hist, err := s.PlaceHistory(ctx, in.ID)
+	hist, err := placeHistory(t, s, in.ID)
 	if err != nil {
 		t.Fatalf("PlaceHistory: %v", err)
 	}
@@ -191,27 +192,27 @@ func testPlaceCRUD(t *testing.T, h *harness) {
 	stale := v2
 	stale.Name = "过时的"
 	for _, ver := range []int64{1, 3, 0} {
-		if _, err := s.UpdatePlace(ctx, stale, ver); !errors.Is(err, apierr.ErrVersionMismatch) {
+		if _, err := s.UpdatePlace(ctx, stale, ver, testMeta); !errors.Is(err, apierr.ErrVersionMismatch) {
 			t.Errorf("UpdatePlace(version %d of 2): %v, want ErrVersionMismatch", ver, err)
 		}
 	}
 	if got, _ := s.Place(ctx, in.ID); got.Name != upd.Name || got.Version != 2 {
 		t.Errorf("a refused update changed the place: name %q version %d", got.Name, got.Version)
 	}
-	if hist, _ := s.PlaceHistory(ctx, in.ID); len(hist) != 2 {
+	if hist, _ := placeHistory(t, s, in.ID); len(hist) != 2 {
 		t.Errorf("a refused update changed the history: %d entries", len(hist))
 	}
 
 	// Missing records.
 	missing := in
 	missing.ID = "不存在"
-	if _, err := s.UpdatePlace(ctx, missing, 1); !errors.Is(err, apierr.ErrNotFound) {
+	if _, err := s.UpdatePlace(ctx, missing, 1, testMeta); !errors.Is(err, apierr.ErrNotFound) {
 		t.Errorf("UpdatePlace(missing): %v, want ErrNotFound", err)
 	}
 	if _, err := s.Place(ctx, "不存在"); !errors.Is(err, apierr.ErrNotFound) {
 		t.Errorf("Place(missing): %v, want ErrNotFound", err)
 	}
-	if _, err := s.PlaceHistory(ctx, "不存在"); !errors.Is(err, apierr.ErrNotFound) {
+	if _, err := placeHistory(t, s, "不存在"); !errors.Is(err, apierr.ErrNotFound) {
 		t.Errorf("PlaceHistory(missing): %v, want ErrNotFound", err)
 	}
 	if n, _ := places(t, s, gazetteer.PlaceQuery{Statuses: allStatuses}); len(n) != 1 {
@@ -225,7 +226,7 @@ func testPlaceTimestamps(t *testing.T, h *harness) {
 	p.CreatedAt = time.Date(1999, 9, 9, 9, 9, 9, 999999999, time.FixedZone("CST", 8*3600)) // ignored
 	p.UpdatedAt = p.CreatedAt
 	before := time.Now()
-	v1, err := h.s.CreatePlace(ctx, p)
+	v1, err := h.s.CreatePlace(ctx, p, testMeta)
 	after := time.Now()
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func testPlaceTimestamps(t *testing.T, h *harness) {
 	var last gazetteer.Place = v1
 	for i := 2; i <= 3; i++ {
 		time.Sleep(2 * time.Millisecond)
-		next, err := h.s.UpdatePlace(ctx, last, last.Version)
+		next, err := h.s.UpdatePlace(ctx, last, last.Version, testMeta)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +248,7 @@ func testPlaceTimestamps(t *testing.T, h *harness) {
 	}
 	// Read back (and after reopen) the timestamps are the same instants, still UTC.
 	h.reopen()
-	hist, err := h.s.PlaceHistory(ctx, "T-1")
+	hist, err := placeHistory(t, h.s, "T-1")
 	if err != nil || len(hist) != 3 {
 		t.Fatalf("history: %d entries, %v", len(hist), err)
 	}
@@ -288,7 +289,7 @@ func testGeometryRoundTrip(t *testing.T, h *harness) {
 	}
 	for name, g := range geoms {
 		p := gazetteer.Place{ID: "geom-" + name, Name: name, Category: "test", Status: gazetteer.StatusCurrent, Geometry: g}
-		if _, err := h.s.CreatePlace(ctx, p); err != nil {
+		if _, err := h.s.CreatePlace(ctx, p, testMeta); err != nil {
 			t.Fatalf("CreatePlace(%s): %v", name, err)
 		}
 	}
@@ -394,7 +395,7 @@ func testRecordsRoundTrip(t *testing.T, h *harness) {
 
 	// A place with every field set, CJK and emoji, through CreatePlace and through reopen.
 	full := fullPlace("全-🏯-1")
-	created, err := h.s.CreatePlace(ctx, full)
+	created, err := h.s.CreatePlace(ctx, full, testMeta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func testRecordsRoundTrip(t *testing.T, h *harness) {
 	exact := fullPlace("exact-numbers")
 	exact.Attributes = map[string]any{"big": json.Number("12345678901234567890"), "dec": json.Number("1.10"),
 		"neg": json.Number("-0.000000000000000000001"), "in": []any{json.Number("9007199254740993")}}
-	if _, err := h.s.CreatePlace(ctx, exact); err != nil {
+	if _, err := h.s.CreatePlace(ctx, exact, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	h.reopen()
@@ -428,7 +429,7 @@ func testNilAndEmpty(t *testing.T, h *harness) {
 	b.ID = "empty"
 	b.Aliases, b.DivisionCodes, b.FormerNames, b.Attributes = []string{}, []string{}, []gazetteer.FormerName{}, map[string]any{}
 	for _, p := range []gazetteer.Place{a, b} {
-		if _, err := h.s.CreatePlace(ctx, p); err != nil {
+		if _, err := h.s.CreatePlace(ctx, p, testMeta); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -619,7 +620,7 @@ func testIndexesFollowWrites(t *testing.T, h *harness) {
 	ctx := t.Context()
 	h.load(fixture())
 	v1, err := h.s.CreatePlace(ctx, gazetteer.Place{ID: "W-1", Name: "东门岛", Pinyin: "Dongmen Dao", Category: "island",
-		Status: gazetteer.StatusCurrent, DivisionCodes: []string{codeC}, Geometry: orb.Point{121.39, 29.19}})
+		Status: gazetteer.StatusCurrent, DivisionCodes: []string{codeC}, Geometry: orb.Point{121.39, 29.19}}, testMeta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +634,7 @@ func testIndexesFollowWrites(t *testing.T, h *harness) {
 	upd.Name, upd.Pinyin, upd.Category, upd.Status = "南门岛", "Nanmen Dao", "islet", gazetteer.StatusAbolished
 	upd.DivisionCodes = []string{codeD}
 	upd.Geometry = orb.Point{121.01, 29.01}
-	if _, err := h.s.UpdatePlace(ctx, upd, 1); err != nil {
+	if _, err := h.s.UpdatePlace(ctx, upd, 1, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	all := allStatuses
@@ -913,7 +914,7 @@ func testDemand(t *testing.T, h *harness) {
 
 func testImportUpsert(t *testing.T, h *harness) {
 	ctx := t.Context()
-	if st, err := h.s.Import(ctx, data.Batch{}); err != nil || st != (data.ImportStats{}) {
+	if st, err := h.s.Import(ctx, data.Batch{}, testMeta); err != nil || counts(st) != (importCounts{}) {
 		t.Errorf("empty import: %+v, %v", st, err)
 	}
 	b := fixture()
@@ -921,14 +922,29 @@ func testImportUpsert(t *testing.T, h *harness) {
 	b.Places[1].CreatedAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.Facilities[0].Version = 9
 	st := h.load(b)
-	if want := (data.ImportStats{Inserted: b.Len()}); st != want {
+	if want := (importCounts{Inserted: b.Len()}); counts(st) != want {
 		t.Errorf("first import: %+v, want %+v", st, want)
 	}
 	first := takeSnapshot(t, h.s)
 	time.Sleep(2 * time.Millisecond)
+	// The same records again: a no-op (no versions), every record reported unchanged.
 	st = h.load(fixture())
-	if want := (data.ImportStats{Updated: b.Len()}); st != want {
-		t.Errorf("second import: %+v, want %+v", st, want)
+	if want := (importCounts{Unchanged: b.Len()}); counts(st) != want {
+		t.Errorf("identical re-import: %+v, want %+v", counts(st), want)
+	}
+	checkSnapshot(t, "identical re-import", first, takeSnapshot(t, h.s))
+	// Every place and facility changed, the other records the same.
+	b2 := fixture()
+	for i := range b2.Places {
+		b2.Places[i].Description += "（修订）"
+	}
+	for i := range b2.Facilities {
+		b2.Facilities[i].Name += "（新）"
+	}
+	st = h.load(b2)
+	if want := (importCounts{Updated: len(b2.Places) + len(b2.Facilities),
+		Unchanged: b.Len() - len(b2.Places) - len(b2.Facilities)}); counts(st) != want {
+		t.Errorf("second import: %+v, want %+v", counts(st), want)
 	}
 	second := takeSnapshot(t, h.s)
 	if len(second.Places) != len(first.Places) || len(second.Divisions) != len(first.Divisions) ||
@@ -962,7 +978,7 @@ func testImportUpsert(t *testing.T, h *harness) {
 	p.Name = "丹城新路"
 	st = h.load(data.Batch{Places: []gazetteer.Place{p, {ID: "新-1", Name: "新桥", Category: "bridge",
 		Status: gazetteer.StatusCurrent, Geometry: orb.Point{121.11, 29.11}}}})
-	if st != (data.ImportStats{Inserted: 1, Updated: 1}) {
+	if counts(st) != (importCounts{Inserted: 1, Updated: 1}) {
 		t.Errorf("mixed import: %+v, want 1 inserted 1 updated", st)
 	}
 	if got, _ := h.s.Place(ctx, "B-001"); got.Version != 3 || got.Name != "丹城新路" {
@@ -1045,7 +1061,7 @@ func testImportAtomic(t *testing.T, h *harness) {
 	for _, c := range cases {
 		b := good()
 		c.mutate(&b)
-		st, err := h.s.Import(ctx, b)
+		st, err := h.s.Import(ctx, b, testMeta)
 		if err == nil {
 			t.Errorf("%s: Import succeeded (%+v), want an error", c.name, st)
 			continue
@@ -1072,7 +1088,7 @@ func testImportAtomic(t *testing.T, h *harness) {
 	}
 	// The good batch itself goes in, and the marker may refer to the line in the same batch.
 	st := h.load(good())
-	if st != (data.ImportStats{Inserted: 6, Updated: 2}) {
+	if counts(st) != (importCounts{Inserted: 6, Updated: 2}) {
 		t.Errorf("good batch: %+v, want 6 inserted, 2 updated", st)
 	}
 	loc, err := h.s.Locate(ctx, orb.Point{121.35, 29.15})
@@ -1084,14 +1100,14 @@ func testImportAtomic(t *testing.T, h *harness) {
 func testReopen(t *testing.T, h *harness) {
 	ctx := t.Context()
 	h.load(fixture())
-	v1, err := h.s.CreatePlace(ctx, fullPlace("重开-1"))
+	v1, err := h.s.CreatePlace(ctx, fullPlace("重开-1"), testMeta)
 	if err != nil {
 		t.Fatal(err)
 	}
 	upd := v1
 	upd.Name = "重开后的名字"
 	upd.Geometry = orb.Point{121.39, 29.19}
-	if _, err := h.s.UpdatePlace(ctx, upd, 1); err != nil {
+	if _, err := h.s.UpdatePlace(ctx, upd, 1, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	want := takeSnapshot(t, h.s)
@@ -1115,7 +1131,7 @@ func testReopen(t *testing.T, h *harness) {
 		t.Errorf("facility bbox after reopen: %+v, %v", fp.NumberMatched, err)
 	}
 	// Writes still work after reopen, and versions continue.
-	v3, err := h.s.UpdatePlace(ctx, upd, 2)
+	v3, err := h.s.UpdatePlace(ctx, upd, 2, testMeta)
 	if err != nil || v3.Version != 3 {
 		t.Errorf("update after reopen: version %d, %v", v3.Version, err)
 	}
@@ -1158,15 +1174,15 @@ func testConcurrent(t *testing.T, h *harness) {
 	for i := range 20 {
 		p := gazetteer.Place{ID: fmt.Sprintf("并发-%02d", i), Name: fmt.Sprintf("并发地名%d", i), Category: "c",
 			Status: gazetteer.StatusCurrent, Geometry: orb.Point{121.01 + float64(i)/1000, 29.01}}
-		v, err := h.s.CreatePlace(ctx, p)
+		v, err := h.s.CreatePlace(ctx, p, testMeta)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.s.UpdatePlace(ctx, v, 1); err != nil {
+		if _, err := h.s.UpdatePlace(ctx, v, 1, testMeta); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := h.s.Import(ctx, fixture()); err != nil {
+	if _, err := h.s.Import(ctx, fixture(), testMeta); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)

@@ -109,7 +109,7 @@ func testTileIDs(t *testing.T, h *harness) {
 	for i, k := range keys {
 		p := gazetteer.Place{ID: k, Name: "地名" + k, Category: "road", Status: gazetteer.StatusCurrent,
 			DivisionCodes: []string{codeA}, Geometry: orb.Point{121.01 + 0.01*float64(i), 29.09}}
-		if _, err := h.s.CreatePlace(ctx, p); err != nil {
+		if _, err := h.s.CreatePlace(ctx, p, testMeta); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,7 +134,7 @@ func testTileIDs(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	p.Name, p.Geometry = "改名", orb.Point{121.31, 29.11}
-	if _, err := h.s.UpdatePlace(ctx, p, p.Version); err != nil {
+	if _, err := h.s.UpdatePlace(ctx, p, p.Version, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	h.load(data.Batch{Places: []gazetteer.Place{{ID: "007", Name: "再导入", Category: "road",
@@ -148,7 +148,7 @@ func testTileIDs(t *testing.T, h *harness) {
 		}
 	}
 	if _, err := h.s.CreatePlace(ctx, gazetteer.Place{ID: "新-1", Name: "新", Category: "road",
-		Status: gazetteer.StatusCurrent, DivisionCodes: []string{codeA}, Geometry: orb.Point{121.33, 29.11}}); err != nil {
+		Status: gazetteer.StatusCurrent, DivisionCodes: []string{codeA}, Geometry: orb.Point{121.33, 29.11}}, testMeta); err != nil {
 		t.Fatal(err)
 	}
 	fresh := placeTileIDs(t, h.s, area)

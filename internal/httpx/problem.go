@@ -27,6 +27,7 @@ import (
 	"net/http"
 
 	"civmap/internal/apierr"
+	"civmap/internal/edit"
 )
 
 // ProblemContentType is the media type of RFC 9457 problem details.
@@ -116,6 +117,10 @@ func Classify(err error) (status int, fields []apierr.FieldError) {
 		return se.Status, inv
 	case inv != nil:
 		return http.StatusUnprocessableEntity, inv
+	case errors.Is(err, edit.ErrUnauthenticated):
+		return http.StatusUnauthorized, nil
+	case errors.Is(err, edit.ErrForbidden):
+		return http.StatusForbidden, nil
 	case errors.Is(err, apierr.ErrNotFound):
 		return http.StatusNotFound, nil
 	case errors.Is(err, apierr.ErrConflict):
