@@ -53,9 +53,10 @@ type Options struct {
 	KnownDivision func(code string) bool
 	// KnownLine reports whether a boundary line exists in the store (the batch's own lines count too).
 	KnownLine func(id string) bool
-	// Inside reports whether a point lies in the county (gazetteer.CheckTerritory); places wholly outside it are
-	// rejected. Nil skips the check.
-	Inside gazetteer.Inside
+	// Territory is the county's polygons (gazetteer.ShapesOf the store's divisions): every record is checked against
+	// it with gazetteer.CheckPlacement (inside the county; a point inside the township it names), and the file's own
+	// county and township polygons are added to it as they are read. Nil skips the checks.
+	Territory *gazetteer.Shapes
 }
 
 // Result is what a read produced.
