@@ -187,4 +187,3 @@ func TestVersionString(t *testing.T) {
 		}
 	}
 }
-
