@@ -187,3 +187,24 @@ func TestVersionString(t *testing.T) {
 		}
 	}
 }
+
+// A GBK CSV (名称 and a village name saved by Excel on Chinese Windows) is named GBK/GB 18030, with the iconv command,
+// on both stores, and nothing is written.
+func TestImportGBK(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		loadSample(t, sf)
+		before := placeCount(t, sf)
+		// "name,category,division_codes,lon,lat\n东陈村,village,330225002,121.87,29.47\n" with 东陈村 in GBK.
+		content := "name,category,division_codes,lon,lat\n\xb6\xab\xb3\xc2\xb4\xe5,village,330225002,121.87,29.47\n"
+		args := append(append([]string{"import"}, storeArgs(sf)...), "--kind", "places", writeFile(t, "gbk.csv", content))
+		code, _, errOut := cli(t, args...)
+		for _, w := range []string{"line 2", "GBK/GB 18030, not UTF-8", "iconv -f GB18030 -t UTF-8"} {
+			if code == 0 || !strings.Contains(errOut, w) {
+				t.Errorf("exit %d, %q; want a failure mentioning %q", code, errOut, w)
+			}
+		}
+		if n := placeCount(t, sf); n != before {
+			t.Errorf("%d places after a failed import, want %d", n, before)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"civmap/gazetteer"
 	"civmap/geo"
@@ -80,15 +81,37 @@ func TestCSVErrorsNameLineAndField(t *testing.T) {
 	}
 }
 
+// A GBK/GB 18030 file (what Excel and WPS save on Chinese Windows) is named as such, with its line and the iconv
+// command, in CSV and in GeoJSON (where encoding/json would otherwise turn the bytes into U+FFFD); other bytes that
+// are not UTF-8 are "not UTF-8".
 func TestNotUTF8(t *testing.T) {
-	// "名称" in GBK.
-	_, err := read(t, Places, "", "\xc3\xfb\xb3\xc6,category,lon,lat\n")
-	if err == nil || !strings.Contains(err.Error(), "not UTF-8") {
-		t.Errorf("GBK header: %v", err)
+	gbk := func(s string) string {
+		b, err := simplifiedchinese.GB18030.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	_, err = read(t, Places, "", "name,category,lon,lat\n\xb6\xab,x,121.8,29.4\n")
-	if inv, ok := apierr.AsInvalid(err); !ok || inv[0].Location != "line 2" || inv[0].Field != "name" {
-		t.Errorf("GBK value: %v", err)
+	for _, c := range []struct{ name, content, want string }{
+		{"GBK header", gbk("名称,category,lon,lat\n"), "line 1: this file is GBK/GB 18030"},
+		{"GBK value", "name,category,lon,lat\n" + gbk("东陈村") + ",x,121.8,29.4\n", "line 2: this file is GBK/GB 18030"},
+		{"GBK GeoJSON", gbk(`{"type":"FeatureCollection","features":[` + "\n" +
+			`{"type":"Feature","properties":{"name":"东陈村","category":"x"},"geometry":{"type":"Point","coordinates":[121.8,29.4]}}]}`),
+			"line 2: this file is GBK/GB 18030"},
+		{"Latin-1 value", "name,category,lon,lat\nCaf\xe9,x,121.8,29.4\n", "line 2: the file is not UTF-8"},
+	} {
+		_, err := read(t, Places, "", c.content)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.name, err, c.want)
+		}
+		if strings.Contains(c.want, "GBK") && !strings.Contains(err.Error(), "iconv -f GB18030 -t UTF-8") {
+			t.Errorf("%s: %v does not say how to convert it", c.name, err)
+		}
+	}
+	// A multi-byte character split across reads is not a false alarm.
+	big := "name,category,lon,lat\n" + strings.Repeat("东陈村测试,x,121.8,29.4\n", 20000)
+	if _, err := read(t, Places, "", big); err != nil && strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("a large UTF-8 file: %v", err)
 	}
 }
 
