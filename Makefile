@@ -8,6 +8,11 @@ DATA_DIR ?= ./var
 # Throwaway PostGIS cluster around a command; see scripts/with-postgis.sh.
 WITH_POSTGIS := bash scripts/with-postgis.sh
 
+# `civmap version` prints these: the nearest tag (or the commit) with -dirty for local changes, and the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
 .PHONY: all build web run test test-browser bench bench-herd vet fmt clean
 
 all: build
@@ -15,7 +20,7 @@ all: build
 # The map client (web/) is built first when Node.js is here, so that civmap embeds it; without npm, civmap still builds
 # and serves a page at / that says how to build the client.
 build: web
-	go build -o bin/civmap ./cmd/civmap
+	go build -ldflags '$(LDFLAGS)' -o bin/civmap ./cmd/civmap
 
 web:
 	@if [[ ! -f web/package.json ]]; then \
@@ -34,8 +39,11 @@ run: build
 # CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing.
 # Then the browser tests: scripts/browser-test.sh builds the client and civmap, starts a throwaway server and drives
 # Debian chromium through web/test/map.test.mjs (screenshots in web/test-results/).
+# GDAL (Debian gdal-bin) is the real client of the GDAL tileset test (cmd/civmap/gdal_test.go); CIVMAP_REQUIRE_GDAL=1
+# makes that test fail, not skip, when ogrinfo is missing.
 test:
-	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
+	bash scripts/ensure-gdal.sh
+	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_GDAL=1 $(WITH_POSTGIS) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 
 test-browser:

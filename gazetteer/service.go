@@ -206,7 +206,8 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	return out, err
 }
 
-// normalize runs NormalizePlace with a Lookup backed by the store, then CheckTerritory with the store's Locate. A store
+// normalize runs NormalizePlace with a Lookup backed by the store, then CheckPlacement with the store's territory
+// (inside the county, and a point inside the townships its division codes name). A store
 // failure during either (other than ErrNotFound) is returned as itself, not as an unknown code or an outside place.
 func (s *Service) normalize(ctx context.Context, p *Place) error {
 	var lookupErr error
@@ -218,14 +219,8 @@ func (s *Service) normalize(ctx context.Context, p *Place) error {
 		return err == nil
 	}
 	errs := NormalizePlace(p, exists)
-	if len(errs) == 0 {
-		errs = CheckTerritory(p.Geometry, func(pt orb.Point) bool {
-			_, err := s.store.Locate(ctx, pt)
-			if err != nil && !errors.Is(err, apierr.ErrNotFound) && lookupErr == nil {
-				lookupErr = err
-			}
-			return err == nil
-		})
+	if len(errs) == 0 && lookupErr == nil {
+		errs, lookupErr = CheckPlacement(p.Geometry, false, "division_codes", p.DivisionCodes, StoreTerritory(ctx, s.store))
 	}
 	if lookupErr != nil {
 		return fmt.Errorf("checking division codes and territory: %w", lookupErr)

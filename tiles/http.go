@@ -38,6 +38,7 @@ const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sam
 // and style URLs are absolute, based on Options.PublicURL, else on the request (Options.TrustProxy); when they depend
 // on the request the answer says so in Vary (Host, plus X-Forwarded-Host and X-Forwarded-Proto when trusted).
 func Routes(r *mux.Router, svc *Service) {
+	gdalRoutes(r, svc) // GET /tiles/{layers}/metadata.json, 400 for literal {z}/{x}/{y} (gdal.go)
 	routes(r, svc.serveStyle, svc.serveTileJSON, svc.serveTile)
 }
 

@@ -159,7 +159,7 @@ func TestCreatePlaceOutsideCounty(t *testing.T) {
 		ts, _ := sampleServer(t, sf)
 		body := func(lon, lat float64) string {
 			return fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%v,%v]},`+
-				`"properties":{"name":"天安路","category":"road","division_codes":["330225001"]}}`, lon, lat)
+				`"properties":{"name":"天安路","category":"road","division_codes":["330225002"]}}`, lon, lat)
 		}
 		r := do(t, "POST", ts.URL+"/api/places", body(10, 10), "Content-Type", "application/geo+json")
 		p := decode[problem](t, r)

@@ -147,7 +147,7 @@ func TestImportBadInput(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		loadSample(t, sf)
 		before := placeCount(t, sf)
-		good := "name,category,division_codes,lon,lat\n丹城,town,330225001,121.87,29.47\n"
+		good := "name,category,division_codes,lon,lat\n丹城,town,330225002,121.87,29.47\n"
 		for _, c := range []struct {
 			name, kind, crs, content string
 			want                     []string

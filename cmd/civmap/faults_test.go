@@ -16,7 +16,7 @@ func TestNumbersKeptExactly(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		ts, st := sampleServer(t, sf)
 		body := `{"type":"Feature","id":"num-api","geometry":{"type":"Point","coordinates":[121.87,29.47]},` +
-			`"properties":{"name":"天安路","category":"road","division_codes":["330225001"],` +
+			`"properties":{"name":"天安路","category":"road","division_codes":["330225002"],` +
 			`"attributes":{"big":12345678901234567890,"dec":1.10,"exp":1.5e-3}}}`
 		if r := do(t, "POST", ts.URL+"/api/places", body, "Content-Type", "application/geo+json"); r.status != http.StatusCreated {
 			t.Fatalf("POST: %d %s", r.status, r.body)
@@ -27,7 +27,7 @@ func TestNumbersKeptExactly(t *testing.T) {
 		}
 		file := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"num-import",` +
 			`"geometry":{"type":"Point","coordinates":[121.871,29.471]},"properties":{"name":"天安路","category":1.10,` +
-			`"division_codes":["330225001"],"big":12345678901234567890}}]}`
+			`"division_codes":["330225002"],"big":12345678901234567890}}]}`
 		res, err := ingest.Read(strings.NewReader(file), ingest.Options{Kind: ingest.Places,
 			KnownDivision: func(string) bool { return true }})
 		if err != nil {

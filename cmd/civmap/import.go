@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
@@ -64,25 +63,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	known := make(map[string]bool, len(divs))
-	var townships []*geo.PreparedPolygon
 	for _, d := range divs {
 		known[d.Code] = true
-		if d.Level == gazetteer.LevelTownship && d.Geometry != nil {
-			townships = append(townships, geo.Prepare(d.Geometry))
-		}
 	}
-	// Places must touch the county's territory; a store without township polygons yet cannot say, so it does not ask.
-	var inside gazetteer.Inside
-	if len(townships) > 0 {
-		inside = func(p orb.Point) bool {
-			for _, t := range townships {
-				if t.Contains(p) {
-					return true
-				}
-			}
-			return false
-		}
-	}
+	// Every record is checked against the county's polygons (and a point against the township it names); the file's
+	// own divisions join them as they are read.
+	territory := gazetteer.ShapesOf(divs)
 	lines, err := st.BoundaryLines(ctx)
 	if err != nil {
 		return err
@@ -102,10 +88,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Kind: k, CRS: crs, SkipInvalid: *skip, Line: *line,
 		KnownDivision: func(c string) bool { return known[c] },
 		KnownLine:     func(id string) bool { return knownLine[id] },
-		Inside:        inside,
+		Territory:     territory,
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w (nothing written)", path, err)
+		return fmt.Errorf("%s: %s%w (nothing written)", path, emptyStoreHint(storeKind, sf, k, len(divs), len(lines)), err)
 	}
 	for _, e := range res.Rejected {
 		fmt.Fprintf(stderr, "%s: skipped: %v\n", path, e)
@@ -139,4 +125,27 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// storeWhere names where the store is, for messages: " in DIR" or "" for PostGIS (whose URL may hold a password).
+func storeWhere(sf *storeFlags) string {
+	if sf.databaseURL != "" {
+		return ""
+	}
+	return " in " + sf.dataDir
+}
+
+// emptyStoreHint says, before a failed import's errors, that the store lacks what the file refers to — a store that was
+// never served has no divisions, so every code in the file is "unknown" — and what to run.
+func emptyStoreHint(storeKind string, sf *storeFlags, k ingest.Kind, divisions, lines int) string {
+	switch {
+	case divisions == 0 && k != ingest.Divisions:
+		return fmt.Sprintf("the %s store%s holds no divisions, so no division or township code can be known: run "+
+			"`civmap serve` once on it to load the bundled Xiangshan sample, or import divisions first "+
+			"(civmap import --kind divisions FILE); then import this file again. The file's errors: ", storeKind, storeWhere(sf))
+	case lines == 0 && k == ingest.Markers:
+		return fmt.Sprintf("the %s store%s holds no boundary lines, so no marker's line can be known: import the lines "+
+			"first (civmap import --kind lines FILE). The file's errors: ", storeKind, storeWhere(sf))
+	}
+	return ""
 }

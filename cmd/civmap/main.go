@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -16,8 +17,13 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…"; otherwise the module's VCS stamp is used.
-var version = ""
+// version and commit are stamped at build time by the Makefile: -ldflags "-X main.version=$(git describe --tags
+// --always --dirty) -X main.commit=$(git rev-parse HEAD)". Without them, buildVersion falls back to the VCS stamp
+// that go build records in a git checkout.
+var (
+	version = ""
+	commit  = ""
+)
 
 const usage = `civmap: the county's place names, boundaries and eldercare facilities, served as GeoJSON and an HTTP API.
 
@@ -43,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer useLogger(newLogger(stderr, slog.LevelInfo))()
 	var err error
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
@@ -80,23 +87,59 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
+// buildVersion is what `civmap version` prints: "VERSION (commit REV)".
 func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+	info, _ := debug.ReadBuildInfo()
+	return versionString(version, commit, info)
+}
+
+// versionString formats the version from the stamped values, falling back to info's module version and its
+// vcs.revision and vcs.modified settings; it says so when neither knows the commit.
+func versionString(version, commit string, info *debug.BuildInfo) string {
+	modified := false
+	if info != nil {
+		if version == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if commit == "" {
+					commit = s.Value
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
 		}
 	}
-	return strings.TrimSpace(v)
+	if version == "" {
+		version = "devel"
+	}
+	if commit == "" {
+		return version + " (commit unknown: build with `make build` to stamp it)"
+	}
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	if modified && !strings.HasSuffix(version, "-dirty") {
+		commit += ", modified"
+	}
+	return version + " (commit " + commit + ")"
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// useLogger makes l the default slog logger, which also routes the log package's output (goose's migration messages and
+// other libraries') through l's handler, so that stderr has one format. It returns a function that restores the
+// previous defaults (tests run commands one after another in one process).
+func useLogger(l *slog.Logger) (restore func()) {
+	prev, w, flags := slog.Default(), log.Writer(), log.Flags()
+	slog.SetDefault(l)
+	return func() {
+		slog.SetDefault(prev)
+		log.SetOutput(w)
+		log.SetFlags(flags)
+	}
 }

@@ -17,8 +17,9 @@ import (
 	"civmap/tiles"
 )
 
-// cmdServe listens at once (so /healthz answers while a large store opens), opens the store, loads the sample into an
-// empty store, then serves the API; /readyz turns 200 when the store is open and its indexes are built.
+// cmdServe binds the address at once (so a taken port fails first, and /healthz answers while a large store opens),
+// opens the store, loads the sample into an empty store, then serves the API and logs "listening": a lock or database
+// error that stops the process comes before it. /readyz answers 200 while the store is open and answers its ping.
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, sf := newStoreFlagSet("serve", "serve [--addr HOST:PORT] [--data-dir DIR | --database-url URL] [--no-sample]", stderr)
 	var addr, cacheControl, publicURL string
@@ -37,6 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr, logLevel)
+	slog.SetDefault(log) // one format: the log package's output (goose, libraries) goes through this handler too
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -47,7 +49,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "version", buildVersion())
 
 	st, err := openAndLoad(ctx, sf, noSample, log)
 	if err != nil {
@@ -59,7 +60,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		_ = httpSrv.Close()
 		return err
 	}
-	log.Info("ready", "url", "http://"+ln.Addr().String()+"/")
+	log.Info("listening", "url", "http://"+ln.Addr().String()+"/", "version", buildVersion())
 
 	select {
 	case <-ctx.Done():
@@ -104,12 +105,15 @@ func openAndLoad(ctx context.Context, sf *storeFlags, noSample bool, log *slog.L
 	return st, nil
 }
 
+// readyTimeout bounds the store's ping in /readyz: a probe must answer quickly, even when the database does not.
+const readyTimeout = 2 * time.Second
+
 // server routes requests: health checks always, the API once a store is set.
 type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
 	api   atomic.Pointer[http.Handler]
-	ready atomic.Bool
+	store atomic.Pointer[data.Store]
 }
 
 func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
@@ -122,7 +126,7 @@ func (s *server) setStore(st data.Store) error {
 		return err
 	}
 	s.api.Store(&h)
-	s.ready.Store(true)
+	s.store.Store(&st)
 	return nil
 }
 
@@ -137,11 +141,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case "/readyz":
-		if !s.ready.Load() {
-			httpx.WriteProblem(w, http.StatusServiceUnavailable, "the store is still opening")
-			return
-		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		s.serveReady(w, r)
 		return
 	}
 	h := s.api.Load()
@@ -151,4 +151,25 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	(*h).ServeHTTP(w, r)
+}
+
+// serveReady answers /readyz: 503 while the store opens or when it does not answer a ping within readyTimeout
+// (PostGIS down or unreachable), 200 otherwise. The ping's error goes to the log, not to the client (it may name hosts
+// and users).
+func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+	st := s.store.Load()
+	if st == nil {
+		w.Header().Set("Retry-After", "5")
+		httpx.WriteProblem(w, http.StatusServiceUnavailable, "the store is still opening")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := (*st).Ready(ctx); err != nil {
+		s.log.Warn("readiness check failed: the store does not answer", "err", err)
+		w.Header().Set("Retry-After", "5")
+		httpx.WriteProblem(w, http.StatusServiceUnavailable, "the store does not answer (the server log says why)")
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 
@@ -261,7 +262,7 @@ func (b *builder) addPlace(r *record) {
 	p.Version, p.CreatedAt, p.UpdatedAt = 0, p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	errs = append(errs, gazetteer.NormalizePlace(&p, b.knownDivision)...)
 	if len(errs) == 0 {
-		errs = gazetteer.CheckTerritory(p.Geometry, b.opts.Inside)
+		errs = b.placement(p.Geometry, false, "division_codes", p.DivisionCodes...)
 	}
 	if len(errs) == 0 && p.ID == "" {
 		p.ID = DerivedPlaceID(&p)
@@ -299,6 +300,9 @@ func (b *builder) addFacility(r *record) {
 	if len(errs) == 0 {
 		errs = facilities.NormalizeFacility(&f, b.knownDivision)
 	}
+	if len(errs) == 0 {
+		errs = b.placement(f.Location, false, "township_code", f.TownshipCode)
+	}
 	accept(b, r, errs, "id", "facility "+f.ID, &b.batch.Facilities, f)
 }
 
@@ -316,6 +320,9 @@ func (b *builder) addDemand(r *record) {
 	d.Location = r.point("a demand unit", &errs)
 	if len(errs) == 0 {
 		errs = facilities.NormalizeDemand(&d, b.knownDivision)
+	}
+	if len(errs) == 0 {
+		errs = b.placement(d.Location, false, "township_code", d.TownshipCode)
 	}
 	accept(b, r, errs, "code", "demand "+d.Code, &b.batch.Demand, d)
 }
@@ -373,8 +380,14 @@ func (b *builder) addDivision(r *record) {
 	if len(errs) == 0 && d.Level != gazetteer.LevelCounty && d.ParentCode != "" && !b.knownDivision(d.ParentCode) {
 		errs = apierr.Field("parent_code", "unknown parent division %q (list parents before children)", d.ParentCode)
 	}
+	if len(errs) == 0 {
+		errs = b.divisionPlacement(&d)
+	}
 	if accept(b, r, errs, "code", "division "+d.Code, &b.batch.Divisions, d) {
 		b.divs[d.Code] = true
+		if b.opts.Territory != nil {
+			b.opts.Territory.Add(d)
+		}
 	}
 }
 
@@ -415,6 +428,9 @@ func (b *builder) addMarker(r *record) {
 	if len(errs) == 0 && !b.knownLine(m.LineID) {
 		errs = apierr.Field("line", "unknown boundary line %q (import the lines first, or give --line)", m.LineID)
 	}
+	if len(errs) == 0 {
+		errs = b.placement(m.Position, true, "")
+	}
 	accept(b, r, errs, "marker_no", "marker "+m.Number, &b.batch.Markers, m)
 }
 
@@ -451,7 +467,49 @@ func (b *builder) addLine(r *record) {
 	if len(errs) == 0 && !b.knownDivision(l.LeftCode) {
 		errs = apierr.Field("left_code", "unknown division %q", l.LeftCode)
 	}
+	if len(errs) == 0 {
+		errs = b.placement(l.Geometry, true, "")
+	}
 	accept(b, r, errs, "id", "line "+l.ID, &b.batch.Lines, l)
+}
+
+// placement checks g against the territory (gazetteer.CheckPlacement): inside the county, or near it when onBoundary
+// (markers, lines), and a point inside the townships that field's codes name. The in-memory territory never fails.
+func (b *builder) placement(g orb.Geometry, onBoundary bool, field string, codes ...string) apierr.Invalid {
+	if b.opts.Territory == nil || b.opts.Territory.Empty() {
+		return nil
+	}
+	errs, _ := gazetteer.CheckPlacement(g, onBoundary, field, codes, b.opts.Territory)
+	return errs
+}
+
+// divisionPlacement checks where a division's points lie: a village-level unit's point and seat in its parent
+// township, a township's polygon in the county, and a township's or the county's seat within its own polygon (when the
+// record has one), each within gazetteer.ToleranceM.
+func (b *builder) divisionPlacement(d *gazetteer.Division) apierr.Invalid {
+	if b.opts.Territory == nil {
+		return nil
+	}
+	var errs apierr.Invalid
+	if d.Level == gazetteer.LevelVillage {
+		if pt, ok := d.Geometry.(orb.Point); ok {
+			errs = b.placement(pt, false, "parent_code", d.ParentCode)
+		}
+		if d.Seat != nil && len(errs) == 0 {
+			errs = b.placement(*d.Seat, false, "parent_code", d.ParentCode)
+		}
+		return errs
+	}
+	if d.Level == gazetteer.LevelTownship {
+		errs = b.placement(d.Geometry, false, "")
+	}
+	if d.Seat != nil && len(errs) == 0 && d.Geometry != nil {
+		if m := geo.DistanceToPolygon(*d.Seat, d.Geometry); m > gazetteer.ToleranceM && !math.IsInf(m, 1) {
+			errs.Add("seat", "the seat lon %.6f lat %.6f lies %.0f m outside the division's own polygon (tolerance %g m)",
+				d.Seat[0], d.Seat[1], m, gazetteer.ToleranceM)
+		}
+	}
+	return errs
 }
 
 // point returns the record's Point geometry; any other geometry adds an error saying what (e.g. "a marker") must be

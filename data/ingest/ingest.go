@@ -53,9 +53,10 @@ type Options struct {
 	KnownDivision func(code string) bool
 	// KnownLine reports whether a boundary line exists in the store (the batch's own lines count too).
 	KnownLine func(id string) bool
-	// Inside reports whether a point lies in the county (gazetteer.CheckTerritory); places wholly outside it are
-	// rejected. Nil skips the check.
-	Inside gazetteer.Inside
+	// Territory is the county's polygons (gazetteer.ShapesOf the store's divisions): every record is checked against
+	// it with gazetteer.CheckPlacement (inside the county; a point inside the township it names), and the file's own
+	// county and township polygons are added to it as they are read. Nil skips the checks.
+	Territory *gazetteer.Shapes
 }
 
 // Result is what a read produced.
@@ -66,12 +67,13 @@ type Result struct {
 }
 
 // Read parses one file. The format is GeoJSON when the content (after an optional UTF-8 BOM) starts with '{' or '[', CSV
-// otherwise. It fails with apierr.Invalid (every problem, each with its location and field) unless SkipInvalid is set.
+// otherwise. Text must be UTF-8: the first invalid byte fails the read, naming its line, and a GBK/GB 18030 file is
+// named as such with the iconv command that converts it. It fails with apierr.Invalid (every problem, each with its location and field) unless SkipInvalid is set.
 func Read(r io.Reader, opts Options) (*Result, error) {
 	if _, err := ParseKind(string(opts.Kind)); err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(r, 1<<16)
+	br := bufio.NewReaderSize(&utf8Reader{r: r}, 1<<16)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"civmap/gazetteer"
 	"civmap/geo"
 	"civmap/internal/apierr"
 )
@@ -79,30 +81,121 @@ func TestCSVErrorsNameLineAndField(t *testing.T) {
 	}
 }
 
+// A GBK/GB 18030 file (what Excel and WPS save on Chinese Windows) is named as such, with its line and the iconv
+// command, in CSV and in GeoJSON (where encoding/json would otherwise turn the bytes into U+FFFD); other bytes that
+// are not UTF-8 are "not UTF-8".
 func TestNotUTF8(t *testing.T) {
-	// "名称" in GBK.
-	_, err := read(t, Places, "", "\xc3\xfb\xb3\xc6,category,lon,lat\n")
-	if err == nil || !strings.Contains(err.Error(), "not UTF-8") {
-		t.Errorf("GBK header: %v", err)
+	gbk := func(s string) string {
+		b, err := simplifiedchinese.GB18030.NewEncoder().String(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	_, err = read(t, Places, "", "name,category,lon,lat\n\xb6\xab,x,121.8,29.4\n")
-	if inv, ok := apierr.AsInvalid(err); !ok || inv[0].Location != "line 2" || inv[0].Field != "name" {
-		t.Errorf("GBK value: %v", err)
+	for _, c := range []struct{ name, content, want string }{
+		{"GBK header", gbk("名称,category,lon,lat\n"), "line 1: this file is GBK/GB 18030"},
+		{"GBK value", "name,category,lon,lat\n" + gbk("东陈村") + ",x,121.8,29.4\n", "line 2: this file is GBK/GB 18030"},
+		{"GBK GeoJSON", gbk(`{"type":"FeatureCollection","features":[` + "\n" +
+			`{"type":"Feature","properties":{"name":"东陈村","category":"x"},"geometry":{"type":"Point","coordinates":[121.8,29.4]}}]}`),
+			"line 2: this file is GBK/GB 18030"},
+		{"Latin-1 value", "name,category,lon,lat\nCaf\xe9,x,121.8,29.4\n", "line 2: the file is not UTF-8"},
+	} {
+		_, err := read(t, Places, "", c.content)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.name, err, c.want)
+		}
+		if strings.Contains(c.want, "GBK") && !strings.Contains(err.Error(), "iconv -f GB18030 -t UTF-8") {
+			t.Errorf("%s: %v does not say how to convert it", c.name, err)
+		}
 	}
+	// A multi-byte character split across reads is not a false alarm.
+	big := "name,category,lon,lat\n" + strings.Repeat("东陈村测试,x,121.8,29.4\n", 20000)
+	if _, err := read(t, Places, "", big); err != nil && strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("a large UTF-8 file: %v", err)
+	}
+}
+
+// square is a township polygon [lon0,lon1]×[lat0,lat1] with its code, for territory tests.
+func square(code string, lon0, lat0, lon1, lat1 float64) gazetteer.Division {
+	return gazetteer.Division{Code: code, Level: gazetteer.LevelTownship, ParentCode: code[:6],
+		Geometry: orb.Polygon{{{lon0, lat0}, {lon1, lat0}, {lon1, lat1}, {lon0, lat1}, {lon0, lat0}}}}
+}
+
+// testTerritory is a county 330225 of two townships: 330225001 west of 121.85°E, 330225002 east of it.
+func testTerritory() *gazetteer.Shapes {
+	return gazetteer.ShapesOf([]gazetteer.Division{
+		{Code: "330225", Level: gazetteer.LevelCounty, Geometry: orb.Polygon{{{121.5, 28.9}, {122.2, 28.9}, {122.2, 29.7}, {121.5, 29.7}, {121.5, 28.9}}}},
+		square("330225001", 121.5, 28.9, 121.85, 29.7),
+		square("330225002", 121.85, 28.9, 122.2, 29.7),
+	})
 }
 
 // A place wholly outside the county (here a point in Ningbo city) is rejected when the caller says what is inside.
 func TestOutsideTheCounty(t *testing.T) {
-	inside := func(p orb.Point) bool { return p[0] > 121.5 && p[0] < 122.2 && p[1] > 28.9 && p[1] < 29.7 }
 	csv := "name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,121.55,29.87\n"
-	_, err := Read(strings.NewReader(csv), Options{Kind: Places, Inside: inside})
+	_, err := Read(strings.NewReader(csv), Options{Kind: Places, Territory: testTerritory()})
 	if inv, ok := apierr.AsInvalid(err); !ok || len(inv) != 1 || inv[0].Location != "line 3" || inv[0].Field != "geometry" {
 		t.Errorf("got %v; want line 3 geometry outside", err)
 	}
 	// A polygon with one vertex inside passes.
 	wkt := "name,category,wkt\n丙,x,\"POLYGON((121.0 29.0,121.6 29.0,121.6 29.5,121.0 29.5,121.0 29.0))\"\n"
-	if _, err := Read(strings.NewReader(wkt), Options{Kind: Places, Inside: inside}); err != nil {
+	if _, err := Read(strings.NewReader(wkt), Options{Kind: Places, Territory: testTerritory()}); err != nil {
 		t.Errorf("a polygon reaching into the county: %v", err)
+	}
+}
+
+// Every point kind is checked against the county and against the township it names, within gazetteer.ToleranceM.
+func TestTerritoryOfEveryKind(t *testing.T) {
+	known := func(string) bool { return true }
+	cases := []struct {
+		name, kind, csv string
+		field           string // "" when the record is accepted
+	}{
+		{"facility in Beijing", "facilities", "id,name,type,township_code,lon,lat\nF1,甲,canteen,330225001,116.397,39.909\n", "geometry"},
+		{"facility in the other township", "facilities", "id,name,type,township_code,lon,lat\nF1,甲,canteen,330225001,121.95,29.4\n", "township_code"},
+		{"facility 30 m over the township edge", "facilities", "id,name,type,township_code,lon,lat\nF1,甲,canteen,330225001,121.8503,29.4\n", ""},
+		{"facility 2 km over the township edge", "facilities", "id,name,type,township_code,lon,lat\nF1,甲,canteen,330225001,121.87,29.4\n", "township_code"},
+		{"facility in its township", "facilities", "id,name,type,township_code,lon,lat\nF1,甲,canteen,330225002,121.95,29.4\n", ""},
+		{"demand unit in the other township", "demand", "code,name,elderly_population,lon,lat\n330225001201,甲村,10,121.95,29.4\n", "township_code"},
+		{"demand unit in Beijing", "demand", "code,name,elderly_population,lon,lat\n330225002201,甲村,10,116.397,39.909\n", "geometry"},
+		{"place point in the other township", "places", "name,category,division_code,lon,lat\n甲,x,330225001,121.95,29.4\n", "division_codes"},
+		{"place named by its village", "places", "name,category,division_code,lon,lat\n甲,x,330225002201,121.95,29.4\n", ""},
+		{"village point in another township", "divisions", "code,name,level,parent_code,lon,lat\n330225001201,甲村,village,330225001,121.95,29.4\n", "parent_code"},
+		{"marker 60 m off the coast", "markers", "marker_no,marker_type,line,lon,lat\n象宁001,单立,象宁线,122.2006,29.4\n", ""},
+		{"marker in Beijing", "markers", "marker_no,marker_type,line,lon,lat\n象宁001,单立,象宁线,116.397,39.909\n", "geometry"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.csv), Options{Kind: Kind(c.kind), Territory: testTerritory(),
+				KnownDivision: known, KnownLine: known})
+			if c.field == "" {
+				if err != nil {
+					t.Fatalf("want accepted, got %v", err)
+				}
+				return
+			}
+			inv, ok := apierr.AsInvalid(err)
+			if !ok || len(inv) != 1 || inv[0].Field != c.field {
+				t.Fatalf("want one error naming %s, got %v", c.field, err)
+			}
+		})
+	}
+}
+
+// A line far from the county is refused; one along its edge passes.
+func TestTerritoryOfLines(t *testing.T) {
+	known := func(string) bool { return true }
+	for wkt, ok := range map[string]bool{
+		"LINESTRING(122.2 29.0,122.2 29.5)":       true,
+		"LINESTRING(116.3 39.9,116.4 39.9)":       false,
+		"LINESTRING(122.2005 29.0,122.2005 29.5)": true,
+		"LINESTRING(122.3 29.0,122.3 29.5)":       false,
+	} {
+		csv := "id,name,left_code,right_code,wkt\n象宁线,象宁线,330225,330226,\"" + wkt + "\"\n"
+		_, err := Read(strings.NewReader(csv), Options{Kind: Lines, Territory: testTerritory(), KnownDivision: known})
+		if (err == nil) != ok {
+			t.Errorf("%s: got %v, want accepted=%v", wkt, err, ok)
+		}
 	}
 }
 

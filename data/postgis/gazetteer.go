@@ -13,8 +13,8 @@ import (
 	"civmap/data"
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
-	"civmap/internal/jsonx"
 	"civmap/internal/edit"
+	"civmap/internal/jsonx"
 )
 
 // ---- divisions ----------------------------------------------------------------------------------------------------------

@@ -40,11 +40,12 @@ type IfMatch struct {
 	Versions []int64 // the strong tags that are record versions; weak or foreign tags never match
 }
 
-// ParseIfMatch reads If-Match. Without one it returns ErrPreconditionRequired (428).
+// ParseIfMatch reads If-Match. Without one it returns a 428 whose message says how to get the record's current ETag:
+// GET the request's own path.
 func ParseIfMatch(r *http.Request) (IfMatch, error) {
 	h := r.Header.Values("If-Match")
 	if len(h) == 0 {
-		return IfMatch{}, ErrPreconditionRequired
+		return IfMatch{}, preconditionRequired(r.URL.EscapedPath())
 	}
 	var m IfMatch
 	for _, tag := range splitTags(h) {

@@ -72,12 +72,30 @@ func BadParam(field, format string, args ...any) error {
 	return BadRequest(apierr.Field(field, format, args...))
 }
 
-// ErrPreconditionRequired is answered 428: an edit came without If-Match.
+// ErrPreconditionRequired is answered 428: an edit came without If-Match (ParseIfMatch returns the same error with a
+// message naming the record's URL).
 var ErrPreconditionRequired = &StatusError{
 	Status: http.StatusPreconditionRequired,
-	Err: apierr.Field("If-Match", "this edit needs an If-Match header with the record's current ETag "+
-		"(from GET), e.g. If-Match: \"3\""),
+	Err:    apierr.Field("If-Match", "this edit needs an If-Match header with the record's current ETag: GET the record and send its ETag header back"),
 }
+
+// preconditionRequired is ErrPreconditionRequired for the record at path (its URL path, as sent), saying how to get its
+// current ETag.
+func preconditionRequired(path string) error {
+	if len(path) > 200 {
+		path = Clip(path)
+	}
+	return &preconditionError{&StatusError{Status: http.StatusPreconditionRequired, Err: apierr.Field("If-Match",
+		"this edit needs an If-Match header with the record's current ETag: GET %s answers it in its ETag header; "+
+			"send that value back as If-Match (quotes included)", path)}}
+}
+
+// preconditionError is a 428 naming the record's URL that still matches ErrPreconditionRequired with errors.Is.
+type preconditionError struct{ se *StatusError }
+
+func (e *preconditionError) Error() string        { return e.se.Error() }
+func (e *preconditionError) Unwrap() error        { return e.se }
+func (e *preconditionError) Is(target error) bool { return target == ErrPreconditionRequired }
 
 // WriteProblem writes an RFC 9457 problem with the given status, detail and field errors. Input echoed in them is cut:
 // each Go-quoted string (as %q writes it) to MaxEcho runes with "…", each field name to 2×MaxEcho, and the detail and
