@@ -7,6 +7,7 @@ import (
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/auth"
 )
 
 // Batch is everything one import writes, in one transaction: all of it or none.
@@ -55,6 +56,7 @@ type ImportStats struct {
 type Store interface {
 	gazetteer.Store
 	facilities.Store
+	auth.Store // API tokens
 
 	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
 	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. A place that is replaced keeps its

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"ImportAtomic", testImportAtomic},
 		{"Reopen", testReopen},
 		{"ConcurrentReadWrite", testConcurrent},
+		{"Tokens", testTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
