@@ -108,14 +108,29 @@ type middleware struct {
 	open  http.Handler // the chain of the open paths
 }
 
-func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// RequestID is the first step of Handler on its own, for what answers outside it (a server's /healthz before the API
+// is ready): it gives r its request id (X-Request-Id, echoed) and client address, unless r already has them.
+func RequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, withRequest(w, r))
+	})
+}
+
+func withRequest(w http.ResponseWriter, r *http.Request) *http.Request {
+	if edit.RequestFrom(r.Context()).ID != "" {
+		return r
+	}
 	rid := r.Header.Get("X-Request-Id")
 	if !goodRequestID(rid) {
 		rid = newRequestID()
 	}
 	w.Header().Set("X-Request-Id", rid)
-	ctx := edit.WithRequest(r.Context(), edit.Request{ID: rid, ClientAddr: clientAddr(r)})
-	r = r.WithContext(ctx)
+	return r.WithContext(edit.WithRequest(r.Context(), edit.Request{ID: rid, ClientAddr: clientAddr(r)}))
+}
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = withRequest(w, r)
+	ctx := r.Context()
 	switch r.URL.Path {
 	case "/healthz", "/readyz", "/metrics":
 		m.open.ServeHTTP(w, r)
