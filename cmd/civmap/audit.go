@@ -33,4 +33,6 @@ func (l logAudit) AppendAudit(ctx context.Context, e edit.AuditEntry) error {
 	return nil
 }
 
-func (l logAudit) Audit(context.Context, edit.AuditQuery) (edit.AuditPage, error) { return edit.AuditPage{}, nil }
+func (l logAudit) Audit(context.Context, edit.AuditQuery) (edit.AuditPage, error) {
+	return edit.AuditPage{}, nil
+}
