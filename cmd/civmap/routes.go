@@ -32,8 +32,10 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gazetteer.NewService(st).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
-	audit := auditLog(st, log)
-	auth.Routes(r, audit)
+	if authOpts.Audit == nil {
+		authOpts.Audit = auditLog(st, log)
+	}
+	auth.Routes(r, authOpts.Audit)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -42,7 +44,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
-	authOpts.Tokens, authOpts.Audit, authOpts.Log = st, audit, log
+	authOpts.Tokens, authOpts.Log = st, log
 	return httpx.Recover(auth.Handler(r, authOpts)), nil
 }
 
