@@ -121,8 +121,8 @@ func TestAuthRefusalsAudited(t *testing.T) {
 
 		for _, c := range []struct {
 			name, method, url, body, auth string
-			status                      int
-			field, outcome, actor       string
+			status                        int
+			field, outcome, actor         string
 		}{
 			{"revoked token", "GET", read.URL + "/api/places", "", gone, 401, "Authorization", edit.OutcomeDenied, "test-reviewer"},
 			{"unknown token", "GET", read.URL + "/api/places", "", "Bearer civmap_0123456789abcdef_" + strings.Repeat("0", 64), 401, "Authorization", edit.OutcomeDenied, "anonymous"},

@@ -227,17 +227,20 @@ func (m *middleware) append(ctx context.Context, e edit.AuditEntry) {
 	}
 }
 
-// refused audits every refused attempt under /api (see Handler).
+// refused audits every refused attempt under /api (see Handler). The answer is held back until its entry is appended,
+// so that a client that has its answer finds the entry in the log.
 func (m *middleware) refused(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !underAPI(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		write := isWrite(r.Method)
+		rec := &recorder{ResponseWriter: w, hold: func(s int) bool {
+			return (write && s >= 400 && s < 500) || s == http.StatusUnauthorized || s == http.StatusForbidden
+		}}
 		next.ServeHTTP(rec, r)
-		s := rec.status
-		if !(isWrite(r.Method) && s >= 400 && s < 500) && s != http.StatusUnauthorized && s != http.StatusForbidden {
+		if !rec.held {
 			return
 		}
 		var p struct {
@@ -245,10 +248,12 @@ func (m *middleware) refused(next http.Handler) http.Handler {
 		}
 		_ = json.Unmarshal(rec.body.Bytes(), &p)
 		if p.Detail == "" {
-			p.Detail = http.StatusText(s)
+			p.Detail = http.StatusText(rec.status)
 		}
 		who, _ := edit.PrincipalFrom(r.Context())
-		m.append(r.Context(), m.entry(r, who, s, edit.OutcomeRefused, p.Detail))
+		m.append(r.Context(), m.entry(r, who, rec.status, edit.OutcomeRefused, p.Detail))
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
 	})
 }
 
@@ -349,29 +354,36 @@ func (w *limitWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *limitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// recorder keeps the status and the first bytes of an error answer's body (the problem, to read its detail).
+// recorder holds back an answer whose status hold selects: its status and body are kept, not sent, for the caller to
+// send. Other answers pass through.
 type recorder struct {
 	http.ResponseWriter
-	status  int
+	hold    func(status int) bool
 	started bool
+	held    bool
+	status  int
 	body    bytes.Buffer
 }
 
-const recordMax = 64 << 10
-
 func (w *recorder) WriteHeader(code int) {
 	if !w.started && code >= 200 {
-		w.started, w.status = true, code
+		w.started = true
+		if w.hold(code) {
+			w.held, w.status = true, code
+			return
+		}
 	}
-	w.ResponseWriter.WriteHeader(code)
+	if !w.held {
+		w.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (w *recorder) Write(b []byte) (int, error) {
 	if !w.started {
-		w.started = true
+		w.WriteHeader(http.StatusOK)
 	}
-	if w.status >= 400 && w.body.Len() < recordMax {
-		w.body.Write(b[:min(len(b), recordMax-w.body.Len())])
+	if w.held {
+		return w.body.Write(b)
 	}
 	return w.ResponseWriter.Write(b)
 }
