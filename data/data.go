@@ -7,6 +7,7 @@ import (
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/auth"
 	"civmap/internal/edit"
 )
 
@@ -65,6 +66,7 @@ type Store interface {
 	facilities.Store
 	edit.Store
 	edit.Current
+	auth.Store // API tokens
 
 	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
 	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. Every record that is new or

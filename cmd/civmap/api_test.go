@@ -156,17 +156,18 @@ func readSample(t *testing.T, name string) *geojson.FeatureCollection {
 // A place posted outside the county (coordinates in another CRS, or simply wrong) is refused, naming the geometry.
 func TestCreatePlaceOutsideCounty(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
-		ts, _ := sampleServer(t, sf)
+		ts, st := sampleServer(t, sf)
+		tok := newToken(t, st, "editor")
 		body := func(lon, lat float64) string {
 			return fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%v,%v]},`+
 				`"properties":{"name":"天安路","category":"road","division_codes":["330225002"]}}`, lon, lat)
 		}
-		r := do(t, "POST", ts.URL+"/api/places", body(10, 10), "Content-Type", "application/geo+json")
+		r := do(t, "POST", ts.URL+"/api/places", body(10, 10), "Content-Type", "application/geo+json", "Authorization", tok)
 		p := decode[problem](t, r)
 		if r.status != http.StatusUnprocessableEntity || len(p.Errors) == 0 || p.Errors[0].Field != "geometry" {
 			t.Errorf("outside: %d %s; want 422 naming geometry", r.status, r.body)
 		}
-		if r := do(t, "POST", ts.URL+"/api/places", body(121.87, 29.47), "Content-Type", "application/geo+json"); r.status != http.StatusCreated {
+		if r := do(t, "POST", ts.URL+"/api/places", body(121.87, 29.47), "Content-Type", "application/geo+json", "Authorization", tok); r.status != http.StatusCreated {
 			t.Errorf("inside: %d %s", r.status, r.body)
 		}
 	})
@@ -176,7 +177,8 @@ func TestCreatePlaceOutsideCounty(t *testing.T) {
 // sees them, the same on both stores: PostgreSQL would fail with an encoding error (a 500), bbolt would not.
 func TestBadTextInURLs(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
-		ts, _ := sampleServer(t, sf)
+		ts, st := sampleServer(t, sf)
+		tok := newToken(t, st, "editor")
 		for _, c := range []struct{ method, path, field string }{
 			{"GET", "/api/places/%FF", "id"},
 			{"GET", "/api/places/a%00b", "id"},
@@ -187,7 +189,7 @@ func TestBadTextInURLs(t *testing.T) {
 			{"GET", "/api/places?q=%00", "q"},
 			{"GET", "/api/places?category=%07", "category"},
 		} {
-			r := do(t, c.method, ts.URL+c.path, "", "If-Match", `"1"`)
+			r := do(t, c.method, ts.URL+c.path, "", "If-Match", `"1"`, "Authorization", tok)
 			p := decode[problem](t, r)
 			if r.status != http.StatusBadRequest || len(p.Errors) == 0 || p.Errors[0].Field != c.field {
 				t.Errorf("%s %s: %d %s; want 400 naming %s", c.method, c.path, r.status, r.body, c.field)

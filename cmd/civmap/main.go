@@ -1,5 +1,5 @@
 // Command civmap keeps a county's place names, divisions, boundary lines and markers and its eldercare facilities, and
-// serves them over HTTP. Subcommands: serve, import, migrate, version. Every flag has a CIVMAP_* environment variable.
+// serves them over HTTP. Subcommands: serve, import, migrate, token, version. Every flag has a CIVMAP_* environment variable.
 package main
 
 import (
@@ -31,6 +31,7 @@ Usage:
   civmap serve   [--addr 127.0.0.1:8080] [--data-dir ./var | --database-url postgres://…] [--no-sample]
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
+  civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(ctx, rest, stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(ctx, rest, stdout, stderr)
+	case "token":
+		err = cmdToken(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

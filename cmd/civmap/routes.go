@@ -14,14 +14,17 @@ import (
 	"civmap/data"
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/auth"
 	"civmap/internal/httpx"
 	"civmap/tiles"
 	"civmap/web"
 )
 
 // newRouter wires the domain handlers and the tile service to one store, with request metrics at /metrics
-// (Prometheus), an API index at /api and the map client at /. /api answers CORS (httpx.APICORS) as the tiles do.
-func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Handler, error) {
+// (Prometheus), an API index at /api and the map client at /, behind the auth middleware (tokens, request ids, the
+// refused-attempt audit and the body limit of authOpts). /api answers CORS
+// (httpx.APICORS) as the tiles do, preflights included, before the auth middleware.
+func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log *slog.Logger) (http.Handler, error) {
 	tsvc, err := tiles.NewService(st, tileOpts)
 	if err != nil {
 		return nil, err
@@ -30,6 +33,10 @@ func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Ha
 	gazetteer.NewService(st).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
+	if authOpts.Audit == nil {
+		authOpts.Audit = st
+	}
+	auth.Routes(r, authOpts.Audit)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -44,7 +51,8 @@ func newRouter(st data.Store, tileOpts tiles.Options, log *slog.Logger) (http.Ha
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
-	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, r)), nil
+	authOpts.Tokens, authOpts.Log = st, log
+	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, auth.Handler(r, authOpts))), nil
 }
 
 // index lists the API's entry points.
@@ -59,6 +67,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "me", "href": "/api/auth/me"},
+			{"rel": "audit", "href": "/api/audit"},
 			{"rel": "style", "href": "/tiles/style.json"},
 			{"rel": "tilejson", "href": "/tiles/" + tiles.AllLayers() + ".json"},
 			{"rel": "health", "href": "/healthz"},

@@ -13,6 +13,7 @@ import (
 
 	"civmap/data"
 	"civmap/data/sample"
+	"civmap/internal/auth"
 	"civmap/internal/httpx"
 	"civmap/tiles"
 )
@@ -34,8 +35,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	stringVar(fs, &publicURL, "public-url", "CIVMAP_PUBLIC_URL", "", "base URL that clients reach civmap at (e.g. https://map.example.gov.cn), used in TileJSON and the style; empty: the request's Host")
 	boolVar(fs, &trustProxy, "trust-proxy", "CIVMAP_TRUST_PROXY", "build TileJSON and style URLs from X-Forwarded-Host/Proto (only behind a proxy that sets them)")
 	stringVar(fs, &cacheControl, "tile-cache-control", "CIVMAP_TILE_CACHE_CONTROL", tiles.DefaultCacheControl, "Cache-Control header of tiles, TileJSON and style")
+	var authOpts auth.Options
+	fs.TextVar(&authOpts.Anonymous, "anonymous", auth.AnonymousRead, "what requests without a token may do: read, or none (every /api and /tiles request needs a token) ($CIVMAP_ANONYMOUS)")
+	fs.Int64Var(&authOpts.MaxBody, "max-body", auth.DefaultMaxBody, "largest request body in bytes; a larger one is answered 413 ($CIVMAP_MAX_BODY)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if authOpts.MaxBody <= 0 {
+		return fmt.Errorf("--max-body ($CIVMAP_MAX_BODY) must be positive, got %d", authOpts.MaxBody)
 	}
 	log := newLogger(stderr, logLevel)
 	slog.SetDefault(log) // one format: the log package's output (goose, libraries) goes through this handler too
@@ -45,7 +52,8 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy})
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	srv.auth = authOpts
+	httpSrv := &http.Server{Handler: auth.RequestID(srv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -56,6 +64,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if err := firstAdminToken(ctx, st, sf, log); err != nil {
+		_ = httpSrv.Close()
+		return err
+	}
 	if err := srv.setStore(st); err != nil {
 		_ = httpSrv.Close()
 		return err
@@ -112,6 +124,7 @@ const readyTimeout = 2 * time.Second
 type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
+	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
 	api   atomic.Pointer[http.Handler]
 	store atomic.Pointer[data.Store]
 }
@@ -121,7 +134,7 @@ func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
 }
 
 func (s *server) setStore(st data.Store) error {
-	h, err := newRouter(st, s.tiles, s.log)
+	h, err := newRouter(st, s.tiles, s.auth, s.log)
 	if err != nil {
 		return err
 	}

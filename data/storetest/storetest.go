@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileIDs", testTileIDs},
 		{"TileIDsSample", testTileIDsSample},
 		{"TileSeams", testTileSeams},
+		{"Tokens", testTokens},
 	}
 	tests = append(tests, versionTests...)
 	for _, tc := range tests {

@@ -126,7 +126,11 @@ func UnmarshalJSON(data []byte, v any, strict bool) error {
 func jsonError(err error, data []byte) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var mbe *http.MaxBytesError
 	switch {
+	case errors.As(err, &mbe): // a decoder reading a limited body straight from the request
+		return WithStatus(http.StatusRequestEntityTooLarge,
+			apierr.Field("body", "the request body is larger than %d bytes", mbe.Limit))
 	case errors.As(err, &se):
 		return BadParam("body", "malformed JSON at byte offset %d: %v", se.Offset, se)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):

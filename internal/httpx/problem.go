@@ -9,6 +9,8 @@
 //     malformed or oversized JSON body, a body that is not a GeoJSON Feature, a geometry that is not GeoJSON — as 400;
 //   - apierr.Invalid that is not so wrapped is 422 Unprocessable Content: the request was well formed but its content
 //     breaks a domain rule (gazetteer.NormalizePlace: an unknown division code, a self-intersecting polygon, …);
+//   - edit.ErrUnauthenticated 401 (with WWW-Authenticate: Bearer), edit.ErrForbidden 403, both naming Authorization;
+//   - a request body over its limit (*http.MaxBytesError) 413;
 //   - apierr.ErrNotFound 404, apierr.ErrConflict 409, apierr.ErrVersionMismatch 412, apierr.ErrStoreBusy 503,
 //     context.DeadlineExceeded 503;
 //   - anything else 500, logged with log/slog (slog.Default) under a reference that the response quotes; the error text
@@ -122,6 +124,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
+	case status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "":
+		w.Header().Set("WWW-Authenticate", `Bearer realm="civmap"`)
 	}
 	WriteProblem(w, status, err.Error(), fields...)
 }
@@ -130,9 +134,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 func Classify(err error) (status int, fields []apierr.FieldError) {
 	inv, _ := apierr.AsInvalid(err)
 	var se *StatusError
+	var mbe *http.MaxBytesError
 	switch {
+	case errors.As(err, &mbe): // first: even a BadRequest wrapping it is about the size
+		return http.StatusRequestEntityTooLarge, []apierr.FieldError{{Field: "body",
+			Reason: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}}
 	case errors.As(err, &se):
 		return se.Status, inv
+	case errors.Is(err, edit.ErrUnauthenticated):
+		return http.StatusUnauthorized, []apierr.FieldError{{Field: "Authorization",
+			Reason: "send a valid token: Authorization: Bearer TOKEN"}}
+	case errors.Is(err, edit.ErrForbidden):
+		return http.StatusForbidden, []apierr.FieldError{{Field: "Authorization",
+			Reason: "the token's role does not allow this"}}
 	case inv != nil:
 		return http.StatusUnprocessableEntity, inv
 	case errors.Is(err, edit.ErrUnauthenticated):
