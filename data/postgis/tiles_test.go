@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,9 +154,9 @@ func TestMVTTimeout(t *testing.T) {
 	}
 }
 
-// TestMinZoomColumn: min_zoom holds tiles.PlaceMinZoom / tiles.FacilityMinZoom after writes, and Open fills the rows
-// that lack it (written before migration 00003).
-func TestMinZoomColumn(t *testing.T) {
+// TestGridColumns: grid_x, grid_y (tiles.Anchor) and size_zoom (tiles.SizeZoom, NULL for a point) hold their values
+// after writes (import, create, update), and Open fills the rows that lack them (written before migration 00004).
+func TestGridColumns(t *testing.T) {
 	ctx := context.Background()
 	pg, url := openFresh(t, postgis.Options{})
 	b, err := sample.Batch()
@@ -169,44 +170,75 @@ func TestMinZoomColumn(t *testing.T) {
 	if _, err := pg.CreatePlace(ctx, np); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{}
-	for _, p := range append(b.Places, np) {
-		var bd orb.Bound
-		if p.Geometry != nil {
-			bd = p.Geometry.Bound()
+	up, err := pg.Place(ctx, b.Places[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Geometry = orb.Polygon{{{121.8, 29.3}, {121.9, 29.3}, {121.9, 29.35}, {121.8, 29.3}}}
+	if _, err := pg.UpdatePlace(ctx, up, up.Version); err != nil {
+		t.Fatal(err)
+	}
+	b.Places[0] = up
+	cols := func(bd orb.Bound, sized bool) string {
+		x, y := tiles.Anchor(bd)
+		z := "NULL"
+		if sz := tiles.SizeZoom(bd); sz < tiles.NeverBig {
+			z = fmt.Sprint(sz)
 		}
-		want["places/"+p.ID] = tiles.PlaceMinZoom(p.ID, p.Category, bd)
+		if !sized {
+			return fmt.Sprint(x, " ", y)
+		}
+		return fmt.Sprint(x, " ", y, " ", z)
+	}
+	want := map[string]string{}
+	for _, p := range append(b.Places, np) {
+		want["places/"+p.ID] = cols(p.Geometry.Bound(), true)
 	}
 	for _, f := range b.Facilities {
-		want["facilities/"+f.ID] = tiles.FacilityMinZoom(f.ID, f.Type, f.Location)
+		want["facilities/"+f.ID] = cols(f.Location.Bound(), false)
+	}
+	if want["places/"+up.ID] != cols(up.Geometry.Bound(), true) || !strings.HasSuffix(want["places/"+up.ID], " 8") {
+		t.Fatalf("updated place: %s", want["places/"+up.ID])
 	}
 	check := func(pg *postgis.Store, when string) {
 		t.Helper()
-		got := map[string]int{}
-		for _, table := range []string{"places", "facilities"} {
-			rows, err := pg.Pool().Query(ctx, `SELECT id, min_zoom FROM `+table)
+		got := map[string]string{}
+		for table, sel := range map[string]string{
+			"places":     `SELECT id, grid_x || ' ' || grid_y || ' ' || coalesce(size_zoom::text, 'NULL') FROM places`,
+			"facilities": `SELECT id, grid_x || ' ' || grid_y FROM facilities`,
+		} {
+			rows, err := pg.Pool().Query(ctx, sel)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for rows.Next() {
 				var k string
-				var z *int16
-				if err := rows.Scan(&k, &z); err != nil {
+				var v *string
+				if err := rows.Scan(&k, &v); err != nil {
 					t.Fatal(err)
 				}
-				if z != nil {
-					got[table+"/"+k] = int(*z)
+				if v != nil {
+					got[table+"/"+k] = *v
 				}
 			}
 			rows.Close()
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %d min zooms, want %d (%v)", when, len(got), len(want), got["places/地名-1"])
+			n := 0
+			for k, v := range want {
+				if got[k] != v {
+					if n++; n <= 5 {
+						t.Errorf("%s: %s: %q, want %q", when, k, got[k], v)
+					}
+				}
+			}
+			t.Errorf("%s: %d rows with grid columns, want %d", when, len(got), len(want))
 		}
 	}
 	check(pg, "after writes")
-	for _, table := range []string{"places", "facilities"} {
-		if _, err := pg.Pool().Exec(ctx, `UPDATE `+table+` SET min_zoom = NULL`); err != nil {
+	for _, q := range []string{`UPDATE places SET grid_x = NULL, grid_y = NULL, size_zoom = NULL`,
+		`UPDATE facilities SET grid_x = NULL, grid_y = NULL`} {
+		if _, err := pg.Pool().Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}

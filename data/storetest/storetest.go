@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileIDs", testTileIDs},
 		{"TileIDsSample", testTileIDsSample},
 		{"TileSeams", testTileSeams},
+		{"SampleDrawnWhole", testSampleDrawnWhole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
