@@ -20,6 +20,7 @@ import (
 	"civmap/data/embedded"
 	"civmap/data/postgis"
 	"civmap/data/sample"
+	"civmap/data/storetest"
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/tiles"
@@ -322,5 +323,83 @@ func TestTileNotifier(t *testing.T) {
 	}
 	if c := got[len(got)-1]; !c.All || !slices.Equal(c.Layers, []string{"demand"}) || len(c.Bounds) != 0 {
 		t.Errorf("large import: %+v", c)
+	}
+}
+
+// TestThinningMatchesEmbedded: over dense generated data (storetest.DenseBatch: 50,000 places, polygons across a seam,
+// stacks on cell corners) both stores draw the same place and facility ids in every tile from z8 to z12 over the
+// county, and when a tile is thinned as if zoomed out (the byte cap's path); the label grid does thin them.
+func TestThinningMatchesEmbedded(t *testing.T) {
+	ctx := context.Background()
+	pg, _ := openFresh(t, postgis.Options{})
+	em, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+	b := storetest.DenseBatch(t, 50000, 7)
+	for _, st := range []data.Store{pg, em} {
+		if _, err := st.Import(ctx, *b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(raw []byte, layer string) []uint64 {
+		ls, err := mvt.Unmarshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint64
+		for _, l := range ls {
+			if l.Name == layer {
+				for _, f := range l.Features {
+					out = append(out, uint64(f.ID.(float64)))
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	county := orb.Bound{Min: orb.Point{121.55, 28.95}, Max: orb.Point{122.2, 29.65}}
+	type job struct {
+		t    maptile.Tile
+		zoom int
+	}
+	var jobs []job
+	for _, tl := range tiles.TileCover(county, 8, 12) {
+		jobs = append(jobs, job{tl, int(tl.Z)})
+		if tl.Z == 11 && tl.X%2 == 0 {
+			jobs = append(jobs, job{tl, 9})
+		}
+	}
+	diffs, drawn := 0, map[int]int{}
+	for _, j := range jobs {
+		active := tiles.ActiveLayers(tiles.Layers, int(j.t.Z))
+		want, err := tiles.EncodeZoom(ctx, em, j.t, active, j.zoom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pg.MVT(ctx, j.t, active, j.zoom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, layer := range []string{"places", "facilities"} {
+			w, g := ids(want, layer), ids(got, layer)
+			if layer == "places" && j.zoom == int(j.t.Z) {
+				drawn[j.zoom] += len(w)
+			}
+			if !slices.Equal(w, g) {
+				if diffs++; diffs <= 10 {
+					t.Errorf("%v at zoom %d %s: embedded %d ids, PostGIS %d", j.t, j.zoom, layer, len(w), len(g))
+				}
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Errorf("%d tiles differ in all (%d tiles)", diffs, len(jobs))
+	}
+	t.Logf("%d tiles; places drawn per zoom %v", len(jobs), drawn)
+	// The label grid thins: at z8 a few thousand of the 50,000 places, more at each zoom in.
+	if drawn[8] < 1000 || drawn[8] > 20000 || drawn[12] <= drawn[10] || drawn[10] <= drawn[8] {
+		t.Errorf("places drawn per zoom %v", drawn)
 	}
 }
