@@ -205,6 +205,10 @@ func TestSizeZoomAndThinned(t *testing.T) {
 		t.Errorf("point: size zoom %d", z)
 	}
 	for _, l := range Layers {
+		// A cell must be whole bits of an anchor at every thinned zoom (RankRegion's Shift ≥ 0).
+		if l.FullZoom > AnchorBits-gridCellBits {
+			t.Errorf("%s: FullZoom %d above %d", l.Name, l.FullZoom, AnchorBits-gridCellBits)
+		}
 		thin := l.Name == "places" || l.Name == "facilities"
 		if l.Thinned(l.FullZoom-1) != thin || l.Thinned(l.FullZoom) || l.Thinned(22) {
 			t.Errorf("%s: thinned at %d: %v, at %d: %v", l.Name, l.FullZoom-1, l.Thinned(l.FullZoom-1), l.FullZoom,

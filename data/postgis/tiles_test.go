@@ -403,3 +403,40 @@ func TestThinningMatchesEmbedded(t *testing.T) {
 		t.Errorf("places drawn per zoom %v", drawn)
 	}
 }
+
+// BenchmarkDenseTiles renders, uncached and without the byte cap, the z8–z11 tiles over tiles.BenchBound with every
+// layer from each store holding storetest.DenseBatch (100,000 places): the low zooms where the label grid ranks every
+// place of the tile's region. Compare the stores' tiles/s in one run:
+//
+//	bash scripts/with-postgis.sh go test -run '^$' -bench DenseTiles ./data/postgis/
+func BenchmarkDenseTiles(b *testing.B) {
+	ctx := context.Background()
+	pg, _ := openFresh(b, postgis.Options{})
+	em, err := embedded.Open(b.TempDir(), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer em.Close()
+	batch := storetest.DenseBatch(b, 100000, 1)
+	ts := tiles.TileCover(tiles.BenchBound, 8, 11)
+	for _, c := range []struct {
+		name string
+		st   data.Store
+	}{{"embedded", em}, {"postgis", pg}} {
+		if _, err := c.st.Import(ctx, *batch); err != nil {
+			b.Fatal(err)
+		}
+		svc, err := tiles.NewService(c.st, tiles.Options{CacheMB: -1, MaxTileBytes: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if _, err := svc.Render(ctx, ts[i%len(ts)], tiles.Layers); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tiles/s")
+		})
+	}
+}

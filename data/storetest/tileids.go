@@ -158,7 +158,7 @@ func testTileIDs(t *testing.T, h *harness) {
 }
 
 // syntheticPlaces is n generated places (sample.WriteSyntheticPlaces: points over the county's townships).
-func syntheticPlaces(t *testing.T, n int, seed uint64) []gazetteer.Place {
+func syntheticPlaces(t testing.TB, n int, seed uint64) []gazetteer.Place {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := sample.WriteSyntheticPlaces(&buf, n, seed); err != nil {
@@ -207,7 +207,7 @@ func testTileIDsSample(t *testing.T, h *harness) {
 // the label grid to thin: one in 50 a hospital and one in 20 a school (the rest rank last), 400 polygon places from
 // 0.01° to 0.05° across the seam of tiles 8/214/105 and 8/214/106 (small at some zooms, big at others), and 3 stacks of
 // 50 points each exactly on a z10, z9 and z12 cell corner (all in one cell, ranked by tile id alone).
-func DenseBatch(t *testing.T, n int, seed uint64) *data.Batch {
+func DenseBatch(t testing.TB, n int, seed uint64) *data.Batch {
 	t.Helper()
 	b, err := sample.Batch()
 	if err != nil {
