@@ -1,9 +1,9 @@
 package tiles
 
 import (
-	"hash/fnv"
+	"cmp"
 	"math"
-	"math/bits"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -16,17 +16,18 @@ const (
 )
 
 // Layer is one vector layer: its name in tiles, its zoom range (tiles outside it do not include the layer), the rule
-// that thins it at low zooms (FullZoom, ClassZoom; see MinZoomOf) and its fields with their TileJSON types.
+// that thins it at low zooms (FullZoom, ClassRank; see GridRegion) and its fields with their TileJSON types.
 type Layer struct {
 	Name        string
 	Description string
 	MinZoom     int
 	MaxZoom     int
-	// FullZoom is the zoom from which every feature of the layer is drawn; between MinZoom and FullZoom features are
-	// thinned by MinZoomOf. FullZoom <= MinZoom: the layer is never thinned.
+	// FullZoom is the zoom from which every feature of the layer is drawn; below it the layer is thinned by the label
+	// grid (Thinned, GridRegion). FullZoom <= MinZoom: the layer is never thinned.
 	FullZoom int
-	// ClassZoom gives classes (place category, facility type) drawn from a lower zoom than their priority would give.
-	ClassZoom map[string]int
+	// ClassRank ranks classes (place category, facility type) in the label grid: a cell keeps lower ranks first, and
+	// classes not listed come after every listed one (ClassRankOf).
+	ClassRank map[string]int
 	Fields    map[string]string
 }
 
@@ -41,8 +42,8 @@ type Layer struct {
 //	demand          village-level units with their elderly population
 //
 // Only places and facilities are thinned (FullZoom > MinZoom); the other layers hold hundreds of features and are
-// drawn whole at every zoom of their range. The PostGIS store relies on that: only those two tables have a min_zoom
-// column.
+// drawn whole at every zoom of their range. The PostGIS store relies on that: only those two tables have the grid
+// columns (grid_x, grid_y: Anchor; places also size_zoom: SizeZoom).
 var Layers = []Layer{
 	{Name: "divisions", Description: "县、乡镇（街道）界与注记点", MinZoom: 0, MaxZoom: 22, Fields: map[string]string{
 		"code": String, "name": String, "level": String, "kind": String, "parent_code": String, "label_point": Boolean}},
@@ -53,12 +54,12 @@ var Layers = []Layer{
 	{Name: "markers", Description: "界桩", MinZoom: 9, MaxZoom: 22, Fields: map[string]string{
 		"number": String, "line_id": String, "type": String, "pair_letter": String, "material": String, "registered_year": Number}},
 	{Name: "places", Description: "地名", MinZoom: 8, MaxZoom: 22, FullZoom: 13,
-		ClassZoom: map[string]int{"hospital": 10, "school": 11}, Fields: map[string]string{
+		ClassRank: map[string]int{"hospital": 1, "school": 2}, Fields: map[string]string{
 			"id": String, "name": String, "pinyin": String, "category": String, "status": String, "heritage": Boolean,
 			"division_code": String}},
 	{Name: "facilities", Description: "养老、助餐与社区服务设施", MinZoom: 8, MaxZoom: 22, FullZoom: 11,
-		ClassZoom: map[string]int{"nursing_home": 8, "home_care_center": 8, "service_complex": 8, "kangyang_union": 8,
-			"canteen": 9}, Fields: map[string]string{
+		ClassRank: map[string]int{"nursing_home": 1, "home_care_center": 1, "service_complex": 1, "kangyang_union": 1,
+			"canteen": 2}, Fields: map[string]string{
 			"id": String, "name": String, "type": String, "status": String, "township_code": String, "capacity_beds": Number,
 			"capacity_meals_per_day": Number, "smart_terminal": Boolean}},
 }
@@ -81,76 +82,149 @@ const MaxTileID = 1<<53 - 1
 // the polygon the odd id and the label point the next (even) one, so the two never collide within the layer.
 func LabelID(divisionID uint64) uint64 { return divisionID + 1 }
 
-// bigFeature is the share of a tile's width (in Web Mercator) from which a feature counts as big at a zoom: a
-// polygon or line whose bound spans 1/16 of a tile (256 of 4096 units) is drawn whatever its priority.
-const bigFeature = 16
+// The label grid: how a thinned layer (places, facilities) is thinned below its FullZoom, the way OpenMapTiles ranks
+// POIs (row_number() OVER (PARTITION BY a label-grid cell ORDER BY rank)). At zoom z the world is cut by a grid
+// aligned with the z tile grid, GridCells × GridCells cells per tile, and
+//
+//   - a feature whose bound spans a cell (SizeZoom <= z: big polygons and lines) is drawn whatever the density;
+//   - every other feature, points included, belongs to the one cell that holds its Anchor (the Web Mercator centre of
+//     its bound), and each cell keeps its CellLimit features of least (ClassRankOf(class), tile id); the rest are
+//     left out at that zoom.
+//
+// The rule reads the features alone, never the tile: a feature is kept or dropped in every tile that draws it, as long
+// as the tile ranks each cell over all its members — GridRegion gives the cells and the search bound for that. Sparse
+// data is drawn whole (the sample's densest cell at z9 holds 21 facilities); dense data is held to CellLimit features
+// per cell, at most GridCells²·CellLimit = 8,192 small features anchored in a tile.
+const (
+	// GridCells is the label grid's cells per tile side: a cell is 256 of a tile's 4096 units (32 px on a 512 px
+	// tile).
+	GridCells = 1 << gridCellBits
+	// CellLimit is how many small features a cell keeps.
+	CellLimit = 32
+	// AnchorBits is the resolution of Anchor: 2^AnchorBits units per side of the Web Mercator world (0.15 m at the
+	// equator), so a cell at zoom z is AnchorBits − z − log2(GridCells) bits of it, for z up to 24.
+	AnchorBits = 28
 
-// MinZoomOf returns the least zoom at which a feature of layer l is drawn — the rule every store applies, so that a
-// feature drawn in one tile is drawn in every tile it touches at that zoom (the rule reads the record alone, never
-// the tile or its neighbours), as tippecanoe's and OpenMapTiles' per-feature minzoom:
-//
-//   - a stable priority from the record's text key: the key's FNV-1a 64 hash, finalised by splitmix64, has k leading
-//     pairs of zero bits with probability 4^−k, and the feature is drawn from FullZoom − k. So each zoom below FullZoom
-//     keeps a quarter of the features the next one has, and a tile (a quarter of the area) holds about as many as a
-//     tile one zoom in;
-//   - a class in ClassZoom (category, type) is drawn from that zoom if it is lower;
-//   - a feature whose bound (lon/lat degrees) spans 1/16 of a tile's width at a zoom is drawn from that zoom if it is
-//     lower (big polygons and lines come early);
-//
-// clamped to [MinZoom, FullZoom]. A layer with FullZoom <= MinZoom gives MinZoom for every feature.
-func (l Layer) MinZoomOf(key, class string, bound orb.Bound) int {
-	if l.FullZoom <= l.MinZoom {
-		return l.MinZoom
+	gridCellBits = 4
+)
+
+// Thinned reports whether the label grid thins the layer at zoom: FullZoom > MinZoom and zoom < FullZoom.
+func (l Layer) Thinned(zoom int) bool { return l.FullZoom > l.MinZoom && zoom < l.FullZoom }
+
+// UnlistedClassRank is ClassRankOf of a class that ClassRank does not list: after every listed one.
+const UnlistedClassRank = math.MaxInt16
+
+// ClassRankOf is the rank of class in the label grid: ClassRank's value, or 32767 (after every listed class).
+func (l Layer) ClassRankOf(class string) int {
+	if r, ok := l.ClassRank[class]; ok {
+		return r
 	}
-	z := l.FullZoom - min(priorityLevel(key), l.FullZoom-l.MinZoom)
-	if cz, ok := l.ClassZoom[class]; ok && cz < z {
-		z = cz
-	}
-	if sz := sizeZoom(bound); sz < z {
-		z = sz
-	}
-	return max(z, l.MinZoom)
+	return UnlistedClassRank
 }
 
-// priorityLevel is the number of leading pairs of zero bits of the key's mixed hash (0 to 32).
-func priorityLevel(key string) int {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	x := h.Sum64()
-	// splitmix64's finaliser: FNV-1a's low and high bits follow the last bytes too closely for similar keys.
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return bits.LeadingZeros64(x) / 2
+// Anchor is the point by which the label grid places a feature with that lon/lat bound: the centre of the bound in
+// Web Mercator, as integer coordinates 0 … 2^AnchorBits−1 from the world's north-west corner (x east, y south).
+// Both stores read the cell of a feature from these integers (the PostGIS store keeps them in grid_x and grid_y,
+// computed here at every write), so they never disagree about a feature on a cell edge.
+func Anchor(b orb.Bound) (x, y int32) {
+	x0, y1 := worldXY(b.Min)
+	x1, y0 := worldXY(b.Max)
+	q := func(v float64) int32 {
+		return int32(min(max(math.Floor(v*(1<<AnchorBits)), 0), 1<<AnchorBits-1))
+	}
+	return q((x0 + x1) / 2), q((y0 + y1) / 2)
 }
 
-// sizeZoom is the least zoom at which bound spans 1/bigFeature of a tile's width in Web Mercator (math.MaxInt for a
-// point).
-func sizeZoom(b orb.Bound) int {
+// NeverBig is SizeZoom of a point: no zoom draws it whatever the density.
+const NeverBig = math.MaxInt16
+
+// SizeZoom is the least zoom at which bound (lon/lat degrees) spans a label-grid cell, 1/GridCells of a tile's width
+// or height in Web Mercator — from there the feature is drawn whatever the density. NeverBig for a point; at most
+// NeverBig.
+func SizeZoom(b orb.Bound) int {
 	x0, y0 := worldXY(b.Min)
 	x1, y1 := worldXY(b.Max)
 	s := math.Max(math.Abs(x1-x0), math.Abs(y1-y0))
 	if !(s > 0) {
-		return math.MaxInt
+		return NeverBig
 	}
-	// A tile at zoom z is 2^−z of the world: big when s ≥ 2^−z / bigFeature.
-	z := math.Ceil(-math.Log2(s * bigFeature))
+	// A tile at zoom z is 2^−z of the world: big when s ≥ 2^−z / GridCells.
+	z := math.Ceil(-math.Log2(s * GridCells))
 	if z < 0 {
 		return 0
 	}
-	return int(z)
+	return int(min(z, NeverBig))
 }
 
-// PlaceMinZoom is MinZoomOf of a place in the places layer: key its ID, class its category, bound its geometry's.
-func PlaceMinZoom(id, category string, bound orb.Bound) int {
-	l, _ := LayerByName("places")
-	return l.MinZoomOf(id, category, bound)
+// GridItem is what the label grid reads of one small feature: its Anchor, its ClassRankOf and its tile id.
+type GridItem struct {
+	X, Y  int32
+	Class int
+	ID    uint64
 }
 
-// FacilityMinZoom is MinZoomOf of a facility in the facilities layer: key its ID, class its type, at its location.
-func FacilityMinZoom(id, typ string, loc orb.Point) int {
-	l, _ := LayerByName("facilities")
-	return l.MinZoomOf(id, typ, loc.Bound())
+// GridRegion is the part of the label grid that a tile ranks at a zoom: the cells [MinX, MaxX] × [MinY, MaxY]
+// (a feature's cell is its Anchor >> Shift), and Bound, a lon/lat bound that meets the bound of every feature anchored
+// in them.
+type GridRegion struct {
+	Zoom                   int
+	Shift                  int
+	MinX, MinY, MaxX, MaxY int32
+	Bound                  orb.Bound
+}
+
+// RankRegion is the GridRegion at zoom (0 … 24) of the tile whose candidate bound is bound (lon/lat degrees,
+// BufferedBound): the cells within 5/8 of a cell of it. A feature smaller than a cell (SizeZoom > zoom) whose bound
+// meets bound has its anchor within half a cell of bound, so its cell is in the region (1/8 is margin for rounding); a
+// tile ranks every member of those cells — the features whose bound meets Bound and whose anchor is in a region
+// cell — and then draws those kept that meet bound.
+func RankRegion(bound orb.Bound, zoom int) GridRegion {
+	n := float64(uint64(GridCells) << zoom) // cells per world side
+	x0, y1 := worldXY(bound.Min)
+	x1, y0 := worldXY(bound.Max)
+	cell := func(v float64) int32 { return int32(min(max(math.Floor(v), 0), n-1)) }
+	r := GridRegion{Zoom: zoom, Shift: AnchorBits - gridCellBits - zoom,
+		MinX: cell(x0*n - 5.0/8), MaxX: cell(x1*n + 5.0/8), MinY: cell(y0*n - 5.0/8), MaxY: cell(y1*n + 5.0/8)}
+	const m = 1.0 / 8
+	nw := worldLonLat((float64(r.MinX)-m)/n, (float64(r.MinY)-m)/n)
+	se := worldLonLat((float64(r.MaxX)+1+m)/n, (float64(r.MaxY)+1+m)/n)
+	r.Bound = orb.Bound{Min: orb.Point{nw[0], se[1]}, Max: orb.Point{se[0], nw[1]}}
+	return r
+}
+
+// Cell is the cell at r.Zoom of the anchor x, y, and whether it is one of r's.
+func (r GridRegion) Cell(x, y int32) (cx, cy int32, in bool) {
+	cx, cy = x>>r.Shift, y>>r.Shift
+	return cx, cy, cx >= r.MinX && cx <= r.MaxX && cy >= r.MinY && cy <= r.MaxY
+}
+
+// Keep reports which of items the label grid keeps: in each cell of r, the CellLimit items of least (Class, ID); an
+// item outside r's cells is not kept. items must hold every small feature anchored in r's cells (see RankRegion).
+func (r GridRegion) Keep(items []GridItem) []bool {
+	type ranked struct {
+		cx, cy int32
+		i      int
+	}
+	rs := make([]ranked, 0, len(items))
+	for i, it := range items {
+		if cx, cy, in := r.Cell(it.X, it.Y); in {
+			rs = append(rs, ranked{cx, cy, i})
+		}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.cy, b.cy), cmp.Compare(a.cx, b.cx),
+			cmp.Compare(items[a.i].Class, items[b.i].Class), cmp.Compare(items[a.i].ID, items[b.i].ID))
+	})
+	keep := make([]bool, len(items))
+	n := 0
+	for j, x := range rs {
+		if j > 0 && (x.cx != rs[j-1].cx || x.cy != rs[j-1].cy) {
+			n = 0
+		}
+		if n < CellLimit {
+			keep[x.i] = true
+		}
+		n++
+	}
+	return keep
 }

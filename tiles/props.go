@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"civmap/facilities"
 	"civmap/gazetteer"
 )
@@ -173,19 +171,14 @@ func DivisionFeatures(d gazetteer.Division, id uint64) []Feature {
 	return out
 }
 
-// PlaceFeature returns a place's feature in the places layer: feature id id (its stored tile id), MinZoom by
-// PlaceMinZoom; id, name, pinyin, category, status, heritage and division_code (the first DivisionCodes entry).
+// PlaceFeature returns a place's feature in the places layer: feature id id (its stored tile id); id, name, pinyin, category, status, heritage and division_code (the first DivisionCodes entry).
 // Abolished places are not in the layer: the store filters them out.
 func PlaceFeature(p gazetteer.Place, id uint64) Feature {
 	div := ""
 	if len(p.DivisionCodes) > 0 {
 		div = p.DivisionCodes[0]
 	}
-	var b orb.Bound
-	if p.Geometry != nil {
-		b = p.Geometry.Bound()
-	}
-	return Feature{ID: id, MinZoom: PlaceMinZoom(p.ID, p.Category, b), Geometry: p.Geometry, Properties: props(
+	return Feature{ID: id, Geometry: p.Geometry, Properties: props(
 		"id", p.ID, "name", p.Name, "pinyin", p.Pinyin, "category", p.Category, "status", p.Status,
 		"heritage", p.Heritage, "division_code", div)}
 }
@@ -209,11 +202,10 @@ func MarkerFeature(m gazetteer.Marker, id uint64) Feature {
 		"registered_year", year)}
 }
 
-// FacilityFeature returns a facility's feature in the facilities layer: a Point at Location, feature id id, MinZoom
-// by FacilityMinZoom; id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal
+// FacilityFeature returns a facility's feature in the facilities layer: a Point at Location, feature id id; id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal
 // (the last three omitted when nil, i.e. unknown).
 func FacilityFeature(f facilities.Facility, id uint64) Feature {
-	return Feature{ID: id, MinZoom: FacilityMinZoom(f.ID, f.Type, f.Location), Geometry: f.Location, Properties: props(
+	return Feature{ID: id, Geometry: f.Location, Properties: props(
 		"id", f.ID, "name", f.Name, "type", f.Type, "status", f.Status, "township_code", f.TownshipCode,
 		"capacity_beds", f.CapacityBeds, "capacity_meals_per_day", f.CapacityMealsPerDay,
 		"smart_terminal", f.SmartTerminal)}

@@ -17,8 +17,9 @@ import (
 )
 
 // Feature is one feature of a layer as a store hands it over: geometry in EPSG:4490 lon/lat, its MVT id (the record's
-// stored tile id: unique within the layer, never 0, at most MaxTileID, kept across edits), the least zoom that draws it
-// (Layer.MinZoomOf; 0 for layers that are not thinned) and properties already mapped by the property rule
+// stored tile id: unique within the layer, never 0, at most MaxTileID, kept across edits), MinZoom (0 from every
+// builder: which features a zoom draws is the store's TileFeatures' choice, by the label grid of GridRegion; EncodeZoom
+// still drops a feature whose MinZoom is above the zoom) and properties already mapped by the property rule
 // (MapProperties): string, float64, int64, bool only.
 type Feature struct {
 	ID         uint64
@@ -29,8 +30,10 @@ type Feature struct {
 
 // FeatureSource is implemented by stores that let this package encode tiles (the embedded store).
 type FeatureSource interface {
-	// TileFeatures returns the features of layer whose geometry bound intersects bound (lon/lat degrees, the tile's bound
-	// grown by the buffer) and whose MinZoom is at most zoom, ordered by ID. Unknown layer names are an error.
+	// TileFeatures returns the features of layer drawn at zoom whose geometry bound intersects bound (lon/lat degrees,
+	// the tile's bound grown by the buffer), ordered by ID. A layer that is Thinned at zoom is thinned by the label
+	// grid: the features of RankRegion(bound, zoom) are ranked with GridRegion.Keep, and those kept are drawn with
+	// the big ones (SizeZoom <= zoom); the others are drawn whole. Unknown layer names are an error.
 	//
 	// "ID" is the record's text key in byte order (COLLATE "C"): division code, place ID, line ID, marker number,
 	// facility ID, demand-unit code; a division's polygon comes before its label point. Features are built with
@@ -40,12 +43,11 @@ type FeatureSource interface {
 
 // MVTSource is implemented by stores that encode whole tiles themselves (PostGIS with ST_AsMVT).
 type MVTSource interface {
-	// MVT returns the uncompressed MVT bytes of tile t holding the given layers (in that order) with the features whose
-	// MinZoom is at most zoom (t.Z, or less when the byte cap thins a tile), or an empty slice when no layer has a
-	// feature there.
+	// MVT returns the uncompressed MVT bytes of tile t holding the given layers (in that order) with the features drawn
+	// at zoom (t.Z, or less when the byte cap thins a tile), or an empty slice when no layer has a feature there.
 	//
-	// To decode to what Encode makes from a FeatureSource: candidates are the rows whose geometry && BufferedBound(t)
-	// and whose min zoom <= zoom, ordered and built as FeatureSource says, before ST_AsMVTGeom(ST_Transform(geom, 3857),
+	// To decode to what Encode makes from a FeatureSource: candidates are the rows whose geometry && BufferedBound(t),
+	// thinned by the label grid at zoom, ordered and built as FeatureSource says, before ST_AsMVTGeom(ST_Transform(geom, 3857),
 	// ST_TileEnvelope(z, x, y), 4096, 64, true); rows whose geometry comes back NULL are dropped; properties follow
 	// MapProperties (NULL and '' omitted); layers without features are left out.
 	MVT(ctx context.Context, t maptile.Tile, layers []Layer, zoom int) ([]byte, error)

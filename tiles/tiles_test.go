@@ -113,84 +113,6 @@ func TestParseLayers(t *testing.T) {
 	}
 }
 
-// TestMinZoomOf holds the thinning rule to its definition: a quarter of the features fewer per zoom out, classes and
-// big polygons earlier, the same answer for the same record, and layers that are not thinned untouched.
-func TestMinZoomOf(t *testing.T) {
-	places, _ := LayerByName("places")
-	pt := orb.Point{121.9, 29.3}.Bound()
-	counts := map[int]int{}
-	const n = 200000
-	for i := range n {
-		key := "P-" + strconv.Itoa(i)
-		z := places.MinZoomOf(key, "test", pt)
-		if z < places.MinZoom || z > places.FullZoom {
-			t.Fatalf("%s: zoom %d outside [%d, %d]", key, z, places.MinZoom, places.FullZoom)
-		}
-		if z != places.MinZoomOf(key, "test", pt) {
-			t.Fatalf("%s: not stable", key)
-		}
-		counts[z]++
-	}
-	// Drawn at zoom z: features with MinZoom <= z. Each zoom out keeps a quarter (within 10 %, or 30 features).
-	drawn := func(z int) int {
-		c := 0
-		for k, v := range counts {
-			if k <= z {
-				c += v
-			}
-		}
-		return c
-	}
-	if drawn(places.FullZoom) != n {
-		t.Errorf("at FullZoom %d: %d of %d drawn", places.FullZoom, drawn(places.FullZoom), n)
-	}
-	for z := places.FullZoom - 1; z >= places.MinZoom; z-- {
-		want := float64(n) / math.Pow(4, float64(places.FullZoom-z))
-		if got := float64(drawn(z)); math.Abs(got-want) > max(0.1*want, 30) {
-			t.Errorf("zoom %d: %v drawn, want about %v", z, got, want)
-		}
-	}
-	// A key that its priority puts at FullZoom: a class and a size bring it forward.
-	key := ""
-	for i := 0; key == ""; i++ {
-		if k := "P-" + strconv.Itoa(i); places.MinZoomOf(k, "test", pt) == places.FullZoom {
-			key = k
-		}
-	}
-	if z := places.MinZoomOf(key, "hospital", pt); z != 10 {
-		t.Errorf("hospital: zoom %d, want 10", z)
-	}
-	// 0.1° of longitude is 1/3600 of the world: 1/16 of a tile from zoom ceil(log2(3600/16)) = 8.
-	township := orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.9, 29.35}}
-	if z := places.MinZoomOf(key, "test", township); z != 8 {
-		t.Errorf("0.1° polygon: zoom %d, want 8", z)
-	}
-	// 0.005° is 1/72000: from zoom ceil(log2(72000/16)) = 13 > 12.13.
-	small := orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.805, 29.301}}
-	if z := places.MinZoomOf(key, "test", small); z != 13 {
-		t.Errorf("0.005° polygon: zoom %d, want 13", z)
-	}
-	if z := sizeZoom(orb.Bound{Min: orb.Point{121.8, 29.3}, Max: orb.Point{121.81, 29.3}}); z != 12 {
-		t.Errorf("0.01° line: size zoom %d, want 12", z) // 1/36000 → ceil(log2(2250)) = 12
-	}
-	for _, l := range Layers {
-		if l.Name == "places" || l.Name == "facilities" {
-			if l.FullZoom <= l.MinZoom {
-				t.Errorf("%s: not thinned", l.Name)
-			}
-			continue
-		}
-		// The PostGIS store filters only places and facilities by min_zoom.
-		if l.FullZoom > l.MinZoom || l.MinZoomOf("x", "", pt) != l.MinZoom {
-			t.Errorf("%s: thinned", l.Name)
-		}
-	}
-	fac, _ := LayerByName("facilities")
-	if z := FacilityMinZoom("F-1", "nursing_home", orb.Point{121.9, 29.3}); z != fac.MinZoom {
-		t.Errorf("nursing home: zoom %d", z)
-	}
-}
-
 func TestMapProperties(t *testing.T) {
 	n := 5
 	var nilInt *int
@@ -231,7 +153,7 @@ func TestFeatureBuilders(t *testing.T) {
 	p := PlaceFeature(gazetteer.Place{ID: "p1", Name: "石浦", Category: "10", Status: "current",
 		DivisionCodes: []string{"330225101", "330225"}, Geometry: seat}, 3)
 	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false || p.ID != 3 ||
-		p.MinZoom != PlaceMinZoom("p1", "10", seat.Bound()) {
+		p.MinZoom != 0 {
 		t.Errorf("place %+v", p.Properties)
 	}
 	if _, ok := p.Properties["pinyin"]; ok {
@@ -240,7 +162,7 @@ func TestFeatureBuilders(t *testing.T) {
 	beds := 0
 	f := FacilityFeature(facilities.Facility{ID: "F1", Type: "canteen", Status: "planned", CapacityBeds: &beds,
 		Location: seat}, 4)
-	if f.ID != 4 || f.MinZoom != 9 || f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
+	if f.ID != 4 || f.MinZoom != 0 || f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
 		t.Errorf("facility %+v", f.Properties)
 	}
 	if _, ok := f.Properties["capacity_meals_per_day"]; ok {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
@@ -137,7 +138,24 @@ func parsePlaceFields(v []byte, in interner) (placeFields, error) {
 type placeEntry struct {
 	id string
 	placeFields
-	minZoom int // tiles.PlaceMinZoom of the place, so a low-zoom tile skips the places it does not draw
+	grid gridEntry
+}
+
+// gridEntry is what the label grid reads of a place or facility (tiles.GridRegion), computed when the entry is set.
+type gridEntry struct {
+	x, y     int32 // tiles.Anchor
+	sizeZoom int16 // tiles.SizeZoom (at most tiles.NeverBig)
+	class    int16 // tiles.Layer.ClassRankOf (the registry's ranks are small)
+	// tileID caches the record's stored tile id (the rank's tie-break), read from bbolt by the first tile that ranks
+	// the record; 0 until then. A record's tile id never changes, so the cache never goes stale.
+	tileID atomic.Uint64
+}
+
+// setGrid fills g for a feature of layer with that class and bound, keeping the cached tile id.
+func (g *gridEntry) setGrid(layer, class string, b orb.Bound) {
+	l, _ := tiles.LayerByName(layer)
+	g.x, g.y = tiles.Anchor(b)
+	g.sizeZoom, g.class = int16(tiles.SizeZoom(b)), int16(min(l.ClassRankOf(class), math.MaxInt16))
 }
 
 // placeIndex holds the places sorted by ID (byte order) and an R-tree of their bounds.
@@ -169,7 +187,7 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 		f.divs = nil
 	}
 	e.placeFields = f
-	e.minZoom = tiles.PlaceMinZoom(e.id, f.category, f.bound)
+	e.grid.setGrid("places", f.category, f.bound)
 	if e.hasBound {
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)
 	}
@@ -177,7 +195,8 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 
 // appendLoaded adds an entry read at Open: ids arrive in byte order, fields already interned.
 func (x *placeIndex) appendLoaded(id string, f placeFields) {
-	e := &placeEntry{id: id, placeFields: f, minZoom: tiles.PlaceMinZoom(id, f.category, f.bound)}
+	e := &placeEntry{id: id, placeFields: f}
+	e.grid.setGrid("places", f.category, f.bound)
 	if e.hasBound {
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)
 	}
@@ -308,6 +327,7 @@ func page[E any](entries []E, limit, offset int, match func(E) (string, bool)) (
 type facilityEntry struct {
 	id, typ, status, township string
 	loc                       orb.Point
+	grid                      gridEntry
 }
 
 type facilityIndex struct {
@@ -329,6 +349,7 @@ func (x *facilityIndex) put(f *facilities.Facility) {
 		x.sorted = slices.Insert(x.sorted, i, e)
 	}
 	e.typ, e.status, e.township, e.loc = x.strs.get(f.Type), x.strs.get(f.Status), x.strs.get(f.TownshipCode), f.Location
+	e.grid.setGrid("facilities", e.typ, e.loc.Bound())
 	x.tree.Insert(e.loc, e.loc, e)
 }
 

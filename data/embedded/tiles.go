@@ -147,12 +147,13 @@ func (s *Store) importChange(b *data.Batch) tiles.Change {
 	return c
 }
 
-// TileFeatures returns the features of one layer (tiles.Layers) whose geometry bound meets bound (lon/lat, edges
-// included) and whose MinZoom (tiles.Layer.MinZoomOf) is at most zoom, built by the tiles feature builders with the
-// stored tile ids, ordered by the record's key in byte order (division code — each division's polygon before its
-// label point —, place ID, line ID, marker number, facility ID, demand-unit code). Abolished places are left out.
-// Places and facilities are found with their R-trees; the small layers are scanned in memory. An unknown layer is an
-// error.
+// TileFeatures returns the features of one layer (tiles.Layers) drawn at zoom whose geometry bound meets bound
+// (lon/lat, edges included), built by the tiles feature builders with the stored tile ids, ordered by the record's
+// key in byte order (division code — each division's polygon before its label point —, place ID, line ID, marker
+// number, facility ID, demand-unit code). Abolished places are left out. Places and facilities are found with their
+// R-trees and, below their FullZoom, thinned by the label grid (tiles.RankRegion: the cells around the tile are ranked
+// over all their members, so a feature is kept or dropped in every tile alike); the small layers are scanned in
+// memory. An unknown layer is an error.
 func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -161,7 +162,7 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 	case "places":
 		return s.tilePlaces(ctx, bound, zoom)
 	case "facilities":
-		return s.tileFacilities(bound, zoom)
+		return s.tileFacilities(ctx, bound, zoom)
 	case "divisions", "boundary_lines", "markers", "demand":
 		small, err := s.smallLayers()
 		if err != nil {
@@ -178,46 +179,138 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 	return nil, fmt.Errorf("embedded store: unknown tile layer %q", layer)
 }
 
+// gridCandidate is one small feature a tile ranks in the label grid, copied out of the index under its lock.
+type gridCandidate struct {
+	id    string
+	bound orb.Bound
+	item  tiles.GridItem
+	grid  *gridEntry
+}
+
+// tileSearch collects what a tile of layer draws from an R-tree search (search calls visit for every entry whose bound
+// meets the bound it is given, holding s.mu): the keys of the features drawn whole and the small ones to rank.
+type tileSearch struct {
+	layer   tiles.Layer
+	bound   orb.Bound
+	zoom    int
+	thinned bool
+	region  tiles.GridRegion
+	keys    []string
+	small   []gridCandidate
+}
+
+func newTileSearch(layer string, bound orb.Bound, zoom int) *tileSearch {
+	l, _ := tiles.LayerByName(layer)
+	ts := &tileSearch{layer: l, bound: bound, zoom: zoom, thinned: l.Thinned(zoom)}
+	if ts.thinned {
+		ts.region = tiles.RankRegion(bound, zoom)
+	}
+	return ts
+}
+
+// searchBound is the bound to search: the tile's, or the ranked region's when the layer is thinned.
+func (ts *tileSearch) searchBound() orb.Bound {
+	if ts.thinned {
+		return ts.region.Bound
+	}
+	return ts.bound
+}
+
+// visit takes one entry found by the search.
+func (ts *tileSearch) visit(id string, b orb.Bound, g *gridEntry) {
+	if !ts.thinned || int(g.sizeZoom) <= ts.zoom {
+		if b.Intersects(ts.bound) {
+			ts.keys = append(ts.keys, id)
+		}
+		return
+	}
+	if _, _, in := ts.region.Cell(g.x, g.y); in {
+		ts.small = append(ts.small, gridCandidate{id: id, bound: b,
+			item: tiles.GridItem{X: g.x, Y: g.y, Class: int(g.class)}, grid: g})
+	}
+}
+
+// rank adds the small features the label grid keeps that meet the tile's bound to keys, reading the tile ids not yet
+// cached, and returns the keys sorted.
+func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]string, error) {
+	if len(ts.small) > 0 {
+		var missing []int
+		items := make([]tiles.GridItem, len(ts.small))
+		for i := range ts.small {
+			c := &ts.small[i]
+			if c.item.ID = c.grid.tileID.Load(); c.item.ID == 0 {
+				missing = append(missing, i)
+			}
+		}
+		if len(missing) > 0 {
+			err := s.db.View(func(tx *bolt.Tx) error {
+				ids := readTileIDs(tx)
+				for _, i := range missing {
+					c := &ts.small[i]
+					c.item.ID = ids.get(bucketLayer, c.id)
+					c.grid.tileID.Store(c.item.ID)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		for i := range ts.small {
+			items[i] = ts.small[i].item
+		}
+		for i, k := range ts.region.Keep(items) {
+			if k && ts.small[i].bound.Intersects(ts.bound) {
+				ts.keys = append(ts.keys, ts.small[i].id)
+			}
+		}
+	}
+	slices.Sort(ts.keys)
+	return ts.keys, nil
+}
+
 func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
-	var ids []string
+	ts := newTileSearch("places", bound, zoom)
+	sb := ts.searchBound()
 	s.mu.RLock()
-	s.places.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *placeEntry) bool {
-		if e.minZoom <= zoom && gazetteer.Published(e.status) {
-			ids = append(ids, e.id)
+	s.places.tree.Search(sb.Min, sb.Max, func(_, _ [2]float64, e *placeEntry) bool {
+		if gazetteer.Published(e.status) {
+			ts.visit(e.id, e.bound, &e.grid)
 		}
 		return true
 	})
 	s.mu.RUnlock()
-	slices.Sort(ids)
+	ids, err := s.rank(ts, "places")
+	if err != nil {
+		return nil, err
+	}
 	out := make([]tiles.Feature, 0, len(ids))
-	err := readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlace, func(p gazetteer.Place, id uint64) {
+	err = readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlace, func(p gazetteer.Place, id uint64) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
 		if p.Geometry != nil && gazetteer.Published(p.Status) && p.Geometry.Bound().Intersects(bound) {
-			if f := tiles.PlaceFeature(p, id); f.MinZoom <= zoom {
-				out = append(out, f)
-			}
+			out = append(out, tiles.PlaceFeature(p, id))
 		}
 	})
 	return out, err
 }
 
-func (s *Store) tileFacilities(bound orb.Bound, zoom int) ([]tiles.Feature, error) {
-	var ids []string
+func (s *Store) tileFacilities(ctx context.Context, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
+	ts := newTileSearch("facilities", bound, zoom)
+	sb := ts.searchBound()
 	s.mu.RLock()
-	s.facs.tree.Search(bound.Min, bound.Max, func(_, _ [2]float64, e *facilityEntry) bool {
-		if tiles.FacilityMinZoom(e.id, e.typ, e.loc) <= zoom {
-			ids = append(ids, e.id)
-		}
+	s.facs.tree.Search(sb.Min, sb.Max, func(_, _ [2]float64, e *facilityEntry) bool {
+		ts.visit(e.id, e.loc.Bound(), &e.grid)
 		return true
 	})
 	s.mu.RUnlock()
-	slices.Sort(ids)
+	ids, err := s.rank(ts, "facilities")
+	if err != nil {
+		return nil, err
+	}
 	out := make([]tiles.Feature, 0, len(ids))
-	err := readTileRecords(nil, s.db, bucketFacilities, "facilities", ids, decodeFacility, func(f facilities.Facility, id uint64) {
+	err = readTileRecords(ctx, s.db, bucketFacilities, "facilities", ids, decodeFacility, func(f facilities.Facility, id uint64) {
 		if f.Location.Bound().Intersects(bound) {
-			if tf := tiles.FacilityFeature(f, id); tf.MinZoom <= zoom {
-				out = append(out, tf)
-			}
+			out = append(out, tiles.FacilityFeature(f, id))
 		}
 	})
 	return out, err

@@ -57,7 +57,7 @@ func BenchmarkBareASMVT(b *testing.B) {
 	var qs []query
 	for _, t := range tiles.BenchmarkTileSet() {
 		active := tiles.ActiveLayers(tiles.Layers, int(t.Z))
-		stmt, err := st.tileSQL(active)
+		stmt, err := st.tileSQL(active, int(t.Z))
 		if err != nil {
 			b.Fatal(err)
 		}

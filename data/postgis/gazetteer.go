@@ -278,9 +278,9 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place, meta edit.Me
 		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO places (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-				version, created_at, updated_at, tile_id, min_zoom)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11, $12, $13)
-			ON CONFLICT (id) DO NOTHING`, append(args, p.Version, p.CreatedAt, tileID, placeMinZoom(&p))...)
+				version, created_at, updated_at, tile_id, grid_x, grid_y, size_zoom)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, ST_GeomFromWKB($8, 4490), $9, $10, $11, $11, $12, $13, $14, $15)
+			ON CONFLICT (id) DO NOTHING`, append(append(args, p.Version, p.CreatedAt, tileID), placeGridArgs(&p)...)...)
 		if err != nil {
 			return fmt.Errorf("postgis: create place %q: %w", p.ID, err)
 		}
@@ -320,9 +320,9 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 		err := tx.QueryRow(ctx, `
 			UPDATE places SET name = $2, category = $3, status = $4, division_codes = $5, division_prefixes = $6,
 				search_text = $7, geom = ST_GeomFromWKB($8, 4490), doc = $9, version = version + 1, updated_at = $10,
-				min_zoom = $11
+				grid_x = $11, grid_y = $12, size_zoom = $13
 			WHERE id = $1
-			RETURNING version, created_at`, append(args, p.UpdatedAt, placeMinZoom(&p))...).Scan(&p.Version, &p.CreatedAt)
+			RETURNING version, created_at`, append(append(args, p.UpdatedAt), placeGridArgs(&p)...)...).Scan(&p.Version, &p.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("postgis: update place %q: %w", p.ID, err)
 		}

@@ -577,25 +577,27 @@ func placeUpsert(ps []gazetteer.Place) *upsert {
 		tmp:  "import_places",
 		bulk: true,
 		tmpDDL: `id text, name text, category text, status text, division_codes text[], division_prefixes text[],
-			search_text text, geom bytea, doc jsonb, min_zoom smallint, tile_id bigint, version bigint`,
+			search_text text, geom bytea, doc jsonb, grid_x integer, grid_y integer, size_zoom smallint, tile_id bigint,
+			version bigint`,
 		cols: []string{"id", "name", "category", "status", "division_codes", "division_prefixes", "search_text", "geom",
-			"doc", "min_zoom", "version"},
+			"doc", "grid_x", "grid_y", "size_zoom", "version"},
 		tileIDs: tileIDTarget{"places", "places", "id"},
 		upsertSQL: countInserted(`
 			INSERT INTO places AS p (id, name, category, status, division_codes, division_prefixes, search_text, geom, doc,
-				version, created_at, updated_at, min_zoom, tile_id)
+				version, created_at, updated_at, grid_x, grid_y, size_zoom, tile_id)
 			SELECT id, name, category, status, division_codes, division_prefixes, search_text, ST_GeomFromWKB(geom, 4490),
-				doc, version, $1, $1, min_zoom, coalesce(tile_id, 0)
+				doc, version, $1, $1, grid_x, grid_y, size_zoom, coalesce(tile_id, 0)
 			FROM import_places
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, category = EXCLUDED.category, status = EXCLUDED.status,
 				division_codes = EXCLUDED.division_codes, division_prefixes = EXCLUDED.division_prefixes,
 				search_text = EXCLUDED.search_text, geom = EXCLUDED.geom, doc = EXCLUDED.doc, version = EXCLUDED.version,
-				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
+				updated_at = EXCLUDED.updated_at, grid_x = EXCLUDED.grid_x, grid_y = EXCLUDED.grid_y,
+				size_zoom = EXCLUDED.size_zoom`),
 		stamped: true,
 		n:       len(ps),
 		row: func(i int) ([]any, error) {
 			args, err := placeArgs(&ps[i])
-			return append(args, placeMinZoom(&ps[i]), ps[i].Version), err
+			return append(append(args, placeGridArgs(&ps[i])...), ps[i].Version), err
 		},
 	}
 }
@@ -605,22 +607,22 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 		what: "facilities",
 		tmp:  "import_facilities",
 		tmpDDL: `id text, name text, type text, status text, township_code text, capacity_beds bigint,
-			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, min_zoom smallint,
-			tile_id bigint, version bigint`,
+			capacity_meals_per_day bigint, smart_terminal boolean, attributes jsonb, geom bytea, grid_x integer,
+			grid_y integer, tile_id bigint, version bigint`,
 		cols: []string{"id", "name", "type", "status", "township_code", "capacity_beds", "capacity_meals_per_day",
-			"smart_terminal", "attributes", "geom", "min_zoom", "version"},
+			"smart_terminal", "attributes", "geom", "grid_x", "grid_y", "version"},
 		tileIDs: tileIDTarget{"facilities", "facilities", "id"},
 		upsertSQL: countInserted(`
 			INSERT INTO facilities AS f (id, name, type, status, township_code, capacity_beds, capacity_meals_per_day,
-				smart_terminal, attributes, geom, version, updated_at, min_zoom, tile_id)
+				smart_terminal, attributes, geom, version, updated_at, grid_x, grid_y, tile_id)
 			SELECT id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
-				attributes, ST_GeomFromWKB(geom, 4490), version, $1, min_zoom, coalesce(tile_id, 0)
+				attributes, ST_GeomFromWKB(geom, 4490), version, $1, grid_x, grid_y, coalesce(tile_id, 0)
 			FROM import_facilities
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, type = EXCLUDED.type, status = EXCLUDED.status,
 				township_code = EXCLUDED.township_code, capacity_beds = EXCLUDED.capacity_beds,
 				capacity_meals_per_day = EXCLUDED.capacity_meals_per_day, smart_terminal = EXCLUDED.smart_terminal,
 				attributes = EXCLUDED.attributes, geom = EXCLUDED.geom, version = EXCLUDED.version,
-				updated_at = EXCLUDED.updated_at, min_zoom = EXCLUDED.min_zoom`),
+				updated_at = EXCLUDED.updated_at, grid_x = EXCLUDED.grid_x, grid_y = EXCLUDED.grid_y`),
 		stamped: true,
 		n:       len(fs),
 		row: func(i int) ([]any, error) {
@@ -629,9 +631,9 @@ func facilityUpsert(fs []facilities.Facility) *upsert {
 			if err != nil {
 				return nil, fmt.Errorf("facility %q: attributes: %w", f.ID, err)
 			}
+			x, y := tiles.Anchor(f.Location.Bound())
 			return []any{f.ID, f.Name, f.Type, f.Status, f.TownshipCode, f.CapacityBeds, f.CapacityMealsPerDay,
-				f.SmartTerminal, attrs, pointWKB(f.Location),
-				int16(tiles.FacilityMinZoom(f.ID, f.Type, f.Location)), f.Version}, nil
+				f.SmartTerminal, attrs, pointWKB(f.Location), x, y, f.Version}, nil
 		},
 	}
 }

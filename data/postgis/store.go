@@ -77,7 +77,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	if err := s.backfillMinZoom(ctx); err != nil {
+	if err := s.backfillGrid(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -60,34 +60,45 @@ func nextTileID(ctx context.Context, tx pgx.Tx, layer string) (int64, error) {
 	return id, nil
 }
 
-// placeMinZoom is the min_zoom column of a place: tiles.PlaceMinZoom.
-func placeMinZoom(p *gazetteer.Place) int16 {
-	var b orb.Bound
-	if p.Geometry != nil {
-		b = p.Geometry.Bound()
+// gridCols are the label-grid columns of a row with geometry g (migration 00006): grid_x and grid_y (tiles.Anchor of
+// its bound) and size_zoom (tiles.SizeZoom; NULL for a point, which is never big); all NULL without a geometry.
+func gridCols(g orb.Geometry) (x, y, size any) {
+	if g == nil {
+		return nil, nil, nil
 	}
-	return int16(tiles.PlaceMinZoom(p.ID, p.Category, b))
+	return gridOfBound(g.Bound())
+}
+
+func gridOfBound(b orb.Bound) (x, y, size any) {
+	ax, ay := tiles.Anchor(b)
+	if z := tiles.SizeZoom(b); z < tiles.NeverBig {
+		return ax, ay, int16(z)
+	}
+	return ax, ay, nil
+}
+
+// placeGridArgs are gridCols of a place, as three statement arguments.
+func placeGridArgs(p *gazetteer.Place) []any {
+	x, y, size := gridCols(p.Geometry)
+	return []any{x, y, size}
 }
 
 // backfillBatch is how many rows one backfill statement updates.
 const backfillBatch = 10000
 
-// backfillMinZoom fills the min_zoom columns (migration 00003) of rows that lack them: rows written before the
+// backfillGrid fills the label-grid columns (migration 00006) of rows that lack them: rows written before the
 // migration. Writes of this version always set them, so this finds nothing after the first Open; racing Opens compute
 // the same values.
-func (s *Store) backfillMinZoom(ctx context.Context) error {
+func (s *Store) backfillGrid(ctx context.Context) error {
 	type row struct {
-		key, class string
-		geom       []float64 // bound: xmin, ymin, xmax, ymax
+		key  string
+		geom []float64 // bound: xmin, ymin, xmax, ymax
 	}
-	for _, t := range []struct {
-		table, class string
-		zoom         func(r row) int
-	}{
-		{"places", "category", func(r row) int { return tiles.PlaceMinZoom(r.key, r.class, boundOf(r.geom)) }},
-		{"facilities", "type", func(r row) int {
-			return tiles.FacilityMinZoom(r.key, r.class, boundOf(r.geom).Min)
-		}},
+	for _, t := range []struct{ table, update string }{
+		{"places", `UPDATE places t SET grid_x = u.x, grid_y = u.y, size_zoom = u.z
+			FROM unnest($1::text[], $2::integer[], $3::integer[], $4::smallint[]) AS u(key, x, y, z) WHERE t.id = u.key`},
+		{"facilities", `UPDATE facilities t SET grid_x = u.x, grid_y = u.y
+			FROM unnest($1::text[], $2::integer[], $3::integer[]) AS u(key, x, y) WHERE t.id = u.key`},
 	} {
 		for {
 			n := 0
@@ -96,30 +107,40 @@ func (s *Store) backfillMinZoom(ctx context.Context) error {
 				if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true)`); err != nil {
 					return err
 				}
-				rows, err := tx.Query(ctx, `SELECT id, coalesce(`+t.class+`, ''), `+boxSQL("geom")+` FROM `+t.table+`
-					WHERE min_zoom IS NULL LIMIT $1`, backfillBatch)
+				// An empty geometry has no bound (and is never drawn): it keeps NULLs.
+				rows, err := tx.Query(ctx, `SELECT id, `+boxSQL("geom")+` FROM `+t.table+`
+					WHERE grid_x IS NULL AND geom IS NOT NULL AND NOT ST_IsEmpty(geom) LIMIT $1`, backfillBatch)
 				if err != nil {
 					return err
 				}
 				rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 					var x row
-					err := r.Scan(&x.key, &x.class, &x.geom)
+					err := r.Scan(&x.key, &x.geom)
 					return x, err
 				})
 				if err != nil || len(rs) == 0 {
 					return err
 				}
 				n = len(rs)
-				keys, zooms := make([]string, len(rs)), make([]int16, len(rs))
+				keys, xs, ys, zs := make([]string, n), make([]int32, n), make([]int32, n), make([]*int16, n)
 				for i, r := range rs {
-					keys[i], zooms[i] = r.key, int16(t.zoom(r))
+					b := boundOf(r.geom)
+					keys[i] = r.key
+					xs[i], ys[i] = tiles.Anchor(b)
+					if z := tiles.SizeZoom(b); z < tiles.NeverBig {
+						z16 := int16(z)
+						zs[i] = &z16
+					}
 				}
-				_, err = tx.Exec(ctx, `UPDATE `+t.table+` t SET min_zoom = u.z
-					FROM unnest($1::text[], $2::smallint[]) AS u(key, z) WHERE t.id = u.key`, keys, zooms)
+				args := []any{keys, xs, ys}
+				if t.table == "places" {
+					args = append(args, zs)
+				}
+				_, err = tx.Exec(ctx, t.update, args...)
 				return err
 			})
 			if err != nil {
-				return fmt.Errorf("postgis: backfill min zoom of %s: %w", t.table, err)
+				return fmt.Errorf("postgis: backfill label grid of %s: %w", t.table, err)
 			}
 			if n < backfillBatch {
 				break

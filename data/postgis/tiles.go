@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +30,27 @@ var _ tiles.MVTSource = (*Store)(nil)
 //
 // $1..$3 are z, x, y; $4..$7 the lon/lat bound tiles.BufferedBound(t) (xmin, ymin, xmax, ymax) computed in Go, so the
 // candidates are exactly those of the embedded store (tiles.FeatureSource): && on the GiST index, then the exact test on
-// the double-precision coordinates (&& compares float4-rounded boxes); $8, when a thinned layer (places, facilities) is
-// asked for, the zoom whose features are drawn: min_zoom <= $8 (the column holds tiles.PlaceMinZoom /
-// tiles.FacilityMinZoom, written with every row, migration 00003). Rows whose geometry clips away come back NULL and
-// ST_AsMVT skips them, and a layer without features adds no bytes (ST_AsMVT of
-// no rows is an empty bytea), so the concatenation is the tile with the non-empty layers in the requested order.
+// the double-precision coordinates (&& compares float4-rounded boxes). Rows whose geometry clips away come back NULL
+// and ST_AsMVT skips them, and a layer without features adds no bytes (ST_AsMVT of no rows is an empty bytea), so the
+// concatenation is the tile with the non-empty layers in the requested order.
+//
+// A layer that is thinned at the zoom asked for (places, facilities below their FullZoom: tiles.Layer.Thinned) is
+// thinned by the label grid in the same statement, as the embedded store does in Go (tiles.RankRegion,
+// tiles.GridRegion.Keep):
+//
+//	SELECT … FROM (SELECT …, row_number() OVER (PARTITION BY grid_x >> $9, grid_y >> $9
+//	                                            ORDER BY <class rank>, tile_id) AS grid_rank
+//	               FROM places WHERE <not big at $8> AND geom && <region bound $10..$13>
+//	                 AND grid_x >> $9 BETWEEN $14 AND $16 AND grid_y >> $9 BETWEEN $15 AND $17) r
+//	WHERE grid_rank <= CellLimit AND <exact tile bound test>
+//	UNION ALL SELECT … FROM places WHERE size_zoom <= $8 AND <tile bound test>      -- big: drawn whatever the density
+//
+// $8 is the zoom, $9 the shift from a grid anchor to its cell, $10..$13 the region's lon/lat bound and $14..$17 its
+// cells (min x, min y, max x, max y): every member of those cells is ranked, so a feature is kept or dropped in every
+// tile alike. The cell comes from grid_x, grid_y (tiles.Anchor, written with every row, migration 00006), never from
+// coordinates projected in SQL, so both stores agree on a feature on a cell edge; the class rank is a CASE built from
+// tiles.Layer.ClassRank. A layer drawn whole at the zoom uses the plain candidate query; the statement is memoised
+// per layer list and thinned set.
 // Properties follow tiles.MapProperties: '' becomes NULL (NULLIF) and ST_AsMVT leaves NULL out; bigint is an MVT
 // integer, boolean a bool, text a string. Feature ids are the stored tile_id columns (allocated at insert, tileids.go;
 // a division's label point is tile_id + 1, tiles.LabelID); ST_AsMVT drops the id column from the properties.
@@ -45,11 +62,58 @@ func tileBound(col string) string {
 }
 
 // tileLayer is how one layer's candidates are selected: a query returning the property columns, tile_id and geom,
-// in feature order, without the LIMIT; and the property columns' names.
+// in feature order; and the property columns' names. A thinned layer (places, facilities) has grid instead, and its
+// candidates are built by gridLayer.plain and gridLayer.ranked.
 type tileLayer struct {
 	candidates string
 	props      string
-	thinned    bool // candidates use $8, the zoom
+	grid       *gridLayer
+}
+
+// gridLayer is a layer that the label grid thins: its table, the select list (property columns, tile_id, geom), the
+// filter every row meets, its key, its class column, and whether it has size_zoom (features that can be big).
+type gridLayer struct {
+	layer, table, cols, where, key, class string
+	sized                                 bool
+}
+
+// plain is the candidate query of the layer drawn whole.
+func (g *gridLayer) plain() string {
+	return `SELECT ` + g.cols + ` FROM ` + g.table + ` WHERE ` + g.where + ` AND ` + tileBound("geom") + `
+			ORDER BY ` + g.key + ` COLLATE "C"`
+}
+
+// ranked is the candidate query of the layer thinned by the label grid (see above).
+func (g *gridLayer) ranked() string {
+	l, _ := tiles.LayerByName(g.layer)
+	classes := make([]string, 0, len(l.ClassRank))
+	for c := range l.ClassRank {
+		classes = append(classes, c)
+	}
+	slices.Sort(classes)
+	var rank strings.Builder
+	rank.WriteString(`CASE ` + g.class)
+	for _, c := range classes {
+		fmt.Fprintf(&rank, ` WHEN '%s' THEN %d`, strings.ReplaceAll(c, "'", "''"), l.ClassRank[c])
+	}
+	fmt.Fprintf(&rank, ` ELSE %d END`, tiles.UnlistedClassRank)
+	small, big := "", ""
+	if g.sized {
+		small = ` AND (size_zoom IS NULL OR size_zoom > $8)`
+		big = `
+			UNION ALL
+			SELECT ` + g.cols + `, 0::bigint FROM ` + g.table + ` WHERE ` + g.where + ` AND size_zoom <= $8 AND ` +
+			tileBound("geom")
+	}
+	return fmt.Sprintf(`SELECT * FROM (
+			SELECT * FROM (
+				SELECT %s, row_number() OVER (PARTITION BY grid_x >> $9, grid_y >> $9 ORDER BY %s, tile_id) AS grid_rank
+				FROM %s
+				WHERE %s%s AND geom && ST_MakeEnvelope($10, $11, $12, $13, 4490)
+					AND grid_x >> $9 BETWEEN $14 AND $16 AND grid_y >> $9 BETWEEN $15 AND $17
+			) r WHERE grid_rank <= %d AND %s%s
+		) g ORDER BY %s COLLATE "C"`, g.cols, rank.String(), g.table, g.where, small, tiles.CellLimit, tileBound("geom"),
+		big, g.key)
 }
 
 var tileLayers = map[string]tileLayer{
@@ -72,15 +136,13 @@ var tileLayers = map[string]tileLayer{
 	},
 	"places": {
 		// pinyin and heritage live in doc; division_code is the first of division_codes.
-		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(doc->>'pinyin', '') AS pinyin,
+		grid: &gridLayer{layer: "places", table: "places", key: "id", class: "category", sized: true,
+			cols: `id, NULLIF(name, '') AS name, NULLIF(doc->>'pinyin', '') AS pinyin,
 				NULLIF(category, '') AS category, NULLIF(status, '') AS status,
 				coalesce((doc->'heritage')::boolean, false) AS heritage, NULLIF(division_codes[1], '') AS division_code,
-				tile_id, geom
-			FROM places
-			WHERE status IN ('` + gazetteer.StatusCurrent + `', '` + gazetteer.StatusHistorical + `') AND min_zoom <= $8 AND ` + tileBound("geom") + `
-			ORDER BY id COLLATE "C"`,
-		props:   `id, name, pinyin, category, status, heritage, division_code`,
-		thinned: true,
+				tile_id, geom`,
+			where: `status IN ('` + gazetteer.StatusCurrent + `', '` + gazetteer.StatusHistorical + `')`},
+		props: `id, name, pinyin, category, status, heritage, division_code`,
 	},
 	"boundary_lines": {
 		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(left_code, '') AS left_code,
@@ -99,14 +161,14 @@ var tileLayers = map[string]tileLayer{
 		props: `number, line_id, type, pair_letter, material, registered_year`,
 	},
 	"facilities": {
-		// NULL capacities and smart_terminal (unknown) are omitted; 0 and false are kept.
-		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(type, '') AS type, NULLIF(status, '') AS status,
+		// NULL capacities and smart_terminal (unknown) are omitted; 0 and false are kept. Facilities are points: never
+		// big.
+		grid: &gridLayer{layer: "facilities", table: "facilities", key: "id", class: "type",
+			cols: `id, NULLIF(name, '') AS name, NULLIF(type, '') AS type, NULLIF(status, '') AS status,
 				NULLIF(township_code, '') AS township_code, capacity_beds, capacity_meals_per_day, smart_terminal,
-				tile_id, geom
-			FROM facilities WHERE min_zoom <= $8 AND ` + tileBound("geom") + `
-			ORDER BY id COLLATE "C"`,
-		props:   `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal`,
-		thinned: true,
+				tile_id, geom`,
+			where: `true`},
+		props: `id, name, type, status, township_code, capacity_beds, capacity_meals_per_day, smart_terminal`,
 	},
 	"demand": {
 		candidates: `SELECT code, NULLIF(name, '') AS name, NULLIF(township_code, '') AS township_code,
@@ -117,18 +179,21 @@ var tileLayers = map[string]tileLayer{
 	},
 }
 
-// tileStatement is a memoised tile statement and whether it takes $8 (the zoom).
+// tileStatement is a memoised tile statement and whether it thins a layer by the label grid (takes $8..$17).
 type tileStatement struct {
 	sql  string
-	zoom bool
+	grid bool
 }
 
-// tileSQL returns the tile statement for layers (all registered; callers drop those outside the zoom range), memoised
-// per layer list.
-func (s *Store) tileSQL(layers []tiles.Layer) (tileStatement, error) {
+// tileSQL returns the tile statement for layers (all registered; callers drop those outside the zoom range) at zoom,
+// memoised per layer list and set of layers thinned at zoom.
+func (s *Store) tileSQL(layers []tiles.Layer, zoom int) (tileStatement, error) {
 	var key strings.Builder
 	for _, l := range layers {
 		key.WriteString(l.Name)
+		if l.Thinned(zoom) {
+			key.WriteString("~")
+		}
 		key.WriteByte(',')
 	}
 	if q, ok := s.tiles.sql.Load(key.String()); ok {
@@ -142,14 +207,20 @@ func (s *Store) tileSQL(layers []tiles.Layer) (tileStatement, error) {
 		if !ok {
 			return tileStatement{}, fmt.Errorf("postgis: unknown tile layer %q", l.Name)
 		}
-		st.zoom = st.zoom || tl.thinned
+		cands := tl.candidates
+		if tl.grid != nil {
+			cands = tl.grid.plain()
+			if l.Thinned(zoom) {
+				cands, st.grid = tl.grid.ranked(), true
+			}
+		}
 		if i > 0 {
 			b.WriteString(",\n")
 		}
 		fmt.Fprintf(&b, `l%d AS (SELECT ST_AsMVT(q, '%s', %d, 'geom', 'tile_id') AS mvt FROM (
 	SELECT %s, tile_id, ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope($1, $2, $3), %d, %d, true) AS geom
 	FROM (%s) c) q)`, i, strings.ReplaceAll(l.Name, "'", "''"), tiles.Extent, tl.props, tiles.Extent, tiles.Buffer,
-			tl.candidates)
+			cands)
 	}
 	b.WriteString("\nSELECT ")
 	for i := range layers {
@@ -170,12 +241,15 @@ func (s *Store) tileSQL(layers []tiles.Layer) (tileStatement, error) {
 	return st, nil
 }
 
-// tileArgs are the parameters of the tile statement: z, x, y, tiles.BufferedBound(t), and the zoom if it takes one.
+// tileArgs are the parameters of the tile statement: z, x, y, tiles.BufferedBound(t), and when it thins a layer the
+// zoom and the label-grid region of the tile at that zoom (tiles.RankRegion).
 func tileArgs(t maptile.Tile, st tileStatement, zoom int) []any {
 	bb := tiles.BufferedBound(t)
 	args := []any{int32(t.Z), int64(t.X), int64(t.Y), bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]}
-	if st.zoom {
-		args = append(args, int16(zoom))
+	if st.grid {
+		r := tiles.RankRegion(bb, zoom)
+		args = append(args, int16(zoom), int32(r.Shift), r.Bound.Min[0], r.Bound.Min[1], r.Bound.Max[0], r.Bound.Max[1],
+			r.MinX, r.MinY, r.MaxX, r.MaxY)
 	}
 	return args
 }
@@ -183,8 +257,9 @@ func tileArgs(t maptile.Tile, st tileStatement, zoom int) []any {
 // minStatementTimeout is the least statement_timeout MVT sets (a smaller remaining deadline is as good as gone).
 const minStatementTimeout = time.Millisecond
 
-// MVT returns tile t of the given layers, with the features whose min zoom is at most zoom, as uncompressed MVT bytes
-// made by ST_AsMVT in one statement (see above), or an empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
+// MVT returns tile t of the given layers, with the features drawn at zoom (the label grid of zoom thins places and
+// facilities below their FullZoom), as uncompressed MVT bytes made by ST_AsMVT in one statement (see above), or an
+// empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
 // is an error.
 //
 // When ctx has a deadline (tiles.Service sets its render Timeout), the statement runs with statement_timeout set to the
@@ -196,7 +271,7 @@ func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, z
 	if len(active) == 0 {
 		return nil, nil
 	}
-	st, err := s.tileSQL(active)
+	st, err := s.tileSQL(active, zoom)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"civmap/data/embedded"
 	"civmap/data/postgis"
 	"civmap/data/sample"
+	"civmap/data/storetest"
 	"civmap/facilities"
 	"civmap/gazetteer"
 	"civmap/tiles"
@@ -154,9 +156,9 @@ func TestMVTTimeout(t *testing.T) {
 	}
 }
 
-// TestMinZoomColumn: min_zoom holds tiles.PlaceMinZoom / tiles.FacilityMinZoom after writes, and Open fills the rows
-// that lack it (written before migration 00003).
-func TestMinZoomColumn(t *testing.T) {
+// TestGridColumns: grid_x, grid_y (tiles.Anchor) and size_zoom (tiles.SizeZoom, NULL for a point) hold their values
+// after writes (import, create, update), and Open fills the rows that lack them (written before migration 00006).
+func TestGridColumns(t *testing.T) {
 	ctx := context.Background()
 	pg, url := openFresh(t, postgis.Options{})
 	b, err := sample.Batch()
@@ -170,44 +172,75 @@ func TestMinZoomColumn(t *testing.T) {
 	if _, err := pg.CreatePlace(ctx, np, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{}
-	for _, p := range append(b.Places, np) {
-		var bd orb.Bound
-		if p.Geometry != nil {
-			bd = p.Geometry.Bound()
+	up, err := pg.Place(ctx, b.Places[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Geometry = orb.Polygon{{{121.8, 29.3}, {121.9, 29.3}, {121.9, 29.35}, {121.8, 29.3}}}
+	if _, err := pg.UpdatePlace(ctx, up, up.Version, edit.Meta{Actor: "test", Action: "update"}); err != nil {
+		t.Fatal(err)
+	}
+	b.Places[0] = up
+	cols := func(bd orb.Bound, sized bool) string {
+		x, y := tiles.Anchor(bd)
+		z := "NULL"
+		if sz := tiles.SizeZoom(bd); sz < tiles.NeverBig {
+			z = fmt.Sprint(sz)
 		}
-		want["places/"+p.ID] = tiles.PlaceMinZoom(p.ID, p.Category, bd)
+		if !sized {
+			return fmt.Sprint(x, " ", y)
+		}
+		return fmt.Sprint(x, " ", y, " ", z)
+	}
+	want := map[string]string{}
+	for _, p := range append(b.Places, np) {
+		want["places/"+p.ID] = cols(p.Geometry.Bound(), true)
 	}
 	for _, f := range b.Facilities {
-		want["facilities/"+f.ID] = tiles.FacilityMinZoom(f.ID, f.Type, f.Location)
+		want["facilities/"+f.ID] = cols(f.Location.Bound(), false)
+	}
+	if want["places/"+up.ID] != cols(up.Geometry.Bound(), true) || !strings.HasSuffix(want["places/"+up.ID], " 8") {
+		t.Fatalf("updated place: %s", want["places/"+up.ID])
 	}
 	check := func(pg *postgis.Store, when string) {
 		t.Helper()
-		got := map[string]int{}
-		for _, table := range []string{"places", "facilities"} {
-			rows, err := pg.Pool().Query(ctx, `SELECT id, min_zoom FROM `+table)
+		got := map[string]string{}
+		for table, sel := range map[string]string{
+			"places":     `SELECT id, grid_x || ' ' || grid_y || ' ' || coalesce(size_zoom::text, 'NULL') FROM places`,
+			"facilities": `SELECT id, grid_x || ' ' || grid_y FROM facilities`,
+		} {
+			rows, err := pg.Pool().Query(ctx, sel)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for rows.Next() {
 				var k string
-				var z *int16
-				if err := rows.Scan(&k, &z); err != nil {
+				var v *string
+				if err := rows.Scan(&k, &v); err != nil {
 					t.Fatal(err)
 				}
-				if z != nil {
-					got[table+"/"+k] = int(*z)
+				if v != nil {
+					got[table+"/"+k] = *v
 				}
 			}
 			rows.Close()
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %d min zooms, want %d (%v)", when, len(got), len(want), got["places/地名-1"])
+			n := 0
+			for k, v := range want {
+				if got[k] != v {
+					if n++; n <= 5 {
+						t.Errorf("%s: %s: %q, want %q", when, k, got[k], v)
+					}
+				}
+			}
+			t.Errorf("%s: %d rows with grid columns, want %d", when, len(got), len(want))
 		}
 	}
 	check(pg, "after writes")
-	for _, table := range []string{"places", "facilities"} {
-		if _, err := pg.Pool().Exec(ctx, `UPDATE `+table+` SET min_zoom = NULL`); err != nil {
+	for _, q := range []string{`UPDATE places SET grid_x = NULL, grid_y = NULL, size_zoom = NULL`,
+		`UPDATE facilities SET grid_x = NULL, grid_y = NULL`} {
+		if _, err := pg.Pool().Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -292,5 +325,120 @@ func TestTileNotifier(t *testing.T) {
 	}
 	if c := got[len(got)-1]; !c.All || !slices.Equal(c.Layers, []string{"demand"}) || len(c.Bounds) != 0 {
 		t.Errorf("large import: %+v", c)
+	}
+}
+
+// TestThinningMatchesEmbedded: over dense generated data (storetest.DenseBatch: 50,000 places, polygons across a seam,
+// stacks on cell corners) both stores draw the same place and facility ids in every tile from z8 to z12 over the
+// county, and when a tile is thinned as if zoomed out (the byte cap's path); the label grid does thin them.
+func TestThinningMatchesEmbedded(t *testing.T) {
+	ctx := context.Background()
+	pg, _ := openFresh(t, postgis.Options{})
+	em, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer em.Close()
+	b := storetest.DenseBatch(t, 50000, 7)
+	for _, st := range []data.Store{pg, em} {
+		if _, err := st.Import(ctx, *b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(raw []byte, layer string) []uint64 {
+		ls, err := mvt.Unmarshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint64
+		for _, l := range ls {
+			if l.Name == layer {
+				for _, f := range l.Features {
+					out = append(out, uint64(f.ID.(float64)))
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	county := orb.Bound{Min: orb.Point{121.55, 28.95}, Max: orb.Point{122.2, 29.65}}
+	type job struct {
+		t    maptile.Tile
+		zoom int
+	}
+	var jobs []job
+	for _, tl := range tiles.TileCover(county, 8, 12) {
+		jobs = append(jobs, job{tl, int(tl.Z)})
+		if tl.Z == 11 && tl.X%2 == 0 {
+			jobs = append(jobs, job{tl, 9})
+		}
+	}
+	diffs, drawn := 0, map[int]int{}
+	for _, j := range jobs {
+		active := tiles.ActiveLayers(tiles.Layers, int(j.t.Z))
+		want, err := tiles.EncodeZoom(ctx, em, j.t, active, j.zoom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pg.MVT(ctx, j.t, active, j.zoom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, layer := range []string{"places", "facilities"} {
+			w, g := ids(want, layer), ids(got, layer)
+			if layer == "places" && j.zoom == int(j.t.Z) {
+				drawn[j.zoom] += len(w)
+			}
+			if !slices.Equal(w, g) {
+				if diffs++; diffs <= 10 {
+					t.Errorf("%v at zoom %d %s: embedded %d ids, PostGIS %d", j.t, j.zoom, layer, len(w), len(g))
+				}
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Errorf("%d tiles differ in all (%d tiles)", diffs, len(jobs))
+	}
+	t.Logf("%d tiles; places drawn per zoom %v", len(jobs), drawn)
+	// The label grid thins: at z8 a few thousand of the 50,000 places, more at each zoom in.
+	if drawn[8] < 1000 || drawn[8] > 20000 || drawn[12] <= drawn[10] || drawn[10] <= drawn[8] {
+		t.Errorf("places drawn per zoom %v", drawn)
+	}
+}
+
+// BenchmarkDenseTiles renders, uncached and without the byte cap, the z8–z11 tiles over tiles.BenchBound with every
+// layer from each store holding storetest.DenseBatch (100,000 places): the low zooms where the label grid ranks every
+// place of the tile's region. Compare the stores' tiles/s in one run:
+//
+//	bash scripts/with-postgis.sh go test -run '^$' -bench DenseTiles ./data/postgis/
+func BenchmarkDenseTiles(b *testing.B) {
+	ctx := context.Background()
+	pg, _ := openFresh(b, postgis.Options{})
+	em, err := embedded.Open(b.TempDir(), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer em.Close()
+	batch := storetest.DenseBatch(b, 100000, 1)
+	ts := tiles.TileCover(tiles.BenchBound, 8, 11)
+	for _, c := range []struct {
+		name string
+		st   data.Store
+	}{{"embedded", em}, {"postgis", pg}} {
+		if _, err := c.st.Import(ctx, *batch, edit.Meta{Actor: "test", Action: "import"}); err != nil {
+			b.Fatal(err)
+		}
+		svc, err := tiles.NewService(c.st, tiles.Options{CacheMB: -1, MaxTileBytes: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if _, err := svc.Render(ctx, ts[i%len(ts)], tiles.Layers); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tiles/s")
+		})
 	}
 }

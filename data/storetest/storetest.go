@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileIDsSample", testTileIDsSample},
 		{"TileSeams", testTileSeams},
 		{"Tokens", testTokens},
+		{"SampleDrawnWhole", testSampleDrawnWhole},
 	}
 	tests = append(tests, versionTests...)
 	for _, tc := range tests {
