@@ -20,6 +20,15 @@ const shapeFlags = {
   },
 };
 
+const PRECISION = 9; // decimal places of a coordinate (1e-9° ≈ 0.1 mm); terra-draw refuses features with more
+
+/** geometry with every coordinate rounded to PRECISION decimals (terra-draw's store validates the precision). */
+function rounded(geometry) {
+  const f = 10 ** PRECISION;
+  const walk = (c) => (typeof c[0] === 'number' ? c.map((x) => Math.round(x * f) / f) : c.map(walk));
+  return { type: geometry.type, coordinates: walk(geometry.coordinates) };
+}
+
 /** Whether terra-draw can edit geometry (Point, LineString, Polygon; not the Multi* types). */
 export const editableGeometry = (geometry) => !!EDITABLE[geometry?.type];
 
@@ -29,7 +38,7 @@ export const editableGeometry = (geometry) => !!EDITABLE[geometry?.type];
  */
 export function createDraw(map, { onDrawn, onMoved }) {
   const draw = new TerraDraw({
-    adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: 9 }),
+    adapter: new TerraDrawMapLibreGLAdapter({ map, coordinatePrecision: PRECISION }),
     modes: [
       new TerraDrawSelectMode({
         flags: { point: { feature: { draggable: true } }, linestring: shapeFlags, polygon: shapeFlags },
@@ -69,8 +78,11 @@ export function createDraw(map, { onDrawn, onMoved }) {
       const mode = EDITABLE[geometry?.type];
       if (!mode) return false;
       const id = draw.getFeatureId();
-      const [res] = draw.addFeatures([{ id, type: 'Feature', geometry: structuredClone(geometry), properties: { mode } }]);
-      if (res && res.valid === false) return false;
+      const [res] = draw.addFeatures([{ id, type: 'Feature', geometry: rounded(geometry), properties: { mode } }]);
+      if (res && res.valid === false) {
+        console.warn(`civmap editor: terra-draw refused the geometry: ${res.reason}`);
+        return false;
+      }
       editedId = id;
       draw.selectFeature(id);
       return true;
