@@ -3,7 +3,8 @@
 // RFC 6902 JSON Patch from the previous version's document to this one. A server without diffs (the older API: a
 // FeatureCollection of whole versions, oldest first) is read too: the patches are then computed here.
 // Old values come from the previous version's document, rebuilt by applying the patches in order (fast-json-patch).
-import { applyPatch, compare, getValueByPointer } from 'fast-json-patch';
+// index.mjs: the package's ES module build (its package.json has no "exports"; Node would load the CommonJS one).
+import { applyPatch, compare, getValueByPointer } from 'fast-json-patch/index.mjs';
 
 import { ACTION_LABELS, GEOMETRY_LABELS, fieldLabel } from './labels.js';
 

@@ -45,6 +45,13 @@ export function createDraw(map, { onDrawn, onMoved }) {
         // The place stays selected: a click beside it must not drop the handles (the map click selects other places).
         allowManualDeselection: false,
         keyEvents: null,
+        styles: {
+          selectedPointColor: COLOR, selectedPointWidth: 7, selectedPointOutlineColor: '#ffffff', selectedPointOutlineWidth: 2,
+          selectedLineStringColor: COLOR, selectedLineStringWidth: 3,
+          selectedPolygonColor: COLOR, selectedPolygonFillOpacity: 0.15, selectedPolygonOutlineColor: COLOR, selectedPolygonOutlineWidth: 2,
+          selectionPointColor: COLOR, selectionPointWidth: 5, selectionPointOutlineColor: '#ffffff', selectionPointOutlineWidth: 1,
+          midPointColor: '#ffffff', midPointOutlineColor: COLOR, midPointWidth: 4, midPointOutlineWidth: 1,
+        },
       }),
       new TerraDrawPointMode({ styles: { pointColor: COLOR, pointWidth: 7, pointOutlineColor: '#ffffff', pointOutlineWidth: 2 } }),
       new TerraDrawLineStringMode({ styles: { lineStringColor: COLOR, lineStringWidth: 3 } }),
