@@ -15,6 +15,8 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
 
+import { apiFetch, transformRequest } from './editor/api.js';
+import { mountEditor } from './editor/index.js';
 import {
   FACILITY_STATUSES,
   FACILITY_TYPES,
@@ -92,7 +94,7 @@ function setStatus(msg) {
 // Style
 
 async function loadStyle() {
-  const res = await fetch(serverURL('tiles/style.json'));
+  const res = await apiFetch(serverURL('tiles/style.json'));
   if (!res.ok) throw new Error(`地图样式 /tiles/style.json 加载失败（HTTP ${res.status}）`);
   const style = await res.json();
   // MapLibre wants absolute URLs in a style object.
@@ -467,7 +469,7 @@ function setupSearch(map, ctx) {
     status.textContent = '正在搜索…';
     let fc;
     try {
-      const res = await fetch(serverURL(`api/places?q=${encodeURIComponent(q)}&limit=${SEARCH_LIMIT}`));
+      const res = await apiFetch(serverURL(`api/places?q=${encodeURIComponent(q)}&limit=${SEARCH_LIMIT}`));
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       fc = await res.json();
     } catch (err) {
@@ -533,6 +535,7 @@ async function main() {
     attributionControl: false,
     maxPitch: 0,
     dragRotate: false,
+    transformRequest, // the signed-in token on tile requests
   });
   const ready = new Promise((resolve) => map.once('load', resolve));
   window.__civmap = { map, style, ctx, ready };
@@ -567,6 +570,7 @@ async function main() {
   buildLayerList(map, style, ctx);
   buildFacilityFilters(map, style, ctx);
   setupSearch(map, ctx);
+  const editor = mountEditor(map, { categories: VALUE_LABELS.category });
 
   // Coordinates under the cursor (lon/lat, 6 decimals ≈ 0.1 m) and the zoom level.
   const coords = $('#coords');
@@ -580,6 +584,7 @@ async function main() {
   const hitBox = (pt, r) => [[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]];
   let popup = null;
   map.on('click', (e) => {
+    if (editor.claimsClick(e)) return; // edit mode: a click opens the place in the editor, not a popup
     const feats = map.queryRenderedFeatures(hitBox(e.point, 5), { layers: interactive() });
     // Points before lines before areas: a facility over a township polygon is what was meant.
     const rank = (f) => (f.geometry.type.endsWith('Point') ? 0 : f.geometry.type.endsWith('LineString') ? 1 : 2);
