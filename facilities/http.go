@@ -45,6 +45,7 @@ func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
 	sub.Handle("/api/facilities", httpx.HandlerFunc(h.facilities)).Methods(get...)
 	sub.Handle("/api/facilities/{id}", httpx.HandlerFunc(h.facility)).Methods(get...)
 	sub.Handle("/api/demand", httpx.HandlerFunc(h.demand)).Methods(get...)
+	editRoutes(sub, st, divisions)
 }
 
 type api struct {
