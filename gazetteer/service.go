@@ -304,7 +304,7 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 	}
 	if validate && action != "restore" {
 		if next.Status != cur.Status {
-			return Place{}, kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)
+			return Place{}, &statusConflict{kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)}
 		}
 		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
 			return Place{}, err

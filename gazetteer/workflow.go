@@ -57,9 +57,22 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: strings.Join(missing, ", "),
-		Reason: fmt.Sprintf("%q is on the place-name heritage list (保护名录): %s needs %s", cur.Name, what,
-			strings.Join(missing, " and "))}})
+	why := fmt.Sprintf("%q is on the place-name heritage list (保护名录): %s needs %s", cur.Name, what,
+		strings.Join(missing, " and "))
+	var errs apierr.Invalid
+	for _, m := range missing {
+		errs = append(errs, apierr.FieldError{Field: m, Reason: why})
+	}
+	return httpx.WithStatus(http.StatusConflict, errs)
+}
+
+// statusConflict is a workflow refusal (edit.FindMove's, or a status changed by an edit): a 409 problem naming
+// "status", which still matches apierr.ErrConflict.
+type statusConflict struct{ err error }
+
+func (e *statusConflict) Error() string { return e.err.Error() }
+func (e *statusConflict) Unwrap() []error {
+	return []error{e.err, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status", Reason: e.err.Error()}})}
 }
 
 // Move applies the workflow move action (edit.Workflow) to place id at expectVersion: the principal's role must
@@ -72,7 +85,7 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	}
 	mv, err := edit.FindMove(action, cur.Status)
 	if err != nil {
-		return Place{}, err
+		return Place{}, &statusConflict{err}
 	}
 	if err := edit.Require(ctx, mv.Need); err != nil {
 		return Place{}, err

@@ -149,6 +149,9 @@ func (k Kind) version(r *http.Request) (string, edit.Version, error) {
 		return "", edit.Version{}, err
 	}
 	v, err := edit.VersionOf(vs, k.Kind, id, n)
+	if edit.IsNoVersion(err) { // a 404 that names the path's version
+		err = httpx.WithStatus(http.StatusNotFound, apierr.Invalid{{Field: "version", Reason: err.Error()}})
+	}
 	return id, v, err
 }
 
