@@ -105,7 +105,7 @@ func (e *editEnv) etag(kind edit.Kind, id string) string {
 	e.t.Helper()
 	r := e.record(kind, id)
 	if r.status != http.StatusOK || r.header.Get("ETag") == "" {
-		e.t.Fatalf("GET %s %s: %d ETag %q %s", kind, id, r.status, r.header.Get("ETag"), r.body)
+		e.t.Fatalf("GET %s %s: %d ETag %q %.300s", kind, id, r.status, r.header.Get("ETag"), r.body)
 	}
 	return r.header.Get("ETag")
 }
