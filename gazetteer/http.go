@@ -38,11 +38,12 @@ func NewHandler(svc *Service) http.Handler {
 //	                                                                  keeps those whose geometry's bound meets it;
 //	                                                                  limit default 1000 (all 408 villages of the
 //	                                                                  sample in one page), max 1000
-//	GET    /api/divisions/{code}                                      Feature of a Division
+//	GET    /api/divisions/{code}                                      Feature of a Division, ETag "<version>"
 //	GET    /api/locate?lon=&lat=                                      Location (JSON); 404 outside every township
 //	GET    /api/places?q=&bbox=&division=&category=&status=&limit=&offset=
 //	                                                                  FeatureCollection; limit default 100, max 1000
-//	POST   /api/places                                                create from a Feature; 201, Location, ETag
+//	POST   /api/places                                                create a draft from a Feature; 201, Location,
+//	                                                                  ETag; another status named is a 409 (status)
 //	GET    /api/places/{id}                                           Feature, ETag "<version>", If-None-Match → 304
 //	PUT    /api/places/{id}                                           full replace; If-Match required (428/412)
 //	PATCH  /api/places/{id}                                           RFC 7396 merge patch of the Feature; If-Match
@@ -51,8 +52,13 @@ func NewHandler(svc *Service) http.Handler {
 //	POST   /api/places/{id}/submit|approve|reject|historical          workflow moves (edit.Workflow); If-Match
 //	GET    /api/{places,divisions,boundary-lines,markers}/{id}/history[/{version}]
 //	POST   /api/{…}/{id}/restore/{version}                            versions, diffs, restore (internal/edit/edithttp)
+//	GET    /api/markers/{id}                                          Feature of a Marker, ETag
+//	POST   /api/{divisions,boundary-lines,markers}                    create (editor; edithttp.Records): 201, Location,
+//	                                                                  ETag; validated as an import (422)
+//	PUT|PATCH|DELETE /api/{divisions,boundary-lines,markers}/{id}     If-Match (428/412); DELETE refuses (409) a
+//	                                                                  division still referred to, a line with markers
 //	GET    /api/boundary-lines?limit=&offset=                         FeatureCollection of BoundaryLine (id = line ID)
-//	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine
+//	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine, ETag "<version>"
 //	GET    /api/boundary-lines/{id}/markers?limit=&offset=            FeatureCollection of Marker (Point at Position;
 //	                                                                  properties include the registered position)
 //
