@@ -411,6 +411,39 @@ func TestEditOtherKinds(t *testing.T) {
 			tok: e.editor, hdr: []string{"If-Match", `"2"`}, status: 409, fields: []string{"status"},
 			kind: edit.KindFacility, id: "f-新"})
 
+		// Good edits of a village, a boundary line and a marker: validated (territory included) and versioned.
+		ctx := context.Background()
+		villages, err := e.st.Divisions(ctx, gazetteer.DivisionQuery{Parent: township})
+		if err != nil || len(villages) == 0 {
+			t.Fatal(villages, err)
+		}
+		lines, err := e.st.BoundaryLines(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			kind       edit.Kind
+			id, body   string
+			path, want string
+		}{
+			{edit.KindDivision, villages[0].Code, `{"properties":{"name":"改名村"}}`, "/properties/name", `"改名村"`},
+			{edit.KindLine, lines[0].ID, `{"properties":{"registered_length_m":12345.5}}`, "/properties/registered_length_m", `12345.5`},
+			{edit.KindMarker, marker, `{"properties":{"material":"花岗岩"}}`, "/properties/material", `"花岗岩"`},
+		} {
+			tag := e.etag(c.kind, c.id)
+			r := e.do("PATCH", "/api/"+string(c.kind)+"/"+url.PathEscape(c.id), c.body, e.editor,
+				"Content-Type", "application/merge-patch+json", "If-Match", tag)
+			if r.status != http.StatusOK || r.header.Get("ETag") == tag {
+				t.Errorf("PATCH %s %s: %d ETag %s → %s %.300s", c.kind, c.id, r.status, tag, r.header.Get("ETag"), r.body)
+				continue
+			}
+			h := e.history(c.kind, c.id)
+			if len(h.Items[0].Patch) == 0 || !strings.Contains(string(h.Items[0].Patch[len(h.Items[0].Patch)-1]), `"path":"`+c.path+`"`) ||
+				!strings.Contains(string(h.Items[0].Patch[len(h.Items[0].Patch)-1]), c.want) {
+				t.Errorf("history of %s %s: %+v", c.kind, c.id, h.Items[0])
+			}
+		}
+
 		// A marker nothing refers to is removed: 204, then 404, its history kept.
 		mtag := e.etag(edit.KindMarker, marker)
 		if r := e.do("DELETE", "/api/markers/"+url.PathEscape(marker), "", e.editor, "If-Match", mtag); r.status != http.StatusNoContent {
