@@ -411,6 +411,18 @@ func TestEditOtherKinds(t *testing.T) {
 			tok: e.editor, hdr: []string{"If-Match", `"2"`}, status: 409, fields: []string{"status"},
 			kind: edit.KindFacility, id: "f-新"})
 
+		// PUT replaces the record whole: a reopened facility without the capacity it had.
+		r = e.do("PUT", "/api/facilities/f-%E6%96%B0", `{"type":"Feature","geometry":{"type":"Point","coordinates":[`+
+			ftoa(fac.Location[0])+`,`+ftoa(fac.Location[1])+`]},"properties":{"name":"新食堂","type":"canteen",`+
+			`"status":"existing","township_code":"`+township+`","version":1}}`, e.editor, "If-Match", `"2"`)
+		got = decode[struct {
+			Properties facilities.Facility `json:"properties"`
+		}](t, r)
+		if r.status != http.StatusOK || r.header.Get("ETag") != `"3"` || got.Properties.Status != "existing" ||
+			got.Properties.CapacityMealsPerDay != nil || got.Properties.Version != 3 || got.Properties.ID != "f-新" {
+			t.Errorf("PUT of a facility: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+		}
+
 		// Good edits of a village, a boundary line and a marker: validated (territory included) and versioned.
 		ctx := context.Background()
 		villages, err := e.st.Divisions(ctx, gazetteer.DivisionQuery{Parent: township})
@@ -543,6 +555,42 @@ func TestEditHistoryDiffs(t *testing.T) {
 		if r := e.do("GET", "/api/demand/"+unit.Code, "", ""); r.status != http.StatusOK || r.header.Get("ETag") == "" ||
 			!strings.Contains(string(r.body), `"elderly_population":`+itoa(unit.ElderlyPopulation+7)) {
 			t.Errorf("GET /api/demand/%s: %d %s", unit.Code, r.status, r.body)
+		}
+	})
+}
+
+// The README's "Editing a place record" example, step by step: create (a draft, "1"), PATCH ("2"), submit ("3"),
+// approve by a reviewer ("4", current), DELETE by the reviewer ("5", abolished).
+func TestEditReadmePlaceExample(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		r := e.do("POST", "/api/places", `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.87, 29.47]},
+  "properties": {"name": "天安路", "specific": "天安", "generic": "路", "pinyin": "Tian'an Lu",
+                 "category": "road", "division_codes": ["330225002"]}}`, e.editor, "Content-Type", "application/geo+json")
+		if r.status != http.StatusCreated || r.header.Get("ETag") != `"1"` {
+			t.Fatalf("POST: %d %s", r.status, r.body)
+		}
+		path := r.header.Get("Location")
+		for i, s := range []struct {
+			method, suffix, body, tok, status string
+		}{
+			{"PATCH", "", `{"properties": {"history": "2024年命名"}}`, e.editor, "draft"},
+			{"POST", "/submit", "", e.editor, "submitted"},
+			{"POST", "/approve", approval, e.reviewer, "current"},
+			{"DELETE", "", "", e.reviewer, "abolished"},
+		} {
+			hdr := []string{"If-Match", fmt.Sprintf(`"%d"`, i+1)}
+			if s.method == "PATCH" {
+				hdr = append(hdr, "Content-Type", "application/merge-patch+json")
+			}
+			r := e.do(s.method, path+s.suffix, s.body, s.tok, hdr...)
+			f := decode[struct {
+				Properties gazetteer.Place `json:"properties"`
+			}](t, r)
+			if r.status != http.StatusOK || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, i+2) || f.Properties.Status != s.status {
+				t.Fatalf("%s %s%s: %d %s %s; want 200, ETag \"%d\", %s", s.method, path, s.suffix, r.status,
+					r.header.Get("ETag"), r.body, i+2, s.status)
+			}
 		}
 	})
 }
