@@ -423,6 +423,23 @@ func TestEditOtherKinds(t *testing.T) {
 			t.Errorf("PUT of a facility: %d %s %s", r.status, r.header.Get("ETag"), r.body)
 		}
 
+		// A village-level unit moved into another township: 422 naming parent_code, as an import says.
+		all, err := e.st.Divisions(context.Background(), gazetteer.DivisionQuery{Level: gazetteer.LevelVillage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var far gazetteer.Division
+		for _, d := range all {
+			if d.ParentCode != "330225002" && d.Geometry != nil {
+				far = d
+				break
+			}
+		}
+		e.refuse(refusal{name: "a village moved out of its township", method: "PATCH", path: "/api/divisions/" + far.Code,
+			body: `{"geometry":{"type":"Point","coordinates":[121.87,29.47]}}`, tok: e.editor, status: 422,
+			hdr:    append([]string{"If-Match", e.etag(edit.KindDivision, far.Code)}, patch...),
+			fields: []string{"parent_code"}, kind: edit.KindDivision, id: far.Code})
+
 		// Good edits of a village, a boundary line and a marker: validated (territory included) and versioned.
 		ctx := context.Background()
 		villages, err := e.st.Divisions(ctx, gazetteer.DivisionQuery{Parent: township})
