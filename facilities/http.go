@@ -36,6 +36,15 @@ func NewHandler(st Store, divisions gazetteer.Store) http.Handler {
 //	    60+) with numberMatched, numberReturned and links (self, next, prev); bbox keeps the units whose point lies in
 //	    it; limit default 1000 (DemandDefaultLimit: every village-level unit of a county in one page), max 1000.
 //
+//	GET /api/demand/{code}
+//	    Feature of a DemandUnit, ETag "<version>".
+//	POST /api/{facilities,demand}; PUT, PATCH (merge patch), DELETE /api/{facilities,demand}/{id} with If-Match
+//	    Writes (editor; edithttp.Records), validated as an import (NormalizeFacility, NormalizeDemand and
+//	    gazetteer.CheckPlacement of the point in its township; 422 naming each field). DELETE closes a facility
+//	    (status closed, a new version; the record stays) and removes a demand unit (204).
+//	GET /api/{facilities,demand}/{id}/history[/{version}], POST …/{id}/restore/{version}
+//	    Versions, diffs and restore (reviewer), as every kind (edithttp.Kind).
+//
 // A bad limit (not 1 to 1000) or offset (negative) is a 400 naming it; so are query parameters that are not UTF-8 or
 // are repeated (httpx.ValidQuery, installed by httpx.NewRouter).
 func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
@@ -45,6 +54,7 @@ func Routes(r *mux.Router, st Store, divisions gazetteer.Store) {
 	sub.Handle("/api/facilities", httpx.HandlerFunc(h.facilities)).Methods(get...)
 	sub.Handle("/api/facilities/{id}", httpx.HandlerFunc(h.facility)).Methods(get...)
 	sub.Handle("/api/demand", httpx.HandlerFunc(h.demand)).Methods(get...)
+	editRoutes(sub, st, divisions)
 }
 
 type api struct {

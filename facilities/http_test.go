@@ -121,7 +121,7 @@ func TestBadQueries(t *testing.T) {
 		detail     string
 	}{
 		{"unknown type", "/api/facilities?type=hospital", 400, "type", "canteen, home_care_center, home_care_station"},
-		{"unknown status", "/api/facilities?status=closed", 400, "status", "existing, planned, under_construction"},
+		{"unknown status", "/api/facilities?status=demolished", 400, "status", "closed, existing, planned, under_construction"},
 		{"unknown township", "/api/facilities?township=330225999", 400, "township", "unknown township"},
 		{"village code as township", "/api/facilities?township=330225001001", 400, "township", "9-digit"},
 		{"township not digits", "/api/facilities?township=丹东", 400, "township", ""},

@@ -31,6 +31,7 @@ var Statuses = map[string]string{
 	"existing":           "已建成",
 	"under_construction": "在建",
 	"planned":            "规划",
+	StatusClosed:         "已停办", // DELETE's mark: the record is kept
 }
 
 // Facility is one facility at a point. Capacities are nil when unknown. Attributes hold anything else the source gives

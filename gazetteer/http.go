@@ -38,11 +38,12 @@ func NewHandler(svc *Service) http.Handler {
 //	                                                                  keeps those whose geometry's bound meets it;
 //	                                                                  limit default 1000 (all 408 villages of the
 //	                                                                  sample in one page), max 1000
-//	GET    /api/divisions/{code}                                      Feature of a Division
+//	GET    /api/divisions/{code}                                      Feature of a Division, ETag "<version>"
 //	GET    /api/locate?lon=&lat=                                      Location (JSON); 404 outside every township
 //	GET    /api/places?q=&bbox=&division=&category=&status=&limit=&offset=
 //	                                                                  FeatureCollection; limit default 100, max 1000
-//	POST   /api/places                                                create from a Feature; 201, Location, ETag
+//	POST   /api/places                                                create a draft from a Feature; 201, Location,
+//	                                                                  ETag; another status named is a 409 (status)
 //	GET    /api/places/{id}                                           Feature, ETag "<version>", If-None-Match → 304
 //	PUT    /api/places/{id}                                           full replace; If-Match required (428/412)
 //	PATCH  /api/places/{id}                                           RFC 7396 merge patch of the Feature; If-Match
@@ -51,8 +52,13 @@ func NewHandler(svc *Service) http.Handler {
 //	POST   /api/places/{id}/submit|approve|reject|historical          workflow moves (edit.Workflow); If-Match
 //	GET    /api/{places,divisions,boundary-lines,markers}/{id}/history[/{version}]
 //	POST   /api/{…}/{id}/restore/{version}                            versions, diffs, restore (internal/edit/edithttp)
+//	GET    /api/markers/{id}                                          Feature of a Marker, ETag
+//	POST   /api/{divisions,boundary-lines,markers}                    create (editor; edithttp.Records): 201, Location,
+//	                                                                  ETag; validated as an import (422)
+//	PUT|PATCH|DELETE /api/{divisions,boundary-lines,markers}/{id}     If-Match (428/412); DELETE refuses (409) a
+//	                                                                  division still referred to, a line with markers
 //	GET    /api/boundary-lines?limit=&offset=                         FeatureCollection of BoundaryLine (id = line ID)
-//	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine
+//	GET    /api/boundary-lines/{id}                                   Feature of a BoundaryLine, ETag "<version>"
 //	GET    /api/boundary-lines/{id}/markers?limit=&offset=            FeatureCollection of Marker (Point at Position;
 //	                                                                  properties include the registered position)
 //
@@ -76,24 +82,15 @@ func (s *Service) Routes(r *mux.Router) {
 		sub.Handle("/api/places/{id}/"+a, h.move(a)).Methods(http.MethodPost)
 	}
 	st := s.store
-	historyRoutes(sub, "/api/places", edithttp.Kind{Kind: edit.KindPlace, Store: st, Distance: distance,
+	edithttp.Kind{Kind: edit.KindPlace, Store: st, Distance: distance,
 		Restore: s.RestorePlace, Visible: func(ctx context.Context, doc json.RawMessage) bool {
 			if staff(ctx) {
 				return true
 			}
 			p, err := placeDoc(doc)
 			return err == nil && !Unpublished(p.Status)
-		}})
-	historyRoutes(sub, "/api/divisions", edithttp.Kind{Kind: edit.KindDivision, Store: st, Distance: distance,
-		Restore: restoreAny(featureOf(func(d *Division, g orb.Geometry) { d.Geometry = g }), st.PutDivision)})
-	historyRoutes(sub, "/api/boundary-lines", edithttp.Kind{Kind: edit.KindLine, Store: st, Distance: distance,
-		Restore: restoreAny(featureOf(func(l *BoundaryLine, g orb.Geometry) { l.Geometry = g }), st.PutBoundaryLine)})
-	historyRoutes(sub, "/api/markers", edithttp.Kind{Kind: edit.KindMarker, Store: st, Distance: distance,
-		Restore: restoreAny(featureOf(func(m *Marker, g orb.Geometry) {
-			if p, ok := g.(orb.Point); ok {
-				m.Position = p
-			}
-		}), st.PutMarker)})
+		}}.Routes(sub, "/api/places")
+	s.recordRoutes(sub)
 	sub.Handle("/api/boundary-lines", httpx.HandlerFunc(h.boundaryLines)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}", httpx.HandlerFunc(h.boundaryLine)).Methods(get...)
 	sub.Handle("/api/boundary-lines/{id}/markers", httpx.HandlerFunc(h.markers)).Methods(get...)
@@ -174,6 +171,9 @@ func (h *api) division(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.svc.Division(r.Context(), code)
 	if err != nil {
 		return queryError(err)
+	}
+	if done, err := h.etag(w, r, edit.KindDivision, code); done || err != nil {
+		return err
 	}
 	httpx.WriteGeoJSON(w, http.StatusOK, DivisionFeature(d))
 	return nil
@@ -484,52 +484,14 @@ func (h *api) patchPlace(w http.ResponseWriter, r *http.Request) error {
 }
 
 // decodeAny decodes JSON keeping numbers as json.Number, so that a merge patch round-trips them exactly.
-func decodeAny(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, httpx.BadParam("body", "malformed JSON: %v", err)
-	}
-	return v, nil
-}
+func decodeAny(data []byte) (any, error) { return edithttp.DecodeAny(data) }
 
-// MergePatch applies an RFC 7396 JSON merge patch to target (both decoded JSON: map[string]any, []any, string,
-// json.Number or float64, bool, nil) and returns the result: an object patch merges key by key, recursively, a null
-// member deletes the key, and any other patch value replaces the target. target may be modified.
-func MergePatch(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	tm, ok := target.(map[string]any)
-	if !ok {
-		tm = map[string]any{}
-	}
-	for k, v := range pm {
-		if v == nil {
-			delete(tm, k)
-		} else {
-			tm[k] = MergePatch(tm[k], v)
-		}
-	}
-	return tm
-}
+// MergePatch applies an RFC 7396 JSON merge patch to target (edithttp.MergePatch).
+func MergePatch(target, patch any) any { return edithttp.MergePatch(target, patch) }
 
-// MergePatchFeature is MergePatch for a GeoJSON Feature, except that a "geometry" member of the patch replaces the
-// geometry as a whole (merging the members of two geometry objects of different types would make nonsense).
-func MergePatchFeature(target, patch any) any {
-	pm, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	g, hasGeom := pm["geometry"]
-	merged := MergePatch(target, pm)
-	if m, ok := merged.(map[string]any); ok && hasGeom && g != nil {
-		m["geometry"] = g
-	}
-	return merged
-}
+// MergePatchFeature is MergePatch for a GeoJSON Feature whose "geometry" member is replaced whole
+// (edithttp.MergePatchFeature).
+func MergePatchFeature(target, patch any) any { return edithttp.MergePatchFeature(target, patch) }
 
 func (h *api) deletePlace(w http.ResponseWriter, r *http.Request) error {
 	return h.move("delete")(w, r)
@@ -557,8 +519,28 @@ func (h *api) boundaryLine(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if done, err := h.etag(w, r, edit.KindLine, id); done || err != nil {
+		return err
+	}
 	httpx.WriteGeoJSON(w, http.StatusOK, LineFeature(l))
 	return nil
+}
+
+// etag sets the ETag of record id of kind (its current version) and answers If-None-Match (304, ETag set and the
+// answer written: done); a record without versions gets no ETag and the caller writes it.
+func (h *api) etag(w http.ResponseWriter, r *http.Request, kind edit.Kind, id string) (done bool, err error) {
+	v, err := h.svc.store.Current(r.Context(), kind, id)
+	if errors.Is(err, apierr.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if httpx.NotModified(w, r, v.Version) {
+		return true, nil
+	}
+	httpx.SetETag(w, v.Version)
+	return false, nil
 }
 
 func (h *api) markers(w http.ResponseWriter, r *http.Request) error {

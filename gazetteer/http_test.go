@@ -757,7 +757,7 @@ func TestCreatePlace(t *testing.T) {
 	if rec.Header().Get("Location") != "/api/places/"+id || rec.Header().Get("ETag") != `"1"` {
 		t.Errorf("Location %q ETag %q", rec.Header().Get("Location"), rec.Header().Get("ETag"))
 	}
-	if f.Properties["version"] != 1.0 || f.Properties["name"] != "新桥" || f.Properties["status"] != "current" ||
+	if f.Properties["version"] != 1.0 || f.Properties["name"] != "新桥" || f.Properties["status"] != "draft" ||
 		f.Properties["created_at"] != "2024-05-06T07:08:10Z" {
 		t.Errorf("properties %v", f.Properties)
 	}

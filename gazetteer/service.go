@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"civmap/geo"
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
+	"civmap/internal/httpx"
 )
 
 // chinaStandardTime is the zone in which "the current year" of an abolition is taken (UTC+8).
@@ -30,11 +32,13 @@ func chinaStandardTime() *time.Location { return time.FixedZone("CST", 8*60*60) 
 type Service struct {
 	store Store
 	now   func() time.Time
+	refs  []ReferenceCheck
 }
 
-// NewService returns a Service over st.
-func NewService(st Store) *Service {
-	return &Service{store: st, now: time.Now}
+// NewService returns a Service over st; refs say what other packages' records refer to a division (DELETE of a
+// division is refused while any does).
+func NewService(st Store, refs ...ReferenceCheck) *Service {
+	return &Service{store: st, now: time.Now, refs: refs}
 }
 
 // kindError is an error whose text is msg and which matches kind with errors.Is, so that a message can be exact
@@ -181,8 +185,9 @@ func NewPlaceID() (string, error) {
 }
 
 // CreatePlace validates p (NormalizePlace; unknown division codes are errors naming "division_codes[i]") and stores it as
-// version 1. An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are ignored (the store sets them).
-// Errors: apierr.Invalid (nothing written), apierr.ErrConflict when the ID exists.
+// version 1, a draft: a status other than "" or draft is a 409 naming "status", since only the workflow (submit, then a
+// reviewer's approve) makes a place current. An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are
+// ignored (the store sets them). Errors: apierr.Invalid (nothing written), apierr.ErrConflict when the ID exists.
 func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
 		return Place{}, err
@@ -196,6 +201,14 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 		p.ID = id
 	}
 	p.Version, p.CreatedAt, p.UpdatedAt = 0, time.Time{}, time.Time{}
+	switch p.Status = strings.TrimSpace(p.Status); p.Status {
+	case "", StatusDraft:
+		p.Status = StatusDraft // only the workflow (submit, approve) makes a place current
+	default:
+		return Place{}, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status",
+			Reason: fmt.Sprintf("a new place is a %s (got %q); it becomes %s by submit and approve (POST /api/places/{id}/submit, …/approve)",
+				StatusDraft, p.Status, StatusCurrent)}})
+	}
 	if err := s.normalize(ctx, &p); err != nil {
 		return Place{}, err
 	}
@@ -291,7 +304,7 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 	}
 	if validate && action != "restore" {
 		if next.Status != cur.Status {
-			return Place{}, kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)
+			return Place{}, &statusConflict{kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)}
 		}
 		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
 			return Place{}, err

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
 	"civmap/geo"
@@ -58,9 +57,22 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: strings.Join(missing, ", "),
-		Reason: fmt.Sprintf("%q is on the place-name heritage list (保护名录): %s needs %s", cur.Name, what,
-			strings.Join(missing, " and "))}})
+	why := fmt.Sprintf("%q is on the place-name heritage list (保护名录): %s needs %s", cur.Name, what,
+		strings.Join(missing, " and "))
+	var errs apierr.Invalid
+	for _, m := range missing {
+		errs = append(errs, apierr.FieldError{Field: m, Reason: why})
+	}
+	return httpx.WithStatus(http.StatusConflict, errs)
+}
+
+// statusConflict is a workflow refusal (edit.FindMove's, or a status changed by an edit): a 409 problem naming
+// "status", which still matches apierr.ErrConflict.
+type statusConflict struct{ err error }
+
+func (e *statusConflict) Error() string { return e.err.Error() }
+func (e *statusConflict) Unwrap() []error {
+	return []error{e.err, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status", Reason: e.err.Error()}})}
 }
 
 // Move applies the workflow move action (edit.Workflow) to place id at expectVersion: the principal's role must
@@ -73,7 +85,7 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	}
 	mv, err := edit.FindMove(action, cur.Status)
 	if err != nil {
-		return Place{}, err
+		return Place{}, &statusConflict{err}
 	}
 	if err := edit.Require(ctx, mv.Need); err != nil {
 		return Place{}, err
@@ -178,49 +190,6 @@ func (s *Service) RestorePlace(ctx context.Context, id string, doc json.RawMessa
 }
 
 func distance(a, b [2]float64) float64 { return geo.Distance(orb.Point(a), orb.Point(b)) }
-
-// historyRoutes registers history, history/{version} and restore/{version} of kind under prefix.
-func historyRoutes(sub *mux.Router, prefix string, k edithttp.Kind) {
-	get := []string{http.MethodGet, http.MethodHead}
-	sub.Handle(prefix+"/{id}/history", httpx.HandlerFunc(k.HistoryList)).Methods(get...)
-	sub.Handle(prefix+"/{id}/history/{version}", httpx.HandlerFunc(k.Version)).Methods(get...)
-	sub.Handle(prefix+"/{id}/restore/{version}", httpx.HandlerFunc(k.RestoreHandler)).Methods(http.MethodPost)
-}
-
-// restoreAny is the restore of a kind whose records are written whole by put (reviewer).
-func restoreAny[T any](decode func(json.RawMessage) (T, error), put func(context.Context, T, int64, edit.Meta) (int64, error)) func(context.Context, string, json.RawMessage, int64) (int64, error) {
-	return func(ctx context.Context, id string, doc json.RawMessage, expect int64) (int64, error) {
-		if err := edit.Require(ctx, edit.RoleReviewer); err != nil {
-			return 0, err
-		}
-		rec, err := decode(doc)
-		if err != nil {
-			return 0, err
-		}
-		return put(ctx, rec, expect, edit.MetaFor(ctx, "restore"))
-	}
-}
-
-// featureOf decodes a GeoJSON Feature document whose properties are T's JSON fields; setGeom stores the geometry.
-func featureOf[T any](setGeom func(*T, orb.Geometry)) func(json.RawMessage) (T, error) {
-	return func(doc json.RawMessage) (T, error) {
-		var f struct {
-			Geometry   json.RawMessage `json:"geometry"`
-			Properties T               `json:"properties"`
-		}
-		if err := json.Unmarshal(doc, &f); err != nil {
-			return f.Properties, err
-		}
-		if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
-			g, err := geo.DecodeGeometry(f.Geometry)
-			if err != nil {
-				return f.Properties, err
-			}
-			setGeom(&f.Properties, g)
-		}
-		return f.Properties, nil
-	}
-}
 
 func (h *api) move(action string) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {

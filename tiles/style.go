@@ -115,6 +115,8 @@ func Style(tileJSONURL string, center orb.Point) map[string]any {
 				"circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5},
 			"metadata": meta("places", "地名")},
 		{"id": "facilities", "type": "circle", "source": src, "source-layer": "facilities",
+			// A closed facility (DELETE keeps it, status closed) stays in the tiles but is not drawn.
+			"filter": []any{"!=", []any{"get", "status"}, "closed"},
 			"paint": map[string]any{
 				"circle-color":   colour,
 				"circle-radius":  []any{"interpolate", []any{"linear"}, []any{"zoom"}, 8, 2.5, 14, 6},

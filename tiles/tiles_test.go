@@ -914,10 +914,10 @@ func TestRouteTables(t *testing.T) {
 	}{
 		{"PUT", "/api/places", 405, "GET, HEAD, POST", "method"},
 		{"OPTIONS", "/api/places", 405, "GET, HEAD, POST", "method"},
-		{"DELETE", "/api/divisions", 405, "GET, HEAD", "method"},
+		{"DELETE", "/api/divisions", 405, "GET, HEAD, POST", "method"},
 		{"POST", "/api/places/p1", 405, "DELETE, GET, HEAD, PATCH, PUT", "method"},
-		{"PATCH", "/api/facilities", 405, "GET, HEAD", "method"},
-		{"POST", "/api/demand", 405, "GET, HEAD", "method"},
+		{"PATCH", "/api/facilities", 405, "GET, HEAD, POST", "method"},
+		{"PUT", "/api/demand", 405, "GET, HEAD, POST", "method"},
 		{"POST", "/tiles/places/1/1/1.mvt", 405, "GET, HEAD, OPTIONS", "method"},
 		{"DELETE", "/tiles/style.json", 405, "GET, HEAD, OPTIONS", "method"},
 		{"GET", "/api/nope", 404, "", "path"},

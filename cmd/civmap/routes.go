@@ -30,7 +30,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	r := httpx.NewRouter()
-	gazetteer.NewService(st).Routes(r)
+	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
 	if authOpts.Audit == nil {

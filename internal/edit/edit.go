@@ -123,8 +123,8 @@ const MaxReason = 500
 
 // Meta is what every write records beside the change itself. Actor is the principal's name ("import" plus --actor, or
 // "system" for the bundled sample); Action is the verb ("create", "update", "delete", "restore", "import", "submit",
-// "approve", "reject", "historical"); RequestID is the X-Request-Id the server gave the request; ClientAddr its remote
-// address.
+// "approve", "reject", "historical", "close" for a facility's DELETE); RequestID is the X-Request-Id the server gave
+// the request; ClientAddr its remote address.
 type Meta struct {
 	Actor      string    `json:"actor"`
 	Role       Role      `json:"role,omitempty"`

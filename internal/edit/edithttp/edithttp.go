@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+
+	"civmap/geo"
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
 	"civmap/internal/httpx"
@@ -145,6 +149,9 @@ func (k Kind) version(r *http.Request) (string, edit.Version, error) {
 		return "", edit.Version{}, err
 	}
 	v, err := edit.VersionOf(vs, k.Kind, id, n)
+	if edit.IsNoVersion(err) { // a 404 that names the path's version
+		err = httpx.WithStatus(http.StatusNotFound, apierr.Invalid{{Field: "version", Reason: err.Error()}})
+	}
 	return id, v, err
 }
 
@@ -220,4 +227,30 @@ func (k Kind) RestoreHandler(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(cur.Record)
 	return err
+}
+
+// Routes registers history, history/{version} and restore/{version} of k under prefix (e.g. "/api/facilities").
+func (k Kind) Routes(sub *mux.Router, prefix string) {
+	get := []string{http.MethodGet, http.MethodHead}
+	sub.Handle(prefix+"/{id}/history", httpx.HandlerFunc(k.HistoryList)).Methods(get...)
+	sub.Handle(prefix+"/{id}/history/{version}", httpx.HandlerFunc(k.Version)).Methods(get...)
+	sub.Handle(prefix+"/{id}/restore/{version}", httpx.HandlerFunc(k.RestoreHandler)).Methods(http.MethodPost)
+}
+
+// Distance is geo.Distance on two lon/lat points (metres), the edit.Distance of moved_m.
+func Distance(a, b [2]float64) float64 { return geo.Distance(orb.Point(a), orb.Point(b)) }
+
+// Restore is the Restore of a Kind whose records Records writes: the role is checked (reviewer), the version's
+// document decoded as a record (Records.DecodeFeature) and written back whole with put (action "restore").
+func Restore[T any](rs Records[T]) func(ctx context.Context, id string, doc json.RawMessage, expect int64) (int64, error) {
+	return func(ctx context.Context, id string, doc json.RawMessage, expect int64) (int64, error) {
+		if err := edit.Require(ctx, edit.RoleReviewer); err != nil {
+			return 0, err
+		}
+		rec, err := rs.DecodeFeature(doc)
+		if err != nil {
+			return 0, fmt.Errorf("decoding version of %s %q: %w", rs.Kind, id, err)
+		}
+		return rs.Put(ctx, rec, expect, edit.MetaFor(ctx, "restore"))
+	}
 }
