@@ -14,12 +14,14 @@ import (
 	"civmap/internal/edit"
 )
 
-// BenchmarkEditPlace measures single-place edits (UpdatePlace, one transaction each, as a PATCH makes them) with history and audit on, against the same edits with a no-op audit and with neither, in the same run: each
+// BenchmarkEditPlace measures single-place edits (UpdatePlace, one transaction each, as a PATCH makes them) with
+// history and audit on, against the same edits with a no-op audit and with neither, in the same run: each
 // iteration edits three places of one store in turn, one per mode (benchFull: record, version and audit entry;
 // benchNoAudit: record and version; benchBare: the record alone, no version written), timing each edit, so
 // that machine load falls on the three alike. Metrics: edits/s of each mode, and the cost ratios
 // audit-x = full/no-audit time (the audit entry's cost) and history+audit-x = full/bare time (issue 6's target: at
-// most 1.3). ns/op is one iteration, i.e. three edits.
+// most 1.3). ns/op is one iteration, i.e. three edits. The throwaway cluster of scripts/with-postgis.sh runs with
+// fsync=off and synchronous_commit=off, so commits are cheaper than in production and the ratio is a worst case.
 //
 //	bash scripts/with-postgis.sh go test -run '^$' -bench EditPlace -benchtime 2s ./data/postgis/
 func BenchmarkEditPlace(b *testing.B) {
