@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits vet fmt clean
 
 all: build
 
@@ -52,6 +52,8 @@ test-browser:
 # Every benchmark on both stores (tiles, locate, imports of 1,000,000 places: several minutes), then the resident memory
 # and start-up time of `civmap serve` holding a million places (scripts/bench-serve.sh). The ratio of uncached PostGIS
 # tiles to the bare ST_AsMVT query needs equal tile sets: see data/postgis/bench_tiles_test.go (-benchtime 2044x).
+# BenchmarkEditPlace (both stores, in the first line) reports edits/s with history and audit, and history+audit-x, their
+# cost against the bare write in the same run (target ≤ 1.3); `make bench-edits` runs it alone.
 bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
@@ -60,6 +62,10 @@ bench:
 # 200 concurrent requests for one uncached tile on each store: renders/herd must be 1 and all-200 1 (also in bench).
 bench-herd:
 	$(WITH_POSTGIS) go test -run '^$$' -bench Herd -benchtime 20x ./tiles/ ./data/postgis/
+
+# Place edits per second on each store with history and audit, a no-op audit and the bare write (a few seconds).
+bench-edits:
+	$(WITH_POSTGIS) go test -run '^$$' -bench EditPlace -benchtime 2s ./data/embedded/ ./data/postgis/
 
 vet:
 	go vet ./...

@@ -78,6 +78,10 @@ type Store struct {
 	tiles tileState
 
 	closed atomic.Bool
+
+	// bench is set only by BenchmarkEditPlace, to measure UpdatePlace without its audit entry or without its version
+	// (see benchMode); it is zero, everything recorded, everywhere else.
+	bench benchMode
 }
 
 var _ data.Store = (*Store)(nil)

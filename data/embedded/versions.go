@@ -66,6 +66,15 @@ func headOf(tx *bolt.Tx, kind edit.Kind, id string) (head, error) {
 // appendVersion stores version v of kind/id (doc nil or "null" for a delete) and its OK audit entry, in tx.
 func appendVersion(tx *bolt.Tx, kind edit.Kind, id string, v int64, before head, doc []byte, hash string,
 	meta edit.Meta) error {
+	meta, err := putVersion(tx, kind, id, v, doc, hash, meta)
+	if err != nil {
+		return err
+	}
+	return appendAudit(tx, auditOK(kind, id, v, before.hash, hash, meta))
+}
+
+// putVersion stores version v of kind/id alone (appendVersion adds its audit entry) and returns meta with its time set.
+func putVersion(tx *bolt.Tx, kind edit.Kind, id string, v int64, doc []byte, hash string, meta edit.Meta) (edit.Meta, error) {
 	if meta.Time.IsZero() {
 		meta.Time = now()
 	}
@@ -75,13 +84,20 @@ func appendVersion(tx *bolt.Tx, kind edit.Kind, id string, v int64, before head,
 	rec := versionRec{Version: edit.Version{Kind: kind, ID: id, Version: v, Meta: meta, Record: doc}, Hash: hash}
 	val, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("embedded store: encode version: %w", err)
+		return meta, fmt.Errorf("embedded store: encode version: %w", err)
 	}
-	if err := tx.Bucket(bucketVersions).Put(versionKey(kind, id, v), val); err != nil {
-		return err
-	}
-	return appendAudit(tx, auditOK(kind, id, v, before.hash, hash, meta))
+	return meta, tx.Bucket(bucketVersions).Put(versionKey(kind, id, v), val)
 }
+
+// benchMode is what UpdatePlace leaves out, for BenchmarkEditPlace's baselines: benchNoAudit writes the version but
+// no audit entry (a no-op audit), benchBare neither version nor audit entry (the bare write of the record).
+type benchMode int
+
+const (
+	benchFull benchMode = iota
+	benchNoAudit
+	benchBare
+)
 
 // auditOK is the audit entry of a committed write.
 func auditOK(kind edit.Kind, id string, v int64, before, after string, meta edit.Meta) edit.AuditEntry {

@@ -15,6 +15,7 @@ import (
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
 	"civmap/internal/jsonx"
+	"civmap/tiles"
 )
 
 // ---- divisions ----------------------------------------------------------------------------------------------------------
@@ -308,52 +309,94 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 		return gazetteer.Place{}, err
 	}
 	var oldBox []float64 // the replaced geometry's bound, for the tile cache
+	change := func() tiles.Change { return placeChange(boxBound(oldBox), p.Geometry) }
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		var version int64
-		if err := tx.QueryRow(ctx, `SELECT version, `+boxSQL("geom")+` FROM places WHERE id = $1 FOR UPDATE`, p.ID).
-			Scan(&version, &oldBox); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT version, created_at, `+boxSQL("geom")+` FROM places WHERE id = $1 FOR UPDATE`, p.ID).
+			Scan(&version, &p.CreatedAt, &oldBox); err != nil {
 			return noRows(err, fmt.Errorf("place %q: %w", p.ID, apierr.ErrNotFound), "update place")
 		}
 		if version != expectVersion {
 			return fmt.Errorf("place %q is at version %d, not %d: %w", p.ID, version, expectVersion, apierr.ErrVersionMismatch)
 		}
-		err := tx.QueryRow(ctx, `
+		// The row is locked at expectVersion, so the new version and its document are known before the UPDATE: the
+		// UPDATE, the version with its audit entry and the tile notification go to the server in one round trip.
+		p.Version, p.CreatedAt = version+1, p.CreatedAt.UTC()
+		batch := &pgx.Batch{}
+		batch.Queue(`
 			UPDATE places SET name = $2, category = $3, status = $4, division_codes = $5, division_prefixes = $6,
 				search_text = $7, geom = ST_GeomFromWKB($8, 4490), doc = $9, version = version + 1, updated_at = $10,
 				grid_x = $11, grid_y = $12, size_zoom = $13
-			WHERE id = $1
-			RETURNING version, created_at`, append(append(args, p.UpdatedAt), placeGridArgs(&p)...)...).Scan(&p.Version, &p.CreatedAt)
-		if err != nil {
+			WHERE id = $1`, append(append(args, p.UpdatedAt), placeGridArgs(&p)...)...)
+		if s.bench != benchBare {
+			v, err := placeVersionRow(&p, meta)
+			if err != nil {
+				return err
+			}
+			sql, vargs := `INSERT INTO versions (kind, id, version, meta, record, hash) VALUES ($1, $2, $3, $4, $5::json, $6)`, []any(nil)
+			if s.bench == benchNoAudit {
+				m, err := json.Marshal(v.meta)
+				if err != nil {
+					return err
+				}
+				vargs = []any{string(v.kind), v.id, v.version, m, string(v.record), v.hash}
+			} else if sql, vargs, err = appendVersionSQL(v); err != nil {
+				return err
+			}
+			batch.Queue(sql, vargs...)
+		}
+		notify := len(change().Layers) > 0
+		if notify {
+			batch.Queue(`SELECT pg_notify($1, $2)`, notifyChannel, notifyPayload(s.originID(), change()))
+		}
+		br := tx.SendBatch(ctx, batch)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
 			return fmt.Errorf("postgis: update place %q: %w", p.ID, err)
 		}
-		p.CreatedAt = p.CreatedAt.UTC()
-		if err := appendPlaceVersion(ctx, tx, &p, meta); err != nil {
-			return err
+		if s.bench != benchBare {
+			if _, err := br.Exec(); err != nil {
+				return versionErr(edit.KindPlace, p.ID, err)
+			}
 		}
-		return s.publishTiles(ctx, tx, placeChange(boxBound(oldBox), p.Geometry))
+		if notify {
+			if _, err := br.Exec(); err != nil {
+				return fmt.Errorf("postgis: notify %s: %w", notifyChannel, err)
+			}
+		}
+		return br.Close()
 	})
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
-	s.notifyTiles(placeChange(boxBound(oldBox), p.Geometry))
+	s.notifyTiles(change())
 	return p, nil
 }
 
 // appendPlaceVersion records p as its version p.Version, with its audit entry, in tx.
 func appendPlaceVersion(ctx context.Context, tx pgx.Tx, p *gazetteer.Place, meta edit.Meta) error {
-	doc, err := data.Document(p)
+	v, err := placeVersionRow(p, meta)
 	if err != nil {
 		return err
 	}
+	return appendVersion(ctx, tx, v)
+}
+
+// placeVersionRow is the version row of p as its version p.Version: its document, content hash and meta (time p's
+// UpdatedAt when unset).
+func placeVersionRow(p *gazetteer.Place, meta edit.Meta) (verRow, error) {
+	doc, err := data.Document(p)
+	if err != nil {
+		return verRow{}, err
+	}
 	hash, err := data.ContentHash(p)
 	if err != nil {
-		return err
+		return verRow{}, err
 	}
 	if meta.Time.IsZero() {
 		meta.Time = p.UpdatedAt
 	}
-	return appendVersion(ctx, tx, verRow{kind: edit.KindPlace, id: p.ID, version: p.Version, meta: meta, record: doc,
-		hash: hash})
+	return verRow{kind: edit.KindPlace, id: p.ID, version: p.Version, meta: meta, record: doc, hash: hash}, nil
 }
 
 // ---- boundary lines and markers -----------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ type Store struct {
 	opts Options
 	// tiles holds the tile-cache subscribers (tiles.Notifier, notify.go) and the tile queries (tiles.go).
 	tiles tileState
+	// bench is set only by BenchmarkEditPlace, to measure UpdatePlace without its audit entry or without its version
+	// (see benchMode); it is zero, everything recorded, everywhere else.
+	bench benchMode
 }
 
 var _ data.Store = (*Store)(nil)

@@ -43,27 +43,36 @@ func cut(s string, n int) string {
 // appendVersion appends one version and its OK audit entry in one statement; the before hash is the latest stored
 // version's.
 func appendVersion(ctx context.Context, tx pgx.Tx, v verRow) error {
+	sql, args, err := appendVersionSQL(v)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sql, args...)
+	return versionErr(v.kind, v.id, err)
+}
+
+// appendVersionSQL is appendVersion's statement and arguments, for a caller that pipelines it with others (pgx.Batch).
+func appendVersionSQL(v verRow) (string, []any, error) {
 	if v.meta.Time.IsZero() {
 		v.meta.Time = now()
 	}
 	meta, err := json.Marshal(v.meta)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	var rec any
 	if v.record != nil {
 		rec = string(v.record)
 	}
 	m := v.meta
-	_, err = tx.Exec(ctx, `
+	return `
 		WITH b AS (SELECT coalesce((SELECT hash FROM versions WHERE kind = $1 AND id = $2 ORDER BY version DESC LIMIT 1), '') AS h),
 		v AS (INSERT INTO versions (kind, id, version, meta, record, hash) VALUES ($1, $2, $3, $4, $5::json, $6))
 		INSERT INTO audit (time, actor, role, action, outcome, status, kind, target_id, version, request_id, client_addr,
 			before_hash, after_hash, message)
 		SELECT $7, $8, $9, $10, 'ok', $11, $1, $2, $3, $12, $13, b.h, $6, $14 FROM b`,
-		string(v.kind), v.id, v.version, meta, rec, v.hash, m.Time, m.Actor, string(m.Role), m.Action,
-		auditStatus(m.Action), m.RequestID, m.ClientAddr, cut(m.Reason, edit.MaxReason))
-	return versionErr(v.kind, v.id, err)
+		[]any{string(v.kind), v.id, v.version, meta, rec, v.hash, m.Time, m.Actor, string(m.Role), m.Action,
+			auditStatus(m.Action), m.RequestID, m.ClientAddr, cut(m.Reason, edit.MaxReason)}, nil
 }
 
 // versionErr maps a unique violation on versions (a concurrent write made the same version first) to a conflict.
@@ -398,3 +407,13 @@ func keysOf[T any](recs []T, key func(*T) string) []string {
 	}
 	return out
 }
+
+// benchMode is what UpdatePlace leaves out, for BenchmarkEditPlace's baselines: benchNoAudit writes the version but
+// no audit entry (a no-op audit), benchBare neither version nor audit entry (the bare write of the record).
+type benchMode int
+
+const (
+	benchFull benchMode = iota
+	benchNoAudit
+	benchBare
+)
