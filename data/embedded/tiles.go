@@ -171,7 +171,7 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 		}
 		var out []tiles.Feature
 		for _, f := range small.layers[layer] {
-			if f.MinZoom <= zoom && f.bound.Intersects(bound) {
+			if f.bound.Intersects(bound) {
 				out = append(out, f.Feature)
 			}
 		}
