@@ -44,14 +44,30 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 	if len(polys) == 0 {
 		return nil
 	}
-	g := toSF(polys)
-	if g.Validate() != nil {
+	inside := insideClip(polys)
+	if inside && simplyValid(polys) {
+		// Nothing to clip and nothing to repair: the overlay would give the same rings back.
+		if polys = dropSmall(polys); polys == nil {
+			return nil
+		}
+		return orient(polys)
+	}
+	if !inside {
+		// The overlay's cost grows with the vertices it is given; most of a large polygon's lie far outside the tile.
+		if polys = trimPolygons(polys); len(polys) == 0 {
+			return nil
+		}
+	}
+	var g sf.Geometry
+	if simplyValid(polys) {
+		g = toSF(polys)
+	} else if g = toSF(polys); g.Validate() != nil {
 		var ok bool
 		if g, ok = makeValid(polys); !ok {
 			return nil
 		}
 	}
-	if !insideClip(polys) {
+	if !inside {
 		var err error
 		if g, err = sf.Intersection(g, clipSF()); err != nil {
 			return nil
@@ -62,7 +78,7 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 		if len(polys) == 0 {
 			return nil
 		}
-		if toSF(polys).Validate() == nil {
+		if simplyValid(polys) || toSF(polys).Validate() == nil {
 			if polys = dropSmall(polys); polys == nil {
 				return nil
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -17,15 +16,15 @@ import (
 var clipBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
 // Encode makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src, with the
-// features whose MinZoom is at most t.Z; EncodeZoom with zoom = t.Z.
+// features drawn at t.Z; EncodeZoom with zoom = t.Z.
 func Encode(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer) ([]byte, error) {
 	return EncodeZoom(ctx, src, t, layers, int(t.Z))
 }
 
 // EncodeZoom makes the MVT 2.1 tile t (uncompressed protobuf) of the given layers, in that order, from src. For each
-// layer it asks src for the features whose bound meets BufferedBound(t) and whose MinZoom is at most zoom (features
-// with a larger MinZoom are dropped here too), and turns each geometry into tile coordinates with TileGeometry. Features whose geometry vanishes are dropped, layers left without features
-// are left out, and a tile with no layer is nil (serve 204). Layers are version 2, extent 4096; feature ids and
+// layer it asks src for the features drawn at zoom whose bound meets BufferedBound(t) (FeatureSource.TileFeatures)
+// and turns each geometry into tile coordinates with TileGeometry. Features whose geometry vanishes are dropped,
+// layers left without features are left out, and a tile with no layer is nil (serve 204). Layers are version 2, extent 4096; feature ids and
 // properties are the source's.
 func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer, zoom int) ([]byte, error) {
 	var out mvt.Layers
@@ -35,7 +34,6 @@ func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers [
 		if err != nil {
 			return nil, fmt.Errorf("tile %d/%d/%d layer %s: %w", t.Z, t.X, t.Y, l.Name, err)
 		}
-		feats = slices.DeleteFunc(feats, func(f Feature) bool { return f.MinZoom > zoom })
 		if ml := EncodeLayer(t, l.Name, feats); ml != nil {
 			out = append(out, ml)
 		}

@@ -55,9 +55,9 @@ type Options struct {
 	// requests for one uncached tile share one render (see Service), so a herd costs one Timeout, not one each.
 	Timeout time.Duration
 	// MaxTileBytes is the last guard on a tile's size (uncompressed bytes); 0 means DefaultMaxTileBytes, negative
-	// turns it off. Which features a zoom draws is decided per feature (Layer.MinZoomOf), the same in every tile; only
-	// a tile still larger than this is thinned further, as if it were one zoom out at a time (down to the highest
-	// MinZoom of its layers), and served as it then is.
+	// turns it off. Which features a zoom draws is decided per feature by the label grid (GridRegion), the same in
+	// every tile; only a tile still larger than this is thinned further, as if it were one zoom out at a time (down to
+	// the highest MinZoom of its layers), and served as it then is.
 	MaxTileBytes int
 	// PublicURL, when set, is where clients reach the service — scheme, host and an optional path prefix, e.g.
 	// "https://map.example.gov.cn" — and the base of every URL in TileJSON and the style, whatever the request says.
@@ -217,7 +217,7 @@ func ActiveLayers(layers []Layer, z int) []Layer {
 }
 
 // Render makes tile t of the given layers without the cache: layers whose zoom range excludes t.Z are left out, the
-// features are those whose MinZoom is at most t.Z (thinned further only past Options.MaxTileBytes), and an empty tile
+// features are those drawn at t.Z (thinned further only past Options.MaxTileBytes), and an empty tile
 // is nil. Errors are the store's, or context.DeadlineExceeded after Options.Timeout.
 func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([]byte, error) {
 	active := ActiveLayers(layers, int(t.Z))

@@ -17,13 +17,11 @@ import (
 )
 
 // Feature is one feature of a layer as a store hands it over: geometry in EPSG:4490 lon/lat, its MVT id (the record's
-// stored tile id: unique within the layer, never 0, at most MaxTileID, kept across edits), MinZoom (0 from every
-// builder: which features a zoom draws is the store's TileFeatures' choice, by the label grid of GridRegion; EncodeZoom
-// still drops a feature whose MinZoom is above the zoom) and properties already mapped by the property rule
-// (MapProperties): string, float64, int64, bool only.
+// stored tile id: unique within the layer, never 0, at most MaxTileID, kept across edits) and properties already mapped
+// by the property rule (MapProperties): string, float64, int64, bool only. Which features a zoom draws is the store's
+// TileFeatures' choice, by the label grid of GridRegion.
 type Feature struct {
 	ID         uint64
-	MinZoom    int
 	Geometry   orb.Geometry
 	Properties map[string]any
 }

@@ -29,17 +29,19 @@ import (
 // memSource is a FeatureSource over fixed features, ordered as given; it counts TileFeatures calls.
 type memSource struct {
 	layers map[string][]Feature
-	calls  int
-	zoom   int // of the last call
+	// from, when set, is the zoom from which each feature (by ID) is drawn: the store's choice of what a zoom draws.
+	from  map[uint64]int
+	calls int
+	zoom  int // of the last call
 }
 
-// TileFeatures leaves the MinZoom filter to Encode.
+// TileFeatures returns the layer's features meeting bound that are drawn at zoom (from).
 func (m *memSource) TileFeatures(_ context.Context, layer string, bound orb.Bound, zoom int) ([]Feature, error) {
 	m.calls++
 	m.zoom = zoom
 	var out []Feature
 	for _, f := range m.layers[layer] {
-		if f.Geometry.Bound().Intersects(bound) {
+		if f.Geometry.Bound().Intersects(bound) && m.from[f.ID] <= zoom {
 			out = append(out, f)
 		}
 	}
@@ -152,8 +154,7 @@ func TestFeatureBuilders(t *testing.T) {
 	}
 	p := PlaceFeature(gazetteer.Place{ID: "p1", Name: "石浦", Category: "10", Status: "current",
 		DivisionCodes: []string{"330225101", "330225"}, Geometry: seat}, 3)
-	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false || p.ID != 3 ||
-		p.MinZoom != 0 {
+	if p.Properties["division_code"] != "330225101" || p.Properties["heritage"] != false || p.ID != 3 {
 		t.Errorf("place %+v", p.Properties)
 	}
 	if _, ok := p.Properties["pinyin"]; ok {
@@ -162,7 +163,7 @@ func TestFeatureBuilders(t *testing.T) {
 	beds := 0
 	f := FacilityFeature(facilities.Facility{ID: "F1", Type: "canteen", Status: "planned", CapacityBeds: &beds,
 		Location: seat}, 4)
-	if f.ID != 4 || f.MinZoom != 0 || f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
+	if f.ID != 4 || f.Properties["capacity_beds"] != int64(0) || f.Properties["type"] != "canteen" {
 		t.Errorf("facility %+v", f.Properties)
 	}
 	if _, ok := f.Properties["capacity_meals_per_day"]; ok {
@@ -328,12 +329,12 @@ func TestUnicodeRoundTrip(t *testing.T) {
 	}
 }
 
-// TestMinZoomFilterAndEmptyLayers: Encode draws only features whose MinZoom is at most the zoom, asks the source with
-// that zoom, and leaves out layers without features.
-func TestMinZoomFilterAndEmptyLayers(t *testing.T) {
+// TestEncodeZoomAndEmptyLayers: Encode asks the source at the tile's zoom, draws every feature it hands over (which
+// features a zoom draws is the source's choice) and leaves out layers without features.
+func TestEncodeZoomAndEmptyLayers(t *testing.T) {
 	var pts []Feature
 	for i := 0; i < 30; i++ {
-		pts = append(pts, Feature{ID: uint64(i + 1), MinZoom: 8 + i%6, Geometry: orb.Point{121.9 + float64(i)*1e-5, 29.3},
+		pts = append(pts, Feature{ID: uint64(i + 1), Geometry: orb.Point{121.9 + float64(i)*1e-5, 29.3},
 			Properties: map[string]any{"id": "x"}})
 	}
 	src := &memSource{layers: map[string][]Feature{"places": pts}}
@@ -345,15 +346,8 @@ func TestMinZoomFilterAndEmptyLayers(t *testing.T) {
 			t.Fatal(err)
 		}
 		ls, _ := mvt.Unmarshal(b)
-		want := 5 * min(z-7, 6)
-		if len(ls) != 1 || len(ls[0].Features) != want || src.zoom != z {
-			t.Errorf("z%d: %d layers, want %d features (source asked at %d)", z, len(ls), want, src.zoom)
-			continue
-		}
-		for _, f := range ls[0].Features {
-			if pts[int(f.ID.(float64))-1].MinZoom > z {
-				t.Errorf("z%d: feature %v has min zoom %d", z, f.ID, pts[int(f.ID.(float64))-1].MinZoom)
-			}
+		if len(ls) != 1 || ls[0].Name != "places" || len(ls[0].Features) != len(pts) || src.zoom != z {
+			t.Errorf("z%d: %d layers, want %d places (source asked at %d)", z, len(ls), len(pts), src.zoom)
 		}
 	}
 	if b, err := Encode(context.Background(), &memSource{}, maptile.At(orb.Point{121.9, 29.3}, 12), Layers); b != nil ||
@@ -365,11 +359,13 @@ func TestMinZoomFilterAndEmptyLayers(t *testing.T) {
 // TestMaxTileBytes: a tile over the byte cap is thinned as one zoom out at a time, down to the layers' MinZoom.
 func TestMaxTileBytes(t *testing.T) {
 	var pts []Feature
+	from := map[uint64]int{}
 	for i := 0; i < 600; i++ {
-		pts = append(pts, Feature{ID: uint64(i + 1), MinZoom: 8 + i%6, Geometry: orb.Point{121.9 + float64(i)*1e-6, 29.3},
+		pts = append(pts, Feature{ID: uint64(i + 1), Geometry: orb.Point{121.9 + float64(i)*1e-6, 29.3},
 			Properties: map[string]any{"id": strings.Repeat("x", 40)}})
+		from[uint64(i+1)] = 8 + i%6
 	}
-	src := &memSource{layers: map[string][]Feature{"places": pts}}
+	src := &memSource{layers: map[string][]Feature{"places": pts}, from: from}
 	l := Layer{Name: "places", MinZoom: 8, MaxZoom: 22}
 	tile := maptile.At(orb.Point{121.9, 29.3}, 14)
 	full, _ := Encode(context.Background(), src, tile, []Layer{l})

@@ -83,6 +83,34 @@ func decodePlace(b []byte) (gazetteer.Place, error) {
 	return r.Place, nil
 }
 
+// placeTileRec is the part of a stored place that its tile feature (tiles.PlaceFeature) reads: decoding only these
+// fields skips the attribute maps, former names and the rest. None is a number, so plain encoding/json decodes them as
+// jsonx would.
+type placeTileRec struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Pinyin        string   `json:"pinyin"`
+	Category      string   `json:"category"`
+	Status        string   `json:"status"`
+	DivisionCodes []string `json:"division_codes"`
+	Heritage      bool     `json:"heritage"`
+	Geom          []byte   `json:"geom"`
+}
+
+// decodePlaceTile decodes the fields of a stored place that tiles.PlaceFeature reads; the others are left zero.
+func decodePlaceTile(b []byte) (gazetteer.Place, error) {
+	var r placeTileRec
+	if err := json.Unmarshal(b, &r); err != nil {
+		return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+	}
+	g, err := decodeGeom(r.Geom)
+	if err != nil {
+		return gazetteer.Place{}, fmt.Errorf("decode place %q geometry: %w", r.ID, err)
+	}
+	return gazetteer.Place{ID: r.ID, Name: r.Name, Pinyin: r.Pinyin, Category: r.Category, Status: r.Status,
+		DivisionCodes: r.DivisionCodes, Heritage: r.Heritage, Geometry: g}, nil
+}
+
 // placeStamp is the part of a stored place that a write needs: decoding only these fields skips the geometry and the
 // attribute maps.
 type placeStamp struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
@@ -170,7 +171,7 @@ func (s *Store) TileFeatures(ctx context.Context, layer string, bound orb.Bound,
 		}
 		var out []tiles.Feature
 		for _, f := range small.layers[layer] {
-			if f.MinZoom <= zoom && f.bound.Intersects(bound) {
+			if f.bound.Intersects(bound) {
 				out = append(out, f.Feature)
 			}
 		}
@@ -187,6 +188,12 @@ type gridCandidate struct {
 	grid  *gridEntry
 }
 
+// tileKey is one record a tile draws: its key and its index entry's grid, whose cached tile id spares a read.
+type tileKey struct {
+	id   string
+	grid *gridEntry
+}
+
 // tileSearch collects what a tile of layer draws from an R-tree search (search calls visit for every entry whose bound
 // meets the bound it is given, holding s.mu): the keys of the features drawn whole and the small ones to rank.
 type tileSearch struct {
@@ -195,7 +202,7 @@ type tileSearch struct {
 	zoom    int
 	thinned bool
 	region  tiles.GridRegion
-	keys    []string
+	keys    []tileKey
 	small   []gridCandidate
 }
 
@@ -220,7 +227,7 @@ func (ts *tileSearch) searchBound() orb.Bound {
 func (ts *tileSearch) visit(id string, b orb.Bound, g *gridEntry) {
 	if !ts.thinned || int(g.sizeZoom) <= ts.zoom {
 		if b.Intersects(ts.bound) {
-			ts.keys = append(ts.keys, id)
+			ts.keys = append(ts.keys, tileKey{id, g})
 		}
 		return
 	}
@@ -232,7 +239,7 @@ func (ts *tileSearch) visit(id string, b orb.Bound, g *gridEntry) {
 
 // rank adds the small features the label grid keeps that meet the tile's bound to keys, reading the tile ids not yet
 // cached, and returns the keys sorted.
-func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]string, error) {
+func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]tileKey, error) {
 	if len(ts.small) > 0 {
 		var missing []int
 		items := make([]tiles.GridItem, len(ts.small))
@@ -261,11 +268,11 @@ func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]string, error) {
 		}
 		for i, k := range ts.region.Keep(items) {
 			if k && ts.small[i].bound.Intersects(ts.bound) {
-				ts.keys = append(ts.keys, ts.small[i].id)
+				ts.keys = append(ts.keys, tileKey{ts.small[i].id, ts.small[i].grid})
 			}
 		}
 	}
-	slices.Sort(ts.keys)
+	slices.SortFunc(ts.keys, func(a, b tileKey) int { return strings.Compare(a.id, b.id) })
 	return ts.keys, nil
 }
 
@@ -285,7 +292,7 @@ func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]ti
 		return nil, err
 	}
 	out := make([]tiles.Feature, 0, len(ids))
-	err = readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlace, func(p gazetteer.Place, id uint64) {
+	err = readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlaceTile, func(p gazetteer.Place, id uint64) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
 		if p.Geometry != nil && gazetteer.Published(p.Status) && p.Geometry.Bound().Intersects(bound) {
 			out = append(out, tiles.PlaceFeature(p, id))
@@ -316,8 +323,9 @@ func (s *Store) tileFacilities(ctx context.Context, bound orb.Bound, zoom int) (
 	return out, err
 }
 
-// readTileRecords is readKeys that also hands each record's tile id in layer to each, in the same read transaction.
-func readTileRecords[T any](ctx context.Context, db *bolt.DB, bucket []byte, layer string, keys []string,
+// readTileRecords is readKeys that also hands each record's tile id in layer to each, in the same read transaction:
+// the one its grid entry caches, else the stored one (then cached).
+func readTileRecords[T any](ctx context.Context, db *bolt.DB, bucket []byte, layer string, keys []tileKey,
 	decode func([]byte) (T, error), each func(T, uint64)) error {
 	return db.View(func(tx *bolt.Tx) error {
 		b, ids := tx.Bucket(bucket), readTileIDs(tx)
@@ -327,7 +335,7 @@ func readTileRecords[T any](ctx context.Context, db *bolt.DB, bucket []byte, lay
 					return err
 				}
 			}
-			v := b.Get([]byte(k))
+			v := b.Get([]byte(k.id))
 			if v == nil {
 				continue
 			}
@@ -335,7 +343,12 @@ func readTileRecords[T any](ctx context.Context, db *bolt.DB, bucket []byte, lay
 			if err != nil {
 				return err
 			}
-			each(rec, ids.get(layer, k))
+			id := k.grid.tileID.Load()
+			if id == 0 {
+				id = ids.get(layer, k.id)
+				k.grid.tileID.Store(id)
+			}
+			each(rec, id)
 		}
 		return nil
 	})
