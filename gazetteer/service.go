@@ -309,8 +309,8 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
 			return Place{}, err
 		}
-	} else if next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
-		return cur, nil
+	} else if !validate && next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
+		return cur, nil // a move or delete that changes nothing writes nothing
 	}
 	out, err := s.store.UpdatePlace(ctx, next, expectVersion, edit.MetaFor(ctx, action))
 	switch {

@@ -576,6 +576,36 @@ func TestEditHistoryDiffs(t *testing.T) {
 	})
 }
 
+// A place restored to an earlier version whose status is the same (the common case: undoing an attribute edit) is
+// written as a new version equal to it; a restore that wrote nothing and answered 200 was a bug the browser test found.
+func TestEditRestorePlace(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		pp, err := e.st.Places(context.Background(), gazetteer.PlaceQuery{Limit: 1})
+		if err != nil || len(pp.Items) == 0 {
+			t.Fatal(pp, err)
+		}
+		p := pp.Items[0]
+		path := "/api/places/" + url.PathEscape(p.ID)
+		if r := e.do("PATCH", path, `{"properties":{"description":"误改"},"reason":"测试"}`, e.editor,
+			"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, p.ID)); r.status != http.StatusOK {
+			t.Fatalf("PATCH: %d %s", r.status, r.body)
+		}
+		n := e.history(edit.KindPlace, p.ID).Items[0].Version
+		r := e.do("POST", fmt.Sprintf("%s/restore/%d", path, n-1), `{"reason":"撤销误改"}`, e.reviewer,
+			"If-Match", fmt.Sprintf(`"%d"`, n))
+		if r.status != http.StatusOK || r.header.Get("ETag") != fmt.Sprintf(`"%d"`, n+1) ||
+			strings.Contains(string(r.body), "误改") {
+			t.Fatalf("restore of version %d: %d ETag %s %s", n-1, r.status, r.header.Get("ETag"), r.body)
+		}
+		h := e.history(edit.KindPlace, p.ID)
+		if it := h.Items[0]; it.Version != n+1 || it.Action != "restore" || it.Reason != "撤销误改" || len(it.Patch) != 1 ||
+			!strings.Contains(string(it.Patch[0]), `"path":"/properties/description"`) {
+			t.Errorf("history item of the restore %+v", it)
+		}
+	})
+}
+
 // The README's "Editing a place record" example, step by step: create (a draft, "1"), PATCH ("2"), submit ("3"),
 // approve by a reviewer ("4", current), DELETE by the reviewer ("5", abolished).
 func TestEditReadmePlaceExample(t *testing.T) {

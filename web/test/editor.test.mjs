@@ -398,7 +398,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     // A draft, created through the API by the editor.
     const created = await apiCall('POST', '/api/places', {
       token: EDITOR_TOKEN, contentType: 'application/geo+json',
-      body: { type: 'Feature', geometry: { type: 'Point', coordinates: [121.8702, 29.4561] }, properties: { name: '启力路口', category: 'road', division_codes: ['330225001'] }, reason: '新增' },
+      body: { type: 'Feature', geometry: { type: 'Point', coordinates: [121.8702, 29.4561] }, properties: { name: '启力路口', category: 'road', division_codes: ['330225002'] }, reason: '新增' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.data));
     const id = created.data.id ?? created.data.properties.id;
