@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -38,30 +39,21 @@ const ResultsLimit = ChangeBoundsLimit
 // gazetteer.Division, gazetteer.BoundaryLine, gazetteer.Marker, facilities.Facility or facilities.DemandUnit (or a
 // pointer to one).
 func Document(rec any) ([]byte, error) {
+	if v := reflect.ValueOf(rec); v.Kind() == reflect.Pointer && !v.IsNil() {
+		rec = v.Elem().Interface()
+	}
 	var f any
 	switch r := rec.(type) {
-	case *gazetteer.Place:
-		f = gazetteer.PlaceFeature(*r)
 	case gazetteer.Place:
 		f = gazetteer.PlaceFeature(r)
-	case *gazetteer.Division:
-		f = gazetteer.DivisionFeature(*r)
 	case gazetteer.Division:
 		f = gazetteer.DivisionFeature(r)
-	case *gazetteer.BoundaryLine:
-		f = gazetteer.LineFeature(*r)
 	case gazetteer.BoundaryLine:
 		f = gazetteer.LineFeature(r)
-	case *gazetteer.Marker:
-		f = gazetteer.MarkerFeature(*r)
 	case gazetteer.Marker:
 		f = gazetteer.MarkerFeature(r)
-	case *facilities.Facility:
-		f = facilities.FacilityFeature(*r)
 	case facilities.Facility:
 		f = facilities.FacilityFeature(r)
-	case *facilities.DemandUnit:
-		f = facilities.DemandFeature(*r)
 	case facilities.DemandUnit:
 		f = facilities.DemandFeature(r)
 	default:
@@ -132,3 +124,4 @@ func ChangedFields(old, new []byte) []string {
 	}
 	return out
 }
+
