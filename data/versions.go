@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/apierr"
 	"civmap/internal/edit"
 )
 
@@ -125,3 +127,36 @@ func ChangedFields(old, new []byte) []string {
 	return out
 }
 
+// PutAction is the audit action of a single-record Put: action when set, else "create" (expect 0) or "update".
+func PutAction(action string, expect int64) string {
+	switch {
+	case action != "":
+		return action
+	case expect == 0:
+		return "create"
+	}
+	return "update"
+}
+
+// NotFound is the error of a single-record write or delete of record id of kind that is not stored: "place \"p1\": ",
+// wrapping apierr.ErrNotFound.
+func NotFound(kind edit.Kind, id string) error {
+	return fmt.Errorf("%s %q: %w", strings.TrimSuffix(string(kind), "s"), id, apierr.ErrNotFound)
+}
+
+// CheckWrite applies the version rule of a single-record write (Put*, Delete*) to record id of kind: exists says
+// whether it is stored, version is its latest version (0: none), expect the caller's (0: create it). It is nil, or
+// wraps apierr.ErrConflict (expect 0, but stored), apierr.ErrNotFound (expect ≠ 0, not stored) or
+// apierr.ErrVersionMismatch (version ≠ expect).
+func CheckWrite(kind edit.Kind, id string, exists bool, version, expect int64) error {
+	name := strings.TrimSuffix(string(kind), "s")
+	switch {
+	case expect == 0 && exists:
+		return fmt.Errorf("%s %q already exists: %w", name, id, apierr.ErrConflict)
+	case expect != 0 && !exists:
+		return NotFound(kind, id)
+	case expect != 0 && version != expect:
+		return fmt.Errorf("%s %q is at version %d, not %d: %w", name, id, version, expect, apierr.ErrVersionMismatch)
+	}
+	return nil
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -231,19 +230,4 @@ func (s *Store) Audit(ctx context.Context, q edit.AuditQuery) (edit.AuditPage, e
 func auditMatch(q *edit.AuditQuery, e *edit.AuditEntry) bool {
 	return (q.Actor == "" || e.Actor == q.Actor) && (q.Target == "" || e.TargetID == q.Target) &&
 		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
-}
-
-// checkWrite applies the version rule of a single-record write to the stored record cur (nil when absent) and its
-// head: expect 0 creates, anything else must be the current version.
-func checkWrite(kind edit.Kind, id string, cur []byte, h head, expect int64) error {
-	name := strings.TrimSuffix(string(kind), "s")
-	switch {
-	case expect == 0 && cur != nil:
-		return fmt.Errorf("%s %q already exists: %w", name, id, apierr.ErrConflict)
-	case expect != 0 && cur == nil:
-		return fmt.Errorf("%s %q: %w", name, id, apierr.ErrNotFound)
-	case expect != 0 && h.version != expect:
-		return fmt.Errorf("%s %q is at version %d, not %d: %w", name, id, h.version, expect, apierr.ErrVersionMismatch)
-	}
-	return nil
 }
