@@ -88,6 +88,19 @@ func ContentHash(rec any) (string, error) {
 	return edit.Hash(b), nil
 }
 
+// DocumentAndHash is what a version of rec stores: its Document and its ContentHash.
+func DocumentAndHash(rec any) ([]byte, string, error) {
+	doc, err := Document(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	hash, err := ContentHash(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	return doc, hash, nil
+}
+
 // ChangedFields lists the top-level members that differ between two documents (GeoJSON Features): "geometry" and the
 // names of the properties, leaving out edit.ServerFields, in order of first appearance (new document first).
 func ChangedFields(old, new []byte) []string {
