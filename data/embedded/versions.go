@@ -52,14 +52,45 @@ func headOf(tx *bolt.Tx, kind edit.Kind, id string) (head, error) {
 	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
 		return head{}, nil
 	}
+	if h, ok := tailHead(k[len(prefix):], v); ok {
+		return h, nil
+	}
+	return decodeHead(kind, id, v)
+}
+
+// decodeHead reads the head of the stored version val of kind/id by decoding it.
+func decodeHead(kind edit.Kind, id string, val []byte) (head, error) {
 	var h struct {
 		Version int64  `json:"version"`
 		Hash    string `json:"hash"`
 	}
-	if err := json.Unmarshal(v, &h); err != nil {
+	if err := json.Unmarshal(val, &h); err != nil {
 		return head{}, fmt.Errorf("embedded store: decode version of %s %q: %w", kind, id, err)
 	}
 	return head{h.Version, h.Hash}, nil
+}
+
+// hashMember opens the hash member of a versionRec's JSON, which json.Marshal writes last (after the record).
+var hashMember = []byte(`,"hash":"`)
+
+// tailHead reads a version's head without decoding the record before it (which, a polygon's, may be large): the
+// number from the key's 8 bytes vkey (versionKey's last, equal to the value's "version"), the hash from the value's
+// last member. It is false when the value does not end in a hash member (a delete's version has none); headOf then
+// decodes the value.
+func tailHead(vkey, val []byte) (head, bool) {
+	n := len(val)
+	if n < len(hashMember)+2 || val[n-1] != '}' || val[n-2] != '"' {
+		return head{}, false
+	}
+	i := bytes.LastIndex(val[:n-2], hashMember)
+	if i < 0 {
+		return head{}, false
+	}
+	hash := val[i+len(hashMember) : n-2]
+	if bytes.ContainsAny(hash, `"\`) {
+		return head{}, false
+	}
+	return head{int64(binary.BigEndian.Uint64(vkey)), string(hash)}, true
 }
 
 // appendVersion stores version v of kind/id (doc nil or "null" for a delete) and its OK audit entry, in tx.
