@@ -3,11 +3,14 @@ package data
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/internal/apierr"
 	"civmap/internal/edit"
 )
 
@@ -38,30 +41,21 @@ const ResultsLimit = ChangeBoundsLimit
 // gazetteer.Division, gazetteer.BoundaryLine, gazetteer.Marker, facilities.Facility or facilities.DemandUnit (or a
 // pointer to one).
 func Document(rec any) ([]byte, error) {
+	if v := reflect.ValueOf(rec); v.Kind() == reflect.Pointer && !v.IsNil() {
+		rec = v.Elem().Interface()
+	}
 	var f any
 	switch r := rec.(type) {
-	case *gazetteer.Place:
-		f = gazetteer.PlaceFeature(*r)
 	case gazetteer.Place:
 		f = gazetteer.PlaceFeature(r)
-	case *gazetteer.Division:
-		f = gazetteer.DivisionFeature(*r)
 	case gazetteer.Division:
 		f = gazetteer.DivisionFeature(r)
-	case *gazetteer.BoundaryLine:
-		f = gazetteer.LineFeature(*r)
 	case gazetteer.BoundaryLine:
 		f = gazetteer.LineFeature(r)
-	case *gazetteer.Marker:
-		f = gazetteer.MarkerFeature(*r)
 	case gazetteer.Marker:
 		f = gazetteer.MarkerFeature(r)
-	case *facilities.Facility:
-		f = facilities.FacilityFeature(*r)
 	case facilities.Facility:
 		f = facilities.FacilityFeature(r)
-	case *facilities.DemandUnit:
-		f = facilities.DemandFeature(*r)
 	case facilities.DemandUnit:
 		f = facilities.DemandFeature(r)
 	default:
@@ -92,6 +86,19 @@ func ContentHash(rec any) (string, error) {
 		return "", err
 	}
 	return edit.Hash(b), nil
+}
+
+// DocumentAndHash is what a version of rec stores: its Document and its ContentHash.
+func DocumentAndHash(rec any) ([]byte, string, error) {
+	doc, err := Document(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	hash, err := ContentHash(rec)
+	if err != nil {
+		return nil, "", err
+	}
+	return doc, hash, nil
 }
 
 // ChangedFields lists the top-level members that differ between two documents (GeoJSON Features): "geometry" and the
@@ -131,4 +138,38 @@ func ChangedFields(old, new []byte) []string {
 		}
 	}
 	return out
+}
+
+// PutAction is the audit action of a single-record Put: action when set, else "create" (expect 0) or "update".
+func PutAction(action string, expect int64) string {
+	switch {
+	case action != "":
+		return action
+	case expect == 0:
+		return "create"
+	}
+	return "update"
+}
+
+// NotFound is the error of a single-record write or delete of record id of kind that is not stored: "place \"p1\": ",
+// wrapping apierr.ErrNotFound.
+func NotFound(kind edit.Kind, id string) error {
+	return fmt.Errorf("%s %q: %w", strings.TrimSuffix(string(kind), "s"), id, apierr.ErrNotFound)
+}
+
+// CheckWrite applies the version rule of a single-record write (Put*, Delete*) to record id of kind: exists says
+// whether it is stored, version is its latest version (0: none), expect the caller's (0: create it). It is nil, or
+// wraps apierr.ErrConflict (expect 0, but stored), apierr.ErrNotFound (expect ≠ 0, not stored) or
+// apierr.ErrVersionMismatch (version ≠ expect).
+func CheckWrite(kind edit.Kind, id string, exists bool, version, expect int64) error {
+	name := strings.TrimSuffix(string(kind), "s")
+	switch {
+	case expect == 0 && exists:
+		return fmt.Errorf("%s %q already exists: %w", name, id, apierr.ErrConflict)
+	case expect != 0 && !exists:
+		return NotFound(kind, id)
+	case expect != 0 && version != expect:
+		return fmt.Errorf("%s %q is at version %d, not %d: %w", name, id, version, expect, apierr.ErrVersionMismatch)
+	}
+	return nil
 }

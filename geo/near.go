@@ -7,18 +7,25 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
+// AsMultiPolygon returns g as a MultiPolygon: an orb.Polygon as a MultiPolygon of one, an orb.MultiPolygon as it is.
+// Any other geometry, or nil, gives false.
+func AsMultiPolygon(g orb.Geometry) (orb.MultiPolygon, bool) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, true
+	case orb.MultiPolygon:
+		return g, true
+	}
+	return nil, false
+}
+
 // DistanceToPolygon returns how far the lon/lat point p lies outside the Polygon or MultiPolygon g, in metres: 0 when
 // g contains p (holes excluded), else the distance to g's nearest edge, measured in a local equirectangular plane
 // scaled with MetresPerDegree at p's latitude (within 0.1% of the geodesic distance up to tens of kilometres, which is
 // what tolerances of a few metres to a kilometre need). Any other geometry, or nil, gives +Inf.
 func DistanceToPolygon(p orb.Point, g orb.Geometry) float64 {
-	var polys orb.MultiPolygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	default:
+	polys, ok := AsMultiPolygon(g)
+	if !ok {
 		return math.Inf(1)
 	}
 	if planar.MultiPolygonContains(polys, p) {

@@ -44,13 +44,8 @@ type prepEdge struct {
 // (or nil) gives a PreparedPolygon that contains nothing. Horizontal and
 // zero-length edges are dropped: they never cross a horizontal ray.
 func Prepare(g orb.Geometry) *PreparedPolygon {
-	var polys orb.MultiPolygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		polys = g
-	default:
+	polys, ok := AsMultiPolygon(g)
+	if !ok {
 		return &PreparedPolygon{empty: true}
 	}
 	var edges []prepEdge

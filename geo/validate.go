@@ -236,7 +236,11 @@ func signedArea(r orb.Ring) float64 {
 	return s
 }
 
-func orient(a, b, c orb.Point) float64 {
+// Orient is the orientation of c against the segment a→b in the plane of their coordinates: twice the signed area of
+// the triangle abc, positive when c lies to the left (counter-clockwise), negative to the right, 0 when collinear. It
+// is exact when the coordinates are integers whose differences are below 2^26 (products and their difference then fit
+// float64's 53 bits), as on a vector tile's grid.
+func Orient(a, b, c orb.Point) float64 {
 	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
 }
 
@@ -247,11 +251,12 @@ func onSegment(a, b, c orb.Point) bool {
 		math.Min(a[1], b[1]) <= c[1] && c[1] <= math.Max(a[1], b[1])
 }
 
-// segmentsMeet reports whether segments p1-p2 and p3-p4 cross or touch, and
-// where.
-func segmentsMeet(p1, p2, p3, p4 orb.Point) (orb.Point, bool) {
-	d1, d2 := orient(p3, p4, p1), orient(p3, p4, p2)
-	d3, d4 := orient(p1, p2, p3), orient(p1, p2, p4)
+// SegmentsMeet reports whether the closed segments p1-p2 and p3-p4 cross or touch (collinear overlap included), and
+// at which point: the crossing point, or an endpoint lying on the other segment. The decision rests on Orient's signs
+// alone, so it is exact where Orient is.
+func SegmentsMeet(p1, p2, p3, p4 orb.Point) (orb.Point, bool) {
+	d1, d2 := Orient(p3, p4, p1), Orient(p3, p4, p2)
+	d3, d4 := Orient(p1, p2, p3), Orient(p1, p2, p4)
 	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
 		t := d1 / (d1 - d2)
 		return orb.Point{p1[0] + t*(p2[0]-p1[0]), p1[1] + t*(p2[1]-p1[1])}, true
@@ -333,9 +338,9 @@ func edgePairMeets(r orb.Ring, m, i, j int) (orb.Point, bool) {
 	case i == 0 && j == m-1:
 		shared, pi, pj = r[0], r[1], r[j]
 	default:
-		return segmentsMeet(r[i], r[i+1], r[j], r[j+1])
+		return SegmentsMeet(r[i], r[i+1], r[j], r[j+1])
 	}
-	if orient(shared, pi, pj) == 0 &&
+	if Orient(shared, pi, pj) == 0 &&
 		(pi[0]-shared[0])*(pj[0]-shared[0])+(pi[1]-shared[1])*(pj[1]-shared[1]) > 0 {
 		// Fold-back: report the nearer of the two far ends.
 		if math.Hypot(pi[0]-shared[0], pi[1]-shared[1]) < math.Hypot(pj[0]-shared[0], pj[1]-shared[1]) {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 	sf "github.com/peterstace/simplefeatures/geom"
+
+	"civmap/geo"
 )
 
 // Polygon clipping and make-valid for the embedded store's tiles.
@@ -145,7 +147,7 @@ func ringMeetsBox(r []orb.Point) bool {
 		// The bounds overlap: the edge meets the box unless all four corners lie strictly on one side of its line.
 		pos, neg := false, false
 		for _, c := range [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}} {
-			switch d := cross(p, q, c); {
+			switch d := geo.Orient(p, q, c); {
 			case d > 0:
 				pos = true
 			case d < 0:
@@ -245,11 +247,11 @@ func cleanRing(r []orb.Point) []orb.Point {
 	// Close the join: the last vertices against the first, then the first against the last, until neither changes.
 	for changed := true; changed && len(s) >= 3; {
 		changed = false
-		if n := len(s); s[n-1] == s[0] || cross(s[n-2], s[n-1], s[0]) == 0 {
+		if n := len(s); s[n-1] == s[0] || geo.Orient(s[n-2], s[n-1], s[0]) == 0 {
 			s, changed = s[:n-1], true
 			continue
 		}
-		if n := len(s); cross(s[n-1], s[0], s[1]) == 0 {
+		if n := len(s); geo.Orient(s[n-1], s[0], s[1]) == 0 {
 			s, changed = s[1:], true
 		}
 	}
@@ -266,18 +268,12 @@ func pushVertex(s []orb.Point, v orb.Point) []orb.Point {
 		if n > 0 && s[n-1] == v {
 			return s
 		}
-		if n >= 2 && cross(s[n-2], s[n-1], v) == 0 {
+		if n >= 2 && geo.Orient(s[n-2], s[n-1], v) == 0 {
 			s = s[:n-1]
 			continue
 		}
 		return append(s, v)
 	}
-}
-
-// cross is the orientation of c against ab: twice the signed area of the triangle abc. Exact for the tile grid's
-// integers (|coordinate| < 2^26).
-func cross(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
 }
 
 // orient makes exterior rings positive by the surveyor's formula in tile coordinates and interiors negative (MVT 2.1
@@ -465,7 +461,7 @@ func nodeRing(r []orb.Point) []orb.Point {
 			if math.Max(a[1], b[1]) < math.Min(c[1], d[1]) || math.Max(c[1], d[1]) < math.Min(a[1], b[1]) {
 				continue
 			}
-			d1, d2, d3, d4 := cross(a, b, c), cross(a, b, d), cross(c, d, a), cross(c, d, b)
+			d1, d2, d3, d4 := geo.Orient(a, b, c), geo.Orient(a, b, d), geo.Orient(c, d, a), geo.Orient(c, d, b)
 			if d1*d2 < 0 && d3*d4 < 0 {
 				t := d3 / (d3 - d4)
 				p := orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}

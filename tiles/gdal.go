@@ -83,18 +83,7 @@ func (s *Service) TilesetMetadataFor(r *http.Request, layers []Layer) TilesetMet
 }
 
 func (s *Service) serveTilesetMetadata(w http.ResponseWriter, r *http.Request) {
-	list, err := httpx.PathVar(r, "layers")
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	layers, err := ParseLayers(list)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	s.setDocumentHeaders(w)
-	httpx.WriteJSON(w, http.StatusOK, s.TilesetMetadataFor(r, layers))
+	s.serveLayersDocument(w, r, func(layers []Layer) any { return s.TilesetMetadataFor(r, layers) })
 }
 
 // isURLTemplate matches a tile request whose path still holds a URL template's {z}, {x} or {y}, braces raw or

@@ -260,6 +260,12 @@ func (s *Service) TileJSONFor(r *http.Request, base string, layers []Layer) Tile
 }
 
 func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) {
+	s.serveLayersDocument(w, r, func(layers []Layer) any { return s.TileJSONFor(r, s.baseURL(r), layers) })
+}
+
+// serveLayersDocument answers a document about the layers of the {layers} path variable (TileJSON, metadata.json):
+// doc(layers) as JSON with the document headers, or a problem naming the bad layer list.
+func (s *Service) serveLayersDocument(w http.ResponseWriter, r *http.Request, doc func(layers []Layer) any) {
 	list, err := httpx.PathVar(r, "layers")
 	if err != nil {
 		httpx.WriteError(w, r, err)
@@ -271,7 +277,7 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setDocumentHeaders(w)
-	httpx.WriteJSON(w, http.StatusOK, s.TileJSONFor(r, s.baseURL(r), layers))
+	httpx.WriteJSON(w, http.StatusOK, doc(layers))
 }
 
 func (s *Service) serveStyle(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"civmap/geo"
 )
 
 // Cheap exact steps that spare tilePolygons the overlay where it cannot change the result.
@@ -11,7 +13,7 @@ import (
 // simplyValid reports whether cleaned polygons on the integer grid (cleanPolygons: rings closed, at least 3 points,
 // no repeated or collinear consecutive vertices; |coordinate| < 2^26) are certainly OGC-valid: every ring simple, no
 // two rings meeting at all (not even at a point), every hole inside its exterior and outside its sibling holes, and
-// no polygon inside another's area. It is exact (integer orientation tests, no division) and stricter than OGC: rings
+// no polygon inside another's area. It is exact (integer orientation tests, geo.Orient) and stricter than OGC: rings
 // touching at a point, which OGC allows, give false, and the caller then asks simplefeatures' Validate. Edges are
 // swept in x order, so it costs O(n log n) plus the pairs whose x ranges overlap.
 func simplyValid(polys [][][]orb.Point) bool {
@@ -58,7 +60,7 @@ func simplyValid(polys [][][]orb.Point) bool {
 			if e.ring == f.ring && (f.i == (e.i+1)%e.n || e.i == (f.i+1)%e.n) {
 				continue // neighbours meet only at their shared vertex: cleaned, they are not collinear
 			}
-			if segmentsMeet(e.a, e.b, f.a, f.b) {
+			if _, meet := geo.SegmentsMeet(e.a, e.b, f.a, f.b); meet {
 				return false
 			}
 		}
@@ -109,32 +111,11 @@ func inRing(r []orb.Point, pt orb.Point) bool {
 		}
 		// The edge crosses the ray's line; pt is left of the crossing when it is left of the edge going up, or right of
 		// it going down.
-		if d := cross(a, b, pt); (b[1] > a[1]) == (d > 0) {
+		if d := geo.Orient(a, b, pt); (b[1] > a[1]) == (d > 0) {
 			in = !in
 		}
 	}
 	return in
-}
-
-// segmentsMeet reports whether the closed segments ab and cd, whose bounds overlap, share a point.
-func segmentsMeet(a, b, c, d orb.Point) bool {
-	d1, d2 := sign(cross(a, b, c)), sign(cross(a, b, d))
-	d3, d4 := sign(cross(c, d, a)), sign(cross(c, d, b))
-	if d1*d2 > 0 || d3*d4 > 0 {
-		return false
-	}
-	// Either they cross or touch, or all four points are collinear: then the overlapping bounds make them overlap.
-	return true
-}
-
-func sign(v float64) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
-	}
-	return 0
 }
 
 // Outer half-planes of clipBox, as bits: left, right, above (y < Min), below (y > Max).

@@ -24,18 +24,13 @@ import (
 // put writes the one record of b (of kind, key id, in bucket) after checking expect, and returns its new version.
 func (s *Store) put(ctx context.Context, kind edit.Kind, bucket []byte, id string, b data.Batch, expect int64,
 	meta edit.Meta) (int64, error) {
-	if meta.Action == "" {
-		meta.Action = "update"
-		if expect == 0 {
-			meta.Action = "create"
-		}
-	}
+	meta.Action = data.PutAction(meta.Action, expect)
 	st, err := s.write(ctx, b, meta, writeOpts{force: true, guard: func(tx *bolt.Tx) error {
 		h, err := headOf(tx, kind, id)
 		if err != nil {
 			return err
 		}
-		return checkWrite(kind, id, tx.Bucket(bucket).Get([]byte(id)), h, expect)
+		return data.CheckWrite(kind, id, tx.Bucket(bucket).Get([]byte(id)) != nil, h.version, expect)
 	}})
 	if err != nil {
 		return 0, err
@@ -132,9 +127,9 @@ func (s *Store) del(ctx context.Context, kind edit.Kind, bucket []byte, id strin
 			return err
 		}
 		if cur == nil {
-			return fmt.Errorf("%s %q: %w", strings.TrimSuffix(string(kind), "s"), id, apierr.ErrNotFound)
+			return data.NotFound(kind, id)
 		}
-		if err := checkWrite(kind, id, cur, h, expect); err != nil {
+		if err := data.CheckWrite(kind, id, true, h.version, expect); err != nil {
 			return err
 		}
 		if check != nil {

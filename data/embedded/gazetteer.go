@@ -183,11 +183,7 @@ func putPlaceVersion(tx *bolt.Tx, p *gazetteer.Place, meta edit.Meta) error {
 
 // placeVersion is the document and content hash of p, and meta with its time (p's UpdatedAt when unset).
 func placeVersion(p *gazetteer.Place, meta edit.Meta) ([]byte, string, edit.Meta, error) {
-	doc, err := data.Document(p)
-	if err != nil {
-		return nil, "", meta, err
-	}
-	hash, err := data.ContentHash(p)
+	doc, hash, err := data.DocumentAndHash(p)
 	if err != nil {
 		return nil, "", meta, err
 	}

@@ -88,11 +88,7 @@ func migrateVersion(tx *bolt.Tx, kind edit.Kind, id string, v int64, rec any, me
 	if tx.Bucket(bucketVersions).Get(versionKey(kind, id, v)) != nil {
 		return nil
 	}
-	doc, err := data.Document(rec)
-	if err != nil {
-		return err
-	}
-	hash, err := data.ContentHash(rec)
+	doc, hash, err := data.DocumentAndHash(rec)
 	if err != nil {
 		return err
 	}

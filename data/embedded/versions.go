@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -53,14 +52,45 @@ func headOf(tx *bolt.Tx, kind edit.Kind, id string) (head, error) {
 	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+8 {
 		return head{}, nil
 	}
+	if h, ok := tailHead(k[len(prefix):], v); ok {
+		return h, nil
+	}
+	return decodeHead(kind, id, v)
+}
+
+// decodeHead reads the head of the stored version val of kind/id by decoding it.
+func decodeHead(kind edit.Kind, id string, val []byte) (head, error) {
 	var h struct {
 		Version int64  `json:"version"`
 		Hash    string `json:"hash"`
 	}
-	if err := json.Unmarshal(v, &h); err != nil {
+	if err := json.Unmarshal(val, &h); err != nil {
 		return head{}, fmt.Errorf("embedded store: decode version of %s %q: %w", kind, id, err)
 	}
 	return head{h.Version, h.Hash}, nil
+}
+
+// hashMember opens the hash member of a versionRec's JSON, which json.Marshal writes last (after the record).
+var hashMember = []byte(`,"hash":"`)
+
+// tailHead reads a version's head without decoding the record before it (which, a polygon's, may be large): the
+// number from the key's 8 bytes vkey (versionKey's last, equal to the value's "version"), the hash from the value's
+// last member. It is false when the value does not end in a hash member (a delete's version has none); headOf then
+// decodes the value.
+func tailHead(vkey, val []byte) (head, bool) {
+	n := len(val)
+	if n < len(hashMember)+2 || val[n-1] != '}' || val[n-2] != '"' {
+		return head{}, false
+	}
+	i := bytes.LastIndex(val[:n-2], hashMember)
+	if i < 0 {
+		return head{}, false
+	}
+	hash := val[i+len(hashMember) : n-2]
+	if bytes.ContainsAny(hash, `"\`) {
+		return head{}, false
+	}
+	return head{int64(binary.BigEndian.Uint64(vkey)), string(hash)}, true
 }
 
 // appendVersion stores version v of kind/id (doc nil or "null" for a delete) and its OK audit entry, in tx.
@@ -231,19 +261,4 @@ func (s *Store) Audit(ctx context.Context, q edit.AuditQuery) (edit.AuditPage, e
 func auditMatch(q *edit.AuditQuery, e *edit.AuditEntry) bool {
 	return (q.Actor == "" || e.Actor == q.Actor) && (q.Target == "" || e.TargetID == q.Target) &&
 		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
-}
-
-// checkWrite applies the version rule of a single-record write to the stored record cur (nil when absent) and its
-// head: expect 0 creates, anything else must be the current version.
-func checkWrite(kind edit.Kind, id string, cur []byte, h head, expect int64) error {
-	name := strings.TrimSuffix(string(kind), "s")
-	switch {
-	case expect == 0 && cur != nil:
-		return fmt.Errorf("%s %q already exists: %w", name, id, apierr.ErrConflict)
-	case expect != 0 && cur == nil:
-		return fmt.Errorf("%s %q: %w", name, id, apierr.ErrNotFound)
-	case expect != 0 && h.version != expect:
-		return fmt.Errorf("%s %q is at version %d, not %d: %w", name, id, h.version, expect, apierr.ErrVersionMismatch)
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,33 +36,15 @@ func lockHead(ctx context.Context, tx pgx.Tx, kind edit.Kind, table, key, id str
 	return exists, v, nil
 }
 
-func checkWrite(kind edit.Kind, id string, exists bool, v, expect int64) error {
-	name := strings.TrimSuffix(string(kind), "s")
-	switch {
-	case expect == 0 && exists:
-		return fmt.Errorf("%s %q already exists: %w", name, id, apierr.ErrConflict)
-	case expect != 0 && !exists:
-		return fmt.Errorf("%s %q: %w", name, id, apierr.ErrNotFound)
-	case expect != 0 && v != expect:
-		return fmt.Errorf("%s %q is at version %d, not %d: %w", name, id, v, expect, apierr.ErrVersionMismatch)
-	}
-	return nil
-}
-
 func (s *Store) put(ctx context.Context, kind edit.Kind, table, key, id string, b data.Batch, expect int64,
 	meta edit.Meta) (int64, error) {
-	if meta.Action == "" {
-		meta.Action = "update"
-		if expect == 0 {
-			meta.Action = "create"
-		}
-	}
+	meta.Action = data.PutAction(meta.Action, expect)
 	st, err := s.write(ctx, b, meta, writeOpts{force: true, guard: func(ctx context.Context, tx pgx.Tx) error {
 		exists, v, err := lockHead(ctx, tx, kind, table, key, id)
 		if err != nil {
 			return err
 		}
-		return checkWrite(kind, id, exists, v, expect)
+		return data.CheckWrite(kind, id, exists, v, expect)
 	}})
 	if err != nil {
 		return 0, err
@@ -131,9 +112,9 @@ func (s *Store) del(ctx context.Context, kind edit.Kind, table, key, id string, 
 			return err
 		}
 		if !exists {
-			return fmt.Errorf("%s %q: %w", strings.TrimSuffix(string(kind), "s"), id, apierr.ErrNotFound)
+			return data.NotFound(kind, id)
 		}
-		if err := checkWrite(kind, id, exists, head, expect); err != nil {
+		if err := data.CheckWrite(kind, id, true, head, expect); err != nil {
 			return err
 		}
 		b, err := old(ctx)

@@ -385,11 +385,7 @@ func appendPlaceVersion(ctx context.Context, tx pgx.Tx, p *gazetteer.Place, meta
 // placeVersionRow is the version row of p as its version p.Version: its document, content hash and meta (time p's
 // UpdatedAt when unset).
 func placeVersionRow(p *gazetteer.Place, meta edit.Meta) (verRow, error) {
-	doc, err := data.Document(p)
-	if err != nil {
-		return verRow{}, err
-	}
-	hash, err := data.ContentHash(p)
+	doc, hash, err := data.DocumentAndHash(p)
 	if err != nil {
 		return verRow{}, err
 	}

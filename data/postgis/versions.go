@@ -307,11 +307,7 @@ func (s *Store) backfillVersions(ctx context.Context) error {
 			Time: now()}
 		var rows []verRow
 		add := func(kind edit.Kind, id string, v int64, rec any) error {
-			doc, err := data.Document(rec)
-			if err != nil {
-				return err
-			}
-			hash, err := data.ContentHash(rec)
+			doc, hash, err := data.DocumentAndHash(rec)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,8 @@ import (
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+
+	"civmap/geo"
 )
 
 // Pixel is the exact tile-pixel position (extent 4096, not rounded) of lon/lat ll in tile t, by the spherical Web
@@ -173,14 +175,14 @@ func diffGeometry(want, got orb.Geometry) string {
 			return fmt.Sprintf("line bound %v length %.1f, want %v %.1f", g.Bound(), glen, wm.Bound(), wlen)
 		}
 	case orb.Polygon, orb.MultiPolygon:
-		g, ok := asPolygons(got)
+		g, ok := geo.AsMultiPolygon(got)
 		if !ok {
 			return fmt.Sprintf("%T, want %T", got, want)
 		}
 		if d := checkWinding(g); d != "" {
 			return d
 		}
-		wm, _ := asPolygons(w)
+		wm, _ := geo.AsMultiPolygon(w)
 		wa, ga, per := tileArea(wm), tileArea(g), perimeter(g)
 		if !within(g.Bound(), wm.Bound(), 1) || math.Abs(wa-ga) > 0.5*per+2 {
 			return fmt.Sprintf("polygon bound %v area %.1f perimeter %.1f, want %v %.1f", g.Bound(), ga, per, wm.Bound(), wa)
@@ -196,16 +198,6 @@ func asLines(g orb.Geometry) (orb.MultiLineString, bool) {
 	case orb.LineString:
 		return orb.MultiLineString{g}, true
 	case orb.MultiLineString:
-		return g, true
-	}
-	return nil, false
-}
-
-func asPolygons(g orb.Geometry) (orb.MultiPolygon, bool) {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, true
-	case orb.MultiPolygon:
 		return g, true
 	}
 	return nil, false
