@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import { actionLabel, diffRows, docPatch, movedMetres, readHistory, rebuild } from './diff.js';
 import { el, localTime, modal } from './dom.js';
+import { DRAFT_LAYERS, mountDrafts } from './drafts.js';
 import { createDraw, editableGeometry } from './draw.js';
 import { GEOMETRY_LABELS, PLACE_FIELDS, ROLE_LABELS, STATUS_LABELS, errorField, fieldErrorText, problemText } from './labels.js';
 import { APPROVAL_FIELDS, allows, movesFor } from './workflow.js';
@@ -22,7 +23,10 @@ const FORM_FIELDS = [
   { name: 'heritage', type: 'checkbox' },
 ];
 
-const PLACE_LAYERS = (map) => map.getStyle().layers.filter((l) => l['source-layer'] === 'places' && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
+/** The layers a click in edit mode may pick a place from: the tiles' places layers and the staff-only drafts overlay. */
+const PLACE_LAYERS = (map) => map.getStyle().layers
+  .filter((l) => (l['source-layer'] === 'places' || DRAFT_LAYERS.includes(l.id)) && (l.layout?.visibility ?? 'visible') !== 'none')
+  .map((l) => l.id);
 
 /** A representative lon/lat of a geometry: the point, else the middle vertex of a line, else a polygon's first ring's mean. */
 function anchor(g) {
@@ -157,6 +161,7 @@ export function mountEditor(map, { categories = {} } = {}) {
   };
   api.events.addEventListener('write', reloadTiles);
   api.events.addEventListener('token', reloadTiles);
+  mountDrafts(map, { onError: (msg) => message(msg, 'error') });
 
   // ---------------------------------------------------------------------------------------------------------------
   // Drawing
