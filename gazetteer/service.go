@@ -258,8 +258,10 @@ func (s *Service) ReplacePlace(ctx context.Context, id string, p Place, expectVe
 
 // EditPlace reads the current version of place id, checks it is expectVersion, lets edit compute the new record from
 // it, validates the result and stores it as the next version. The result's ID must be id (or empty: id is kept);
-// version and timestamps from edit are ignored. Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid
-// (naming "id" when the ID would change).
+// version and timestamps from edit are ignored. A published place's edit follows guardPublished (approval and
+// former_names server-managed: 409; a rename or heritage change a reviewer's: 403; a rename's approving document from
+// the request's body members: 422). Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid (naming
+// "id" when the ID would change).
 func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64, change func(current Place) (Place, error)) (Place, error) {
 	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
 		return Place{}, err
