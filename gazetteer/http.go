@@ -83,7 +83,7 @@ func (s *Service) Routes(r *mux.Router) {
 	}
 	st := s.store
 	edithttp.Kind{Kind: edit.KindPlace, Store: st, Distance: distance,
-		Restore: s.RestorePlace, Visible: func(ctx context.Context, doc json.RawMessage) bool {
+		Restore: s.RestorePlace, BodyExtras: bodyExtras, Visible: func(ctx context.Context, doc json.RawMessage) bool {
 			if staff(ctx) {
 				return true
 			}
@@ -375,6 +375,9 @@ func readBody(w http.ResponseWriter, r *http.Request, allowMissing bool, allowed
 }
 
 func (h *api) createPlace(w http.ResponseWriter, r *http.Request) error {
+	if err := edit.Require(r.Context(), edit.RoleEditor); err != nil { // the role before the body (403, not 400)
+		return err
+	}
 	body, err := readBody(w, r, true, httpx.JSONContentType, httpx.GeoJSONContentType)
 	if err != nil {
 		return err
@@ -415,12 +418,15 @@ type editReq[T any] struct {
 	r       *http.Request // the request, carrying the body's reason and heritage members
 }
 
-// readEdit reads the shared part of a PUT or PATCH, in this order: the path ID, If-Match (428 before the body is
+// readEdit reads the shared part of a PUT or PATCH, in this order: the role (editor, 401/403), the path ID, If-Match (428 before the body is
 // read), the body (Content-Type one of allowed, missing accepted when allowMissing) decoded by decode, and the
 // version If-Match resolves to.
 func readEdit[T any](h *api, w http.ResponseWriter, r *http.Request, decode func([]byte) (T, error),
 	allowMissing bool, allowed ...string) (editReq[T], error) {
 	var e editReq[T]
+	if err := edit.Require(r.Context(), edit.RoleEditor); err != nil { // the role before the body (403, not 400)
+		return e, err
+	}
 	id, err := httpx.PathVar(r, "id")
 	if err != nil {
 		return e, err

@@ -138,7 +138,9 @@ func (s *Service) Place(ctx context.Context, id string) (Place, error) {
 	return p, err
 }
 
-// Places lists places matching q (see PlaceQuery). It checks the query first, returning apierr.Invalid naming "status"
+// Places lists places matching q (see PlaceQuery); with no statuses, a signed-in principal (any role) gets drafts and
+// submissions too, anonymous requests current and historical only (drafts and submissions are staff-only even when
+// asked for). It checks the query first, returning apierr.Invalid naming "status"
 // (a status other than current, historical, abolished), "division" (a malformed or unknown division code), "bbox"
 // (min > max or outside lon/lat range), "limit" or "offset" (negative).
 func (s *Service) Places(ctx context.Context, q PlaceQuery) (PlacePage, error) {
@@ -147,6 +149,9 @@ func (s *Service) Places(ctx context.Context, q PlaceQuery) (PlacePage, error) {
 			return PlacePage{}, apierr.Field("status", "unknown status %q (want a comma-separated list of %s)", st,
 				strings.Join(Statuses, ", "))
 		}
+	}
+	if staff(ctx) && len(q.Statuses) == 0 { // staff find their drafts and submissions too; abolished on request
+		q.Statuses = []string{StatusDraft, StatusSubmitted, StatusCurrent, StatusHistorical}
 	}
 	if !staff(ctx) && len(q.Statuses) > 0 { // drafts and submissions are staff-only
 		q.Statuses = slices.DeleteFunc(slices.Clone(q.Statuses), Unpublished)
@@ -253,8 +258,10 @@ func (s *Service) ReplacePlace(ctx context.Context, id string, p Place, expectVe
 
 // EditPlace reads the current version of place id, checks it is expectVersion, lets edit compute the new record from
 // it, validates the result and stores it as the next version. The result's ID must be id (or empty: id is kept);
-// version and timestamps from edit are ignored. Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid
-// (naming "id" when the ID would change).
+// version and timestamps from edit are ignored. A published place's edit follows guardPublished (approval and
+// former_names server-managed: 409; a rename or heritage change a reviewer's: 403; a rename's approving document from
+// the request's body members: 422). Errors: ErrNotFound, ErrVersionMismatch, edit's error, apierr.Invalid (naming
+// "id" when the ID would change).
 func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64, change func(current Place) (Place, error)) (Place, error) {
 	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
 		return Place{}, err
@@ -298,16 +305,26 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = cur.Version, cur.CreatedAt, cur.UpdatedAt
 	if validate {
-		if err := s.normalize(ctx, &next); err != nil {
-			return Place{}, err
+		// The workflow's refusals (a role, a status, a server-managed field: 403, 409) come before the record's
+		// validation (422), so that a write the principal may not make is refused as such whatever its content.
+		nerr := s.normalize(ctx, &next)
+		if _, invalid := apierr.AsInvalid(nerr); nerr != nil && !invalid {
+			return Place{}, nerr
 		}
-	}
-	if validate && action != "restore" {
 		if next.Status != cur.Status {
 			return Place{}, &statusConflict{kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)}
 		}
-		if err := s.rename(cur, &next, heritageFrom(ctx)); err != nil {
+		if err := s.guardPublished(ctx, cur, &next, approvalFrom(ctx)); err != nil {
+			var se *httpx.StatusError
+			if bad, ok := apierr.AsInvalid(nerr); ok && !errors.As(err, &se) {
+				if missing, ok := apierr.AsInvalid(err); ok { // both 422: the record's errors and the approval's
+					return Place{}, append(slices.Clone(bad), missing...)
+				}
+			}
 			return Place{}, err
+		}
+		if nerr != nil {
+			return Place{}, nerr
 		}
 	} else if !validate && next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
 		return cur, nil // a move or delete that changes nothing writes nothing

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -23,7 +25,9 @@ func staff(ctx context.Context) bool {
 }
 
 // ApprovalBody is the body of POST /api/places/{id}/approve: the approval record (地名管理条例 art. 14–16) and the
-// write's reason. Every field but reason is required (422 naming each missing one).
+// write's reason. Every field but reason is required (422 naming each missing one); the dates are checked by
+// checkApproval. The same members, at the top level of a PATCH, PUT or restore body, are the approving document of
+// a published place's rename.
 type ApprovalBody struct {
 	Authority   string `json:"authority"`
 	DocumentNo  string `json:"document_no"`
@@ -31,7 +35,8 @@ type ApprovalBody struct {
 	AnnouncedOn string `json:"announced_on"`
 	FiledOn     string `json:"filed_on"`
 	Reason      string `json:"reason"`
-	// A heritage place's rename or abolition also needs these (409 naming what is missing).
+	// A heritage place's rename or abolition, or clearing its heritage flag, also needs these (409 naming what is
+	// missing).
 	ProtectionMeasure string `json:"protection_measure"`
 	Justification     string `json:"justification"`
 }
@@ -40,6 +45,73 @@ type ApprovalBody struct {
 type HeritageBody struct {
 	ProtectionMeasure string `json:"protection_measure"`
 	Justification     string `json:"justification"`
+}
+
+func (b ApprovalBody) heritage() HeritageBody {
+	return HeritageBody{b.ProtectionMeasure, b.Justification}
+}
+
+func (b ApprovalBody) approval() *Approval {
+	return &Approval{Authority: strings.TrimSpace(b.Authority), DocumentNo: strings.TrimSpace(b.DocumentNo),
+		ApprovedOn: strings.TrimSpace(b.ApprovedOn), AnnouncedOn: strings.TrimSpace(b.AnnouncedOn),
+		FiledOn: strings.TrimSpace(b.FiledOn)}
+}
+
+// checkApproval checks an approving document (an approve's, or a published place's rename's): authority,
+// document_no and the three dates are required; each date is a real ISO 8601 calendar date (YYYY-MM-DD), not after
+// today in China Standard Time (UTC+8), and the public notice (公告, announced_on) and filing (备案, filed_on) are not
+// before the approval (approved_on). Errors: apierr.Invalid (422) naming each bad field; what says what needs it.
+func (s *Service) checkApproval(b ApprovalBody, what string) error {
+	a := b.approval()
+	today := s.now().In(chinaStandardTime()).Format(time.DateOnly)
+	var errs apierr.Invalid
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, apierr.FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	for _, f := range []struct{ name, v string }{{"authority", a.Authority}, {"document_no", a.DocumentNo}} {
+		if f.v == "" {
+			bad(f.name, "%s needs it (地名管理条例 art. 14–16)", what)
+		}
+	}
+	approved := ""
+	for _, f := range []struct{ name, v string }{{"approved_on", a.ApprovedOn}, {"announced_on", a.AnnouncedOn},
+		{"filed_on", a.FiledOn}} {
+		switch _, err := time.Parse(time.DateOnly, f.v); {
+		case f.v == "":
+			bad(f.name, "%s needs it (地名管理条例 art. 14–16)", what)
+		case err != nil || len(f.v) != len(time.DateOnly):
+			bad(f.name, "%q is not a calendar date YYYY-MM-DD (ISO 8601)", f.v)
+		case f.v > today:
+			bad(f.name, "%s is in the future (today is %s, China Standard Time)", f.v, today)
+		case f.name == "approved_on":
+			approved = f.v
+		case approved != "" && f.v < approved: // ISO dates order as text
+			bad(f.name, "%s is before the approval (approved_on %s): 公告 and 备案 follow the approval", f.v, approved)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// roleRefusal is a 403 naming the field whose change needs a role (a rename, the heritage flag), which still matches
+// edit.ErrForbidden.
+type roleRefusal struct {
+	err   error
+	field string
+}
+
+func (e *roleRefusal) Error() string { return e.field + ": " + e.err.Error() }
+func (e *roleRefusal) Unwrap() []error {
+	return []error{e.err, httpx.WithStatus(http.StatusForbidden, apierr.Invalid{{Field: e.field, Reason: e.err.Error()}})}
+}
+
+func requireFor(ctx context.Context, need edit.Role, field, what string) error {
+	if err := edit.Require(ctx, need); err != nil {
+		return &roleRefusal{fmt.Errorf("%s needs role %s: %w", what, need, err), field}
+	}
+	return nil
 }
 
 // checkHeritage refuses a rename or abolition of a heritage place without protection measure and justification.
@@ -66,6 +138,66 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 	return httpx.WithStatus(http.StatusConflict, errs)
 }
 
+// guardPublished applies the rules of an edit or restore (next) of a published place (cur: current, historical or
+// abolished; drafts and submissions pass untouched), in this order:
+//   - approval and former_names are the server's (approve writes the one, a rename appends to the other): next must
+//     carry them unchanged, else 409 naming each;
+//   - a change of the heritage flag needs role reviewer (403 naming "heritage"); clearing it needs b's
+//     protection_measure and justification (409 naming each missing);
+//   - a rename (name, specific or generic changing) needs role reviewer (403 naming "name") and the rename's
+//     approving document in b (checkApproval, 422 naming each bad field); a heritage place's rename also needs the
+//     protection measure and justification (409). The rename's approval becomes the place's and the old name is kept
+//     in former_names (rename).
+func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) error {
+	if Unpublished(cur.Status) {
+		return nil
+	}
+	var errs apierr.Invalid
+	if !sameApproval(cur.Approval, next.Approval) {
+		errs = append(errs, apierr.FieldError{Field: "approval", Reason: "the approval of a published place is the " +
+			"server's: POST …/approve writes it, and a reviewer's rename with its approving document replaces it"})
+	}
+	if !slices.Equal(cur.FormerNames, next.FormerNames) {
+		errs = append(errs, apierr.FieldError{Field: "former_names", Reason: "the former names of a published place " +
+			"are the server's: a rename appends the old name"})
+	}
+	if len(errs) > 0 {
+		return httpx.WithStatus(http.StatusConflict, errs)
+	}
+	if next.Heritage != cur.Heritage {
+		if err := requireFor(ctx, edit.RoleReviewer, "heritage", "changing the heritage flag of a published place"); err != nil {
+			return err
+		}
+		if !next.Heritage {
+			if err := checkHeritage(cur, "removing it from the list", b.heritage()); err != nil {
+				return err
+			}
+		}
+	}
+	if next.Name == cur.Name && next.Specific == cur.Specific && next.Generic == cur.Generic {
+		return nil
+	}
+	if err := requireFor(ctx, edit.RoleReviewer, "name", "renaming a published place (an approved rename, 地名管理条例)"); err != nil {
+		return err
+	}
+	if err := s.checkApproval(b, "a rename of a published place"); err != nil {
+		return err
+	}
+	if err := checkHeritage(cur, "renaming it", b.heritage()); err != nil {
+		return err
+	}
+	next.Approval = b.approval()
+	s.rename(cur, next)
+	return nil
+}
+
+func sameApproval(a, b *Approval) bool {
+	if a == nil || b == nil {
+		return a == b || (a == nil && *b == Approval{}) || (b == nil && *a == Approval{})
+	}
+	return *a == *b
+}
+
 // statusConflict is a workflow refusal (edit.FindMove's, or a status changed by an edit): a 409 problem naming
 // "status", which still matches apierr.ErrConflict.
 type statusConflict struct{ err error }
@@ -75,13 +207,21 @@ func (e *statusConflict) Unwrap() []error {
 	return []error{e.err, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status", Reason: e.err.Error()}})}
 }
 
-// Move applies the workflow move action (edit.Workflow) to place id at expectVersion: the principal's role must
-// allow the move's (401/403), the place's status must allow it (409 naming the status and the allowed moves). approve
-// records body's approval (422 naming each missing field) and a rename's former name; reject needs a reason (422).
+// Move applies the workflow move action (edit.Workflow) to place id at expectVersion, checking in this order: the
+// principal's role must allow the action (edit.ActionRole, 401/403), the place must be at expectVersion (412), its
+// status must allow the move (409 naming the status and the allowed moves) and the role the move's. approve records
+// body's approval (checkApproval: 422 naming each missing or bad field); reject needs a reason (422).
 func (s *Service) Move(ctx context.Context, id string, expectVersion int64, action string, body ApprovalBody) (Place, error) {
+	if err := edit.Require(ctx, edit.ActionRole(action)); err != nil {
+		return Place{}, err
+	}
 	cur, err := s.Place(ctx, id)
 	if err != nil {
 		return Place{}, err
+	}
+	if cur.Version != expectVersion {
+		return Place{}, kindf(apierr.ErrVersionMismatch, "place %q is at version %d, not %d; GET it again and retry",
+			id, cur.Version, expectVersion)
 	}
 	mv, err := edit.FindMove(action, cur.Status)
 	if err != nil {
@@ -92,22 +232,15 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	}
 	switch action {
 	case "approve":
-		var errs apierr.Invalid
-		for _, f := range []struct{ name, v string }{{"authority", body.Authority}, {"document_no", body.DocumentNo},
-			{"approved_on", body.ApprovedOn}, {"announced_on", body.AnnouncedOn}, {"filed_on", body.FiledOn}} {
-			if strings.TrimSpace(f.v) == "" {
-				errs = append(errs, apierr.FieldError{Field: f.name, Reason: "an approval needs it (地名管理条例 art. 14–16)"})
-			}
-		}
-		if len(errs) > 0 {
-			return Place{}, errs
+		if err := s.checkApproval(body, "an approval"); err != nil {
+			return Place{}, err
 		}
 	case "reject":
 		if strings.TrimSpace(edit.ReasonFrom(ctx)) == "" {
 			return Place{}, apierr.Field("reason", "a rejection needs a reason")
 		}
 	case "delete":
-		if err := checkHeritage(cur, "abolishing it", HeritageBody{body.ProtectionMeasure, body.Justification}); err != nil {
+		if err := checkHeritage(cur, "abolishing it", body.heritage()); err != nil {
 			return Place{}, err
 		}
 	}
@@ -115,8 +248,7 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 		p.Status = mv.To
 		switch action {
 		case "approve":
-			p.Approval = &Approval{Authority: body.Authority, DocumentNo: body.DocumentNo, ApprovedOn: body.ApprovedOn,
-				AnnouncedOn: body.AnnouncedOn, FiledOn: body.FiledOn}
+			p.Approval = body.approval()
 		case "delete":
 			if p.YearAbolished == 0 {
 				p.YearAbolished = s.now().In(chinaStandardTime()).Year()
@@ -126,34 +258,28 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	})
 }
 
-// rename keeps a current place's old name as a former name when next renames it: its span runs from the old
-// approval (or the date it was named) to today, and its citation is the approving document.
-func (s *Service) rename(cur Place, next *Place, hb HeritageBody) error {
-	if cur.Status != StatusCurrent || next.Name == cur.Name || cur.Name == "" {
-		return nil
-	}
-	if err := checkHeritage(cur, "renaming it", hb); err != nil {
-		return err
+// rename keeps a published place's old name as a former name when next (carrying the rename's approval) renames
+// it: its span runs from the old approval (or the date it was named) to the rename's approval, and its citation is
+// the rename's approving document. A name already among the former names is not added again.
+func (s *Service) rename(cur Place, next *Place) {
+	if next.Name == cur.Name || cur.Name == "" {
+		return
 	}
 	from := cur.DateNamed
-	citation := ""
-	if a := cur.Approval; a != nil {
-		if a.ApprovedOn != "" {
-			from = a.ApprovedOn
-		}
-		citation = strings.TrimSpace(a.Authority + " " + a.DocumentNo)
+	if a := cur.Approval; a != nil && a.ApprovedOn != "" {
+		from = a.ApprovedOn
 	}
-	if a := next.Approval; a != nil && a.DocumentNo != "" && (cur.Approval == nil || *a != *cur.Approval) {
-		citation = strings.TrimSpace(a.Authority + " " + a.DocumentNo)
+	to, citation := s.now().In(chinaStandardTime()).Format(time.DateOnly), ""
+	if a := next.Approval; a != nil {
+		to, citation = a.ApprovedOn, strings.TrimSpace(a.Authority+" "+a.DocumentNo)
 	}
 	for _, f := range next.FormerNames {
 		if f.Name == cur.Name {
-			return nil
+			return
 		}
 	}
-	next.FormerNames = append(next.FormerNames, FormerName{Name: cur.Name, From: from,
-		To: s.now().In(chinaStandardTime()).Format("2006-01-02"), Citation: citation})
-	return nil
+	next.FormerNames = append(slices.Clone(next.FormerNames), FormerName{Name: cur.Name, From: from, To: to,
+		Citation: citation})
 }
 
 // placeDoc decodes a version's document into a place.
@@ -176,7 +302,11 @@ func placeDoc(doc json.RawMessage) (Place, error) {
 	return p, nil
 }
 
-// RestorePlace writes an old version's document back as place id's next version (reviewer).
+// RestorePlace writes an old version's document back as place id's next version (reviewer), keeping what the
+// workflow owns: the place's current status, approval and former names. An abolished place is not restored (409
+// naming "status"). The restored fields are validated as an edit's and follow its rules (guardPublished): a restore
+// that renames a published place needs the rename's approving document (the body's authority, document_no,
+// approved_on, announced_on, filed_on) and keeps the old name in former_names.
 func (s *Service) RestorePlace(ctx context.Context, id string, doc json.RawMessage, expect int64) (int64, error) {
 	if err := edit.Require(ctx, edit.RoleReviewer); err != nil {
 		return 0, err
@@ -185,7 +315,15 @@ func (s *Service) RestorePlace(ctx context.Context, id string, doc json.RawMessa
 	if err != nil {
 		return 0, err
 	}
-	p, err := s.update(ctx, id, expect, true, "restore", func(Place) (Place, error) { return old, nil })
+	p, err := s.update(ctx, id, expect, true, "restore", func(cur Place) (Place, error) {
+		if cur.Status == StatusAbolished {
+			return Place{}, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status",
+				Reason: fmt.Sprintf("place %q is abolished: the workflow has no move out of %s, so no version is restored",
+					id, StatusAbolished)}})
+		}
+		old.Status, old.Approval, old.FormerNames = cur.Status, cur.Approval, cur.FormerNames
+		return old, nil
+	})
 	return p.Version, err
 }
 
@@ -193,6 +331,9 @@ func distance(a, b [2]float64) float64 { return geo.Distance(orb.Point(a), orb.P
 
 func (h *api) move(action string) httpx.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := edit.Require(r.Context(), edit.ActionRole(action)); err != nil {
+			return err
+		}
 		id, err := httpx.PathVar(r, "id")
 		if err != nil {
 			return err
@@ -231,15 +372,16 @@ func (h *api) move(action string) httpx.HandlerFunc {
 	}
 }
 
-type heritageKey struct{}
+type approvalKey struct{}
 
-func heritageFrom(ctx context.Context) HeritageBody {
-	h, _ := ctx.Value(heritageKey{}).(HeritageBody)
-	return h
+func approvalFrom(ctx context.Context) ApprovalBody {
+	b, _ := ctx.Value(approvalKey{}).(ApprovalBody)
+	return b
 }
 
-// bodyExtras takes the write's reason (edithttp.BodyReason) and a heritage change's "protection_measure" and
-// "justification" out of a JSON body's top level and into the request's context.
+// bodyExtras takes the write's reason (edithttp.BodyReason) and the members that are no field of the record out of
+// a JSON body's top level and into the request's context: a rename's approving document (authority, document_no,
+// approved_on, announced_on, filed_on) and a heritage change's protection_measure and justification.
 func bodyExtras(r *http.Request, body []byte) (*http.Request, []byte, error) {
 	r, body, err := edithttp.BodyReason(r, body)
 	if err != nil {
@@ -249,9 +391,11 @@ func bodyExtras(r *http.Request, body []byte) (*http.Request, []byte, error) {
 	if json.Unmarshal(body, &m) != nil {
 		return r, body, nil
 	}
-	var hb HeritageBody
+	var b ApprovalBody
 	found := false
-	for name, dst := range map[string]*string{"protection_measure": &hb.ProtectionMeasure, "justification": &hb.Justification} {
+	for name, dst := range map[string]*string{"protection_measure": &b.ProtectionMeasure,
+		"justification": &b.Justification, "authority": &b.Authority, "document_no": &b.DocumentNo,
+		"approved_on": &b.ApprovedOn, "announced_on": &b.AnnouncedOn, "filed_on": &b.FiledOn} {
 		if raw, ok := m[name]; ok {
 			if err := json.Unmarshal(raw, dst); err != nil {
 				return r, body, httpx.BadParam(name, "must be a string")
@@ -264,5 +408,5 @@ func bodyExtras(r *http.Request, body []byte) (*http.Request, []byte, error) {
 		return r, body, nil
 	}
 	body, err = json.Marshal(m)
-	return r.WithContext(context.WithValue(r.Context(), heritageKey{}, hb)), body, err
+	return r.WithContext(context.WithValue(r.Context(), approvalKey{}, b)), body, err
 }

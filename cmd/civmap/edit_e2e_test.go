@@ -227,9 +227,12 @@ func TestEditRefusalsPlaces(t *testing.T) {
 				hdr: append([]string{"If-Match", `"99"`}, patch...), status: 412, fields: []string{"If-Match"}},
 			{name: "submit without If-Match", method: "POST", path: "/api/places/" + url.PathEscape(draft) + "/submit",
 				status: 428, fields: []string{"If-Match"}, id: draft},
-			{name: "draft → abolished by an editor", method: "DELETE", path: "/api/places/" + url.PathEscape(draft),
-				hdr: []string{"If-Match", etag(draft)}, status: 409, fields: []string{"status"}, id: draft,
+			{name: "draft → abolished by a reviewer", method: "DELETE", path: "/api/places/" + url.PathEscape(draft),
+				tok: e.reviewer, hdr: []string{"If-Match", etag(draft)}, status: 409, fields: []string{"status"}, id: draft,
 				detail: "submit → submitted"},
+			{name: "an editor abolishing (the role before the status)", method: "DELETE",
+				path: "/api/places/" + url.PathEscape(draft), hdr: []string{"If-Match", etag(draft)}, status: 403,
+				fields: []string{"Authorization"}, id: draft},
 			{name: "an editor approving", method: "POST", path: subPath + "/approve", body: approval,
 				hdr: []string{"If-Match", etag(submitted)}, status: 403, fields: []string{"Authorization"}, id: submitted},
 			{name: "an approval without its fields", method: "POST", path: subPath + "/approve", body: `{}`, tok: e.reviewer,
@@ -262,9 +265,10 @@ func TestEditRefusalsPlaces(t *testing.T) {
 	})
 }
 
-// A heritage place (heritage=true) made current through the workflow is not renamed without protection_measure and
-// justification (409 naming both); with them the rename keeps the old name in former_names, its span running from
-// the approval to today, and the approving document as its citation.
+// A heritage place (heritage=true) made current through the workflow is not renamed, even by a reviewer with the
+// rename's approving document, without protection_measure and justification (409 naming both); with them the rename
+// keeps the old name in former_names, its span running from the first approval to the rename's, and the rename's
+// approving document as its citation.
 func TestEditHeritageRename(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		e := newEditEnv(t, sf)
@@ -274,14 +278,14 @@ func TestEditHeritageRename(t *testing.T) {
 		path := "/api/places/" + url.PathEscape(id)
 		patch := []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, id)}
 		e.refuse(refusal{name: "heritage rename without a protection measure", method: "PATCH", path: path,
-			body: `{"properties":{"name":"新渡"}}`, tok: e.editor, hdr: patch, status: 409,
+			body: `{"properties":{"name":"新渡"},` + renameApproval + `}`, tok: e.reviewer, hdr: patch, status: 409,
 			fields: []string{"protection_measure", "justification"}, kind: edit.KindPlace, id: id, detail: "保护名录"})
 		e.refuse(refusal{name: "heritage rename with a measure but no justification", method: "PATCH", path: path,
-			body: `{"properties":{"name":"新渡"},"protection_measure":"立碑"}`, tok: e.editor, hdr: patch, status: 409,
-			fields: []string{"justification"}, kind: edit.KindPlace, id: id})
+			body: `{"properties":{"name":"新渡"},"protection_measure":"立碑",` + renameApproval + `}`, tok: e.reviewer,
+			hdr: patch, status: 409, fields: []string{"justification"}, kind: edit.KindPlace, id: id})
 
 		r := e.do("PATCH", path, `{"properties":{"name":"新渡"},"protection_measure":"原址立碑，老名入志",`+
-			`"justification":"渡口迁建","reason":"更名"}`, e.editor, patch...)
+			`"justification":"渡口迁建","reason":"更名",`+renameApproval+`}`, e.reviewer, patch...)
 		if r.status != http.StatusOK || r.header.Get("ETag") != `"4"` {
 			t.Fatalf("rename: %d %s %s", r.status, r.header.Get("ETag"), r.body)
 		}
@@ -293,8 +297,8 @@ func TestEditHeritageRename(t *testing.T) {
 			t.Fatalf("after the rename: %s", r.body)
 		}
 		fn := p.FormerNames[0]
-		if fn.Name != "古渡" || fn.From != "2024-03-01" || fn.To == "" || fn.Citation != "象山县人民政府 象政地〔2024〕7号" {
-			t.Errorf("former name %+v; want 古渡 from 2024-03-01 to today, cited 象山县人民政府 象政地〔2024〕7号", fn)
+		if fn.Name != "古渡" || fn.From != "2024-03-01" || fn.To != "2025-01-10" || fn.Citation != "象山县人民政府 象政地〔2025〕3号" {
+			t.Errorf("former name %+v; want 古渡 from 2024-03-01 to 2025-01-10, cited 象山县人民政府 象政地〔2025〕3号", fn)
 		}
 		h := e.history(edit.KindPlace, id)
 		if h.NumberMatched != 4 || h.Items[0].Action != "update" || h.Items[0].Reason != "更名" ||
@@ -638,6 +642,159 @@ func TestEditReadmePlaceExample(t *testing.T) {
 				t.Fatalf("%s %s%s: %d %s %s; want 200, ETag \"%d\", %s", s.method, path, s.suffix, r.status,
 					r.header.Get("ETag"), r.body, i+2, s.status)
 			}
+		}
+	})
+}
+
+// renameApproval is the approving document of a rename, as the top-level members of a PATCH or restore body.
+const renameApproval = `"authority":"象山县人民政府","document_no":"象政地〔2025〕3号","approved_on":"2025-01-10",` +
+	`"announced_on":"2025-01-15","filed_on":"2025-01-20"`
+
+// The place workflow's integrity (issue 6, faults 1, 2, 3, 5, 7, 8, 11), over HTTP on both stores: a published place's
+// approval and former names are the server's, a rename needs a reviewer and its approving document, the heritage flag
+// is a reviewer's, restore keeps the status, approval dates are real and in order, drafts stay out of anonymous
+// history, staff lists include drafts, and the role and If-Match are checked before anything else.
+func TestEditPublishedPlaceIntegrity(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		viewer := newToken(t, e.st, edit.RoleViewer)
+		id := e.create("天安前路", false)
+		path := "/api/places/" + url.PathEscape(id)
+		patchHdr := func(id string) []string {
+			return []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, id)}
+		}
+		if r := e.do("PATCH", path, `{"properties":{"description":"草稿说明"}}`, e.editor, patchHdr(id)...); r.status != 200 {
+			t.Fatalf("PATCH of a draft: %d %s", r.status, r.body)
+		}
+		e.move(id, "submit", "", e.editor)
+		sub := "/api/places/" + url.PathEscape(id) + "/approve"
+		bad := func(c refusal) {
+			if c.tok == "" {
+				c.tok = e.editor
+			}
+			if c.id == "" {
+				c.id = id
+			}
+			c.kind = edit.KindPlace
+			e.refuse(c)
+		}
+		// 5: approval dates.
+		bad(refusal{name: "approved on a day that does not exist", method: "POST", path: sub, tok: e.reviewer,
+			body: strings.Replace(approval, "2024-03-01", "2024-02-30", 1), hdr: []string{"If-Match", `"3"`},
+			status: 422, fields: []string{"approved_on"}})
+		bad(refusal{name: "announced before approval, filed in the future", method: "POST", path: sub, tok: e.reviewer,
+			body: `{"authority":"象山县人民政府","document_no":"象政地〔2024〕7号","approved_on":"2024-03-01",` +
+				`"announced_on":"2024-02-01","filed_on":"2099-01-01"}`, hdr: []string{"If-Match", `"3"`},
+			status: 422, fields: []string{"announced_on", "filed_on"}})
+		// 11: a stale If-Match on a move is a 412, before the status (a submitted place at "3").
+		bad(refusal{name: "approve with a stale If-Match", method: "POST", path: sub, tok: e.reviewer, body: approval,
+			hdr: []string{"If-Match", `"2"`}, status: 412, fields: []string{"If-Match"}})
+		bad(refusal{name: "a viewer's empty POST", method: "POST", path: "/api/places", body: `{}`, tok: viewer,
+			status: 403, fields: []string{"Authorization"}})
+		// 8: staff lists include the draft, anonymous ones do not.
+		other := e.create("天安草稿路", false)
+		for _, c := range []struct {
+			tok  string
+			want int
+		}{{e.editor, 1}, {viewer, 1}, {"", 0}} {
+			r := e.do("GET", "/api/places?q="+url.QueryEscape("天安草稿"), "", c.tok)
+			if got := decode[struct {
+				NumberMatched int `json:"numberMatched"`
+			}](t, r); r.status != 200 || got.NumberMatched != c.want {
+				t.Errorf("GET /api/places?q=天安草稿 with token %q: %d %s; want %d", c.tok, r.status, r.body, c.want)
+			}
+		}
+		_ = other
+		e.move(id, "approve", approval, e.reviewer) // current at "4"
+
+		// 1: approval and former_names are the server's; a rename is a reviewer's, with its approving document.
+		bad(refusal{name: "an editor's rename of a current place", method: "PATCH", path: path,
+			body: `{"properties":{"name":"天安大道","generic":"大道"}}`, hdr: patchHdr(id), status: 403, fields: []string{"name"}})
+		bad(refusal{name: "an approval rewritten", method: "PATCH", path: path,
+			body: `{"properties":{"approval":{"authority":"我"}}}`, hdr: patchHdr(id), status: 409, fields: []string{"approval"}})
+		bad(refusal{name: "an approval erased", method: "PATCH", path: path, tok: e.reviewer,
+			body: `{"properties":{"approval":null,"former_names":null}}`, hdr: patchHdr(id), status: 409, fields: []string{"approval"}})
+		bad(refusal{name: "a reviewer's rename without its approval", method: "PATCH", path: path, tok: e.reviewer,
+			body: `{"properties":{"name":"天安大道","generic":"大道"}}`, hdr: patchHdr(id), status: 422,
+			fields: []string{"authority", "document_no", "approved_on", "announced_on", "filed_on"}})
+		r := e.do("PATCH", path, `{"properties":{"name":"天安大道","generic":"大道"},`+renameApproval+`}`, e.reviewer, patchHdr(id)...)
+		f := decode[struct {
+			Properties gazetteer.Place `json:"properties"`
+		}](t, r)
+		p := f.Properties
+		if r.status != 200 || p.Name != "天安大道" || p.Status != "current" || p.Approval == nil ||
+			p.Approval.DocumentNo != "象政地〔2025〕3号" || p.Approval.ApprovedOn != "2025-01-10" || len(p.FormerNames) != 1 ||
+			p.FormerNames[0] != (gazetteer.FormerName{Name: "天安前路", From: "2024-03-01", To: "2025-01-10",
+				Citation: "象山县人民政府 象政地〔2025〕3号"}) {
+			t.Fatalf("a reviewer's rename with its approval: %d %s", r.status, r.body)
+		}
+		bad(refusal{name: "former names erased", method: "PATCH", path: path, tok: e.reviewer,
+			body: `{"properties":{"former_names":null}}`, hdr: patchHdr(id), status: 409, fields: []string{"former_names"}})
+		if r := e.do("PATCH", path, `{"properties":{"description":"现行说明"}}`, e.editor, patchHdr(id)...); r.status != 200 {
+			t.Errorf("an editor's PATCH of a current place's description: %d %s", r.status, r.body)
+		}
+
+		// 3: restore keeps the status and approval; a restore that renames follows the rename rule.
+		restore := func(v int, body string) response {
+			return e.do("POST", fmt.Sprintf("%s/restore/%d", path, v), body, e.reviewer, "If-Match", e.etag(edit.KindPlace, id))
+		}
+		bad(refusal{name: "a restore that renames without its approval", method: "POST", path: path + "/restore/1",
+			tok: e.reviewer, hdr: []string{"If-Match", e.etag(edit.KindPlace, id)}, status: 422,
+			fields: []string{"authority", "document_no"}})
+		r = restore(1, `{`+strings.Replace(strings.Replace(renameApproval, "2025〕3号", "2025〕9号", 1), "2025-01-", "2025-02-", 3)+`}`)
+		f = decode[struct {
+			Properties gazetteer.Place `json:"properties"`
+		}](t, r)
+		p = f.Properties
+		if r.status != 200 || p.Status != "current" || p.Name != "天安前路" || p.Description != "" || p.Approval == nil ||
+			p.Approval.DocumentNo != "象政地〔2025〕9号" || len(p.FormerNames) != 2 || p.FormerNames[1].Name != "天安大道" {
+			t.Fatalf("restore of the draft version 1: %d %s; want current, renamed back with its approval", r.status, r.body)
+		}
+
+		// 7: the drafts of the history are staff-only.
+		anon := e.do("GET", path+"/history", "", "")
+		h := decode[historyList](t, anon)
+		if anon.status != 200 || len(h.Items) == 0 || h.NumberMatched != len(h.Items) {
+			t.Fatalf("anonymous history: %d %s", anon.status, anon.body)
+		}
+		for _, it := range h.Items {
+			if it.Version < 4 {
+				t.Errorf("anonymous history lists draft version %d: %s", it.Version, anon.body)
+			}
+		}
+		if staffH := e.history(edit.KindPlace, id); staffH.NumberMatched != h.NumberMatched+3 {
+			t.Errorf("staff history has %d versions, anonymous %d; want 3 more", staffH.NumberMatched, h.NumberMatched)
+		}
+		for v, want := range map[int]int{1: 404, 3: 404, 4: 200} {
+			if r := e.do("GET", fmt.Sprintf("%s/history/%d", path, v), "", ""); r.status != want {
+				t.Errorf("anonymous history/%d: %d; want %d", v, r.status, want)
+			}
+			if r := e.do("GET", fmt.Sprintf("%s/history/%d", path, v), "", viewer); r.status != 200 {
+				t.Errorf("staff history/%d: %d", v, r.status)
+			}
+		}
+
+		// 3: a restore of an abolished place is refused.
+		if r := e.do("DELETE", path, "", e.reviewer, "If-Match", e.etag(edit.KindPlace, id)); r.status != 200 {
+			t.Fatalf("DELETE: %d %s", r.status, r.body)
+		}
+		bad(refusal{name: "a restore of an abolished place", method: "POST", path: path + "/restore/4", tok: e.reviewer,
+			hdr: []string{"If-Match", e.etag(edit.KindPlace, id)}, status: 409, fields: []string{"status"}})
+
+		// 2: the heritage flag is a reviewer's; clearing it needs the protection measure and justification.
+		her := e.create("古渡口", true)
+		e.move(her, "submit", "", e.editor)
+		e.move(her, "approve", approval, e.reviewer)
+		hpath := "/api/places/" + url.PathEscape(her)
+		bad(refusal{name: "an editor clears the heritage flag", method: "PATCH", path: hpath, id: her,
+			body: `{"properties":{"heritage":false}}`, hdr: patchHdr(her), status: 403, fields: []string{"heritage"}})
+		bad(refusal{name: "a reviewer clears it without a measure", method: "PATCH", path: hpath, id: her, tok: e.reviewer,
+			body: `{"properties":{"heritage":false}}`, hdr: patchHdr(her), status: 409,
+			fields: []string{"protection_measure", "justification"}})
+		r = e.do("PATCH", hpath, `{"properties":{"heritage":false},"protection_measure":"老名入志","justification":"误列"}`,
+			e.reviewer, patchHdr(her)...)
+		if r.status != 200 || !strings.Contains(string(r.body), `"heritage":false`) {
+			t.Errorf("a reviewer clears the heritage flag with its measure: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -45,3 +45,18 @@ func FindMove(action, from string) (Move, error) {
 	return Move{}, fmt.Errorf("status %q does not allow %q (allowed from %q: %s): %w", from, action, from, list,
 		apierr.ErrConflict)
 }
+
+// ActionRole is the least role any move of action needs (RoleEditor for an action the table does not have): a write
+// checks it before the version and the status, so that a refused role is a 403 whatever the record's state.
+func ActionRole(action string) Role {
+	need := Role("")
+	for _, m := range Workflow {
+		if m.Action == action && (need == "" || need.Allows(m.Need)) {
+			need = m.Need
+		}
+	}
+	if need == "" {
+		return RoleEditor
+	}
+	return need
+}

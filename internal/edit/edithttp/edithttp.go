@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,8 +37,13 @@ type Kind struct {
 	// Restore writes doc (a version's record) back as the record id's next version, if its current version is expect,
 	// and returns the new version. The caller checks the role (reviewer).
 	Restore func(ctx context.Context, id string, doc json.RawMessage, expect int64) (int64, error)
-	// Visible reports whether the requester may see this version's document (staff-only drafts); nil: always.
+	// Visible reports whether the requester may see this version's document (staff-only drafts); nil: always. A
+	// record whose latest version is not visible has no history (404); otherwise the versions that are not are left
+	// out of the list (each patch is then from the visible version before) and are 404 by number.
 	Visible func(ctx context.Context, doc json.RawMessage) bool
+	// BodyExtras, when set, takes the members of a restore body that are the kind's own (the reason and, for places,
+	// a rename's approving document) into the request's context; what it leaves must be {} or {"reason":…}.
+	BodyExtras func(r *http.Request, body []byte) (*http.Request, []byte, error)
 }
 
 // ReasonQuery reads the reason query parameter into ctx (edit.WithReason): 400 naming "reason" when it is longer than
@@ -97,10 +103,13 @@ func (k Kind) history(ctx context.Context, id string) ([]edit.Version, error) {
 	if err != nil {
 		return nil, err
 	}
-	if k.Visible != nil && !k.Visible(ctx, vs[len(vs)-1].Record) {
+	if k.Visible == nil {
+		return vs, nil
+	}
+	if !k.Visible(ctx, vs[len(vs)-1].Record) {
 		return nil, k.notFound(id)
 	}
-	return vs, nil
+	return slices.DeleteFunc(slices.Clone(vs), func(v edit.Version) bool { return !v.Deleted() && !k.Visible(ctx, v.Record) }), nil
 }
 
 // HistoryList answers GET /api/{kind}/{id}/history?limit=&offset=: {"items":[edit.HistoryItem…] newest first,
@@ -172,10 +181,14 @@ func (k Kind) Version(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// RestoreHandler answers POST /api/{kind}/{id}/restore/{version} with If-Match (428/412): writes that version's
+// RestoreHandler answers POST /api/{kind}/{id}/restore/{version} (role reviewer, 401/403 first) with If-Match
+// (428/412): writes that version's
 // document back as a new version (action "restore", reason from the body's "reason" member or the query) and answers
 // 200 with the record and its new ETag.
 func (k Kind) RestoreHandler(w http.ResponseWriter, r *http.Request) error {
+	if err := edit.Require(r.Context(), edit.RoleReviewer); err != nil { // the role first (403 before 404 or 428)
+		return err
+	}
 	m, err := httpx.ParseIfMatch(r)
 	if err != nil {
 		return err
@@ -187,7 +200,16 @@ func (k Kind) RestoreHandler(w http.ResponseWriter, r *http.Request) error {
 		var body struct {
 			Reason *string `json:"reason"`
 		}
-		if err := httpx.DecodeJSON(w, r, httpx.DefaultMaxBody, &body); err != nil {
+		var raw json.RawMessage
+		if err := httpx.DecodeJSON(w, r, httpx.DefaultMaxBody, &raw); err != nil {
+			return err
+		}
+		if k.BodyExtras != nil {
+			if r, raw, err = k.BodyExtras(r, raw); err != nil {
+				return err
+			}
+		}
+		if err := httpx.UnmarshalJSON(raw, &body, true); err != nil {
 			return err
 		}
 		if body.Reason != nil {

@@ -88,7 +88,11 @@ export function fieldLabel(pointer) {
 export function fieldErrorText(err) {
   const reason = String(err?.reason ?? '');
   let zh;
-  if (/required|missing|is empty|must not be empty|needs/i.test(reason)) zh = '此项必填';
+  if (/needs role reviewer/i.test(reason)) zh = '已发布地名的更名和地名文化遗产标记须由审核员办理';
+  else if (/server's/i.test(reason)) zh = '由系统根据批准和更名记录，不能直接修改';
+  else if (/in the future/i.test(reason)) zh = '日期不能晚于今天（北京时间）';
+  else if (/before the approval/i.test(reason)) zh = '公告、备案日期不能早于批准日期';
+  else if (/required|missing|is empty|must not be empty|needs/i.test(reason)) zh = '此项必填';
   else if (/date|ISO|YYYY/i.test(reason)) zh = '日期格式不正确（应为 YYYY-MM-DD）';
   else if (/longer than|too long|characters/i.test(reason)) zh = '内容过长';
   else if (/unknown|not a|invalid|malformed/i.test(reason)) zh = '取值无效';
@@ -101,6 +105,11 @@ export const errorField = (err) => String(err?.field ?? '').split(/[./]/).filter
 
 /** A Chinese sentence for an HTTP error of the API (ApiError). */
 export function problemText(err) {
+  const named = new Set((err?.errors ?? []).map(errorField));
+  if (err?.status === 422 && named.has('authority') && named.has('document_no') && !named.has('reason')) {
+    // a published place's rename without its approving document (README "Versions, history and the place workflow")
+    return '已发布地名的更名须附批准文件（批准机关、批准文号、批准日期、公告日期、备案日期），请随更名一并提交。';
+  }
   switch (err?.status) {
     case 400: return `请求有误：${err.detail}`;
     case 401: return '需要登录，或令牌无效、已吊销。请重新登录。';
