@@ -1,0 +1,65 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"civmap/internal/auth"
+	"civmap/internal/edit"
+)
+
+// Faults 10: with --anonymous none a page on another origin can still read tiles with its token (the preflight needs
+// no token and allows Authorization; the answers carry CORS headers), and /api allows and exposes X-Request-Id.
+func TestCORSTilesTokenAndRequestID(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		st, audit := auditedStore(t, sf)
+		viewer := newToken(t, st, edit.RoleViewer)
+		url := serveWith(t, st, audit, auth.Options{Anonymous: auth.AnonymousNone}).URL
+		origin := []string{"Origin", "https://planner.example.org"}
+		for _, p := range []string{"/tiles/divisions/8/214/106.mvt", "/tiles/style.json", "/tiles/divisions.json"} {
+			r := do(t, "OPTIONS", url+p, "", append(origin, "Access-Control-Request-Method", "GET",
+				"Access-Control-Request-Headers", "authorization")...)
+			if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" ||
+				!strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "authorization") {
+				t.Errorf("preflight %s: %d %v %s", p, r.status, r.header, r.body)
+			}
+			r = do(t, "GET", url+p, "", append(origin, "Authorization", viewer)...)
+			if r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("GET %s with a token: %d %v", p, r.status, r.header)
+			}
+		}
+		r := do(t, "OPTIONS", url+"/api/places", "", append(origin, "Access-Control-Request-Method", "POST",
+			"Access-Control-Request-Headers", "authorization, x-request-id")...)
+		if r.status != 204 || !strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "x-request-id") {
+			t.Errorf("/api preflight: %d %v", r.status, r.header)
+		}
+		r = do(t, "GET", url+"/api/places?limit=1", "", append(origin, "Authorization", viewer)...)
+		if r.status != 200 || !strings.Contains(strings.ToLower(r.header.Get("Access-Control-Expose-Headers")), "x-request-id") {
+			t.Errorf("/api GET: %d %v", r.status, r.header)
+		}
+	})
+}
+
+// Fault 12: a path under /api that no route serves is a 404 for every method, not a 405 whose Allow implies the
+// resource exists; a known path with a wrong method stays a 405 listing the right ones.
+func TestAPIUnknownPathNotFound(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		for _, p := range []string{"/api/audit/1", "/api/nope", "/api/places/x/y/z"} {
+			for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+				r := e.do(m, p, "", e.admin)
+				if r.status != 404 || r.header.Get("Allow") != "" {
+					t.Errorf("%s %s: %d Allow %q %s", m, p, r.status, r.header.Get("Allow"), r.body)
+				}
+			}
+		}
+		r := e.do("DELETE", "/api/audit", "", e.admin)
+		if r.status != 405 || r.header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("DELETE /api/audit: %d Allow %q", r.status, r.header.Get("Allow"))
+		}
+		r = e.do("PUT", "/api/places", "{}", e.admin)
+		if r.status != 405 || !strings.Contains(r.header.Get("Allow"), "POST") {
+			t.Errorf("PUT /api/places: %d Allow %q", r.status, r.header.Get("Allow"))
+		}
+	})
+}
