@@ -219,7 +219,13 @@ func TestEnvironmentValues(t *testing.T) {
 		})
 	}
 	t.Setenv("CIVMAP_IMPORT_KIND", "nonsense")
-	code, out, errOut := cli(t, "import", "--data-dir", t.TempDir(), "--kind", "places", "--dry-run",
+	dir := t.TempDir()
+	if st, _, err := (&storeFlags{dataDir: dir}).open(context.Background()); err != nil { // a dry run needs a store
+		t.Fatal(err)
+	} else {
+		st.Close()
+	}
+	code, out, errOut := cli(t, "import", "--data-dir", dir, "--kind", "places", "--dry-run",
 		writeFile(t, "p.csv", "name,category,lon,lat\n甲,x,121.87,29.47\n"))
 	if code != 0 || !strings.Contains(out, `"kind":"places"`) {
 		t.Errorf("--kind places with CIVMAP_IMPORT_KIND=nonsense: exit %d, %q %q", code, out, errOut)

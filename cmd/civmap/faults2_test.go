@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"civmap/internal/auth"
 	"civmap/internal/edit"
@@ -60,6 +66,56 @@ func TestAPIUnknownPathNotFound(t *testing.T) {
 		r = e.do("PUT", "/api/places", "{}", e.admin)
 		if r.status != 405 || !strings.Contains(r.header.Get("Allow"), "POST") {
 			t.Errorf("PUT /api/places: %d Allow %q", r.status, r.header.Get("Allow"))
+		}
+	})
+}
+
+// Fault 15: `civmap import --dry-run` writes nothing: on a missing store it is refused with a message saying why (no
+// data dir or civmap.db made; no schema created in PostgreSQL); on an existing store the file is left byte for byte.
+func TestDryRunWritesNothing(t *testing.T) {
+	csv := "name,category,lon,lat\n甲,x,121.87,29.47\n"
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		if sf.dataDir != "" {
+			sf.dataDir = filepath.Join(sf.dataDir, "new")
+		}
+		args := append(append([]string{"import"}, storeArgs(sf)...), "--kind", "places", "--dry-run", writeFile(t, "p.csv", csv))
+		code, _, errOut := cli(t, args...)
+		if code == 0 || !strings.Contains(errOut, "--dry-run") || !strings.Contains(errOut, "read-only") {
+			t.Errorf("dry run on a missing store: exit %d, %q; want a refusal saying why", code, errOut)
+		}
+		if sf.dataDir != "" {
+			if _, err := os.Stat(sf.dataDir); !os.IsNotExist(err) {
+				t.Errorf("the dry run made %s (%v)", sf.dataDir, err)
+			}
+		} else {
+			conn, err := pgx.Connect(context.Background(), sf.databaseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			var n int
+			if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("the dry run made %d tables (%v)", n, err)
+			}
+		}
+
+		loadSample(t, sf)
+		var before []byte
+		if sf.dataDir != "" {
+			before, _ = os.ReadFile(filepath.Join(sf.dataDir, "civmap.db"))
+		}
+		code, out, errOut := cli(t, args...)
+		if code != 0 || !strings.Contains(out, `"would_insert":1`) {
+			t.Errorf("dry run on the sample store: exit %d, %q %q", code, out, errOut)
+		}
+		if sf.dataDir != "" {
+			after, _ := os.ReadFile(filepath.Join(sf.dataDir, "civmap.db"))
+			if !bytes.Equal(before, after) {
+				t.Errorf("the dry run changed civmap.db")
+			}
+		}
+		if n := placeCount(t, sf); n == 0 {
+			t.Errorf("no places after loading the sample")
 		}
 	})
 }

@@ -52,8 +52,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer f.Close()
 
-	st, storeKind, err := sf.open(ctx)
+	// A dry run writes nothing: the store is opened read-only, so a missing one is refused, not created.
+	st, storeKind, err := sf.openMode(ctx, *dryRun)
 	if err != nil {
+		if *dryRun {
+			return fmt.Errorf("--dry-run compares with an existing store and writes nothing: %w", err)
+		}
 		return err
 	}
 	defer st.Close()
