@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,6 +120,48 @@ func TestDryRunWritesNothing(t *testing.T) {
 		}
 		if n := placeCount(t, sf); n == 0 {
 			t.Errorf("no places after loading the sample")
+		}
+	})
+}
+
+// Fault 13: a serve on a store that already holds a token (made by `civmap token create` before the first serve)
+// writes no admin-token file and says why in the log.
+func TestFirstAdminTokenSkippedSaysWhy(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		st, _ := auditedStore(t, sf)
+		newToken(t, st, edit.RoleEditor)
+		newToken(t, st, edit.RoleViewer)
+		var buf bytes.Buffer
+		if err := firstAdminToken(context.Background(), st, sf, newLogger(&buf, slog.LevelInfo)); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "the store holds 2 tokens") || !strings.Contains(buf.String(), "no first admin token made") {
+			t.Errorf("log %q", buf.String())
+		}
+		if sf.dataDir != "" {
+			if _, err := os.Stat(filepath.Join(sf.dataDir, "admin-token")); !os.IsNotExist(err) {
+				t.Errorf("admin-token written (%v)", err)
+			}
+		}
+	})
+}
+
+// Fault 13 (README): a POST creating a deleted marker again continues its versions: ETag = the delete's version + 1.
+func TestRecreateDeletedContinuesVersions(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		_, _, _, marker := sampleRecords(t, e.st)
+		path := "/api/markers/" + url.PathEscape(marker)
+		r := e.record(edit.KindMarker, marker)
+		feature, tag := string(r.body), r.header.Get("ETag")
+		if r := e.do("DELETE", path, "", e.editor, "If-Match", tag); r.status != http.StatusNoContent {
+			t.Fatalf("DELETE: %d %s", r.status, r.body)
+		}
+		h := e.history(edit.KindMarker, marker)
+		deleted := h.Items[0].Version
+		r = e.do("POST", "/api/markers", feature, e.editor)
+		if r.status != http.StatusCreated || r.header.Get("ETag") != `"`+strconv.FormatInt(deleted+1, 10)+`"` {
+			t.Errorf("re-create: %d ETag %s after a delete at version %d; %s", r.status, r.header.Get("ETag"), deleted, r.body)
 		}
 	})
 }
