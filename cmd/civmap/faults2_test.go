@@ -165,3 +165,60 @@ func TestRecreateDeletedContinuesVersions(t *testing.T) {
 		}
 	})
 }
+
+// Fault 9: an identical PUT, or a PATCH that changes nothing, makes no version on any kind: 200 with the current record
+// and ETag, no history entry and no audit entry (a no-op writes nothing, as an identical re-import does).
+func TestNoOpEditsMakeNoVersion(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		ctx := context.Background()
+		fac, unit, township, marker := sampleRecords(t, e.st)
+		lines, err := e.st.BoundaryLines(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := e.do("GET", "/api/places?limit=1", "", e.reviewer)
+		place := decode[struct {
+			Features []struct {
+				ID string `json:"id"`
+			} `json:"features"`
+		}](t, pl)
+		if len(place.Features) == 0 {
+			t.Fatalf("no place: %s", pl.body)
+		}
+		for _, c := range []struct {
+			kind edit.Kind
+			id   string
+		}{
+			{edit.KindPlace, place.Features[0].ID}, {edit.KindDivision, township}, {edit.KindLine, lines[0].ID},
+			{edit.KindMarker, marker}, {edit.KindFacility, fac.ID}, {edit.KindDemand, unit.Code},
+		} {
+			path := "/api/" + string(c.kind) + "/" + url.PathEscape(c.id)
+			for _, w := range []struct{ method, body string }{{"PUT", ""}, {"PATCH", `{"properties":{}}`}, {"PATCH", `{}`}} {
+				cur := e.record(c.kind, c.id)
+				tag := cur.header.Get("ETag")
+				body := w.body
+				if body == "" {
+					body = string(cur.body)
+				}
+				versions := e.history(c.kind, c.id).NumberMatched
+				audits := auditCount(t, e.st)
+				hdr := []string{"If-Match", tag}
+				if w.method == "PATCH" {
+					hdr = append(hdr, "Content-Type", "application/merge-patch+json")
+				}
+				r := e.do(w.method, path, body, e.editor, hdr...)
+				if r.status != 200 || r.header.Get("ETag") != tag || !bytes.Equal(bytes.TrimSpace(r.body), bytes.TrimSpace(cur.body)) {
+					t.Errorf("%s %s %s: %d ETag %s (was %s)\n%s\nwas\n%s", w.method, c.kind, body, r.status,
+						r.header.Get("ETag"), tag, r.body, cur.body)
+				}
+				if n := e.history(c.kind, c.id).NumberMatched; n != versions {
+					t.Errorf("%s %s: %d versions, was %d", w.method, c.kind, n, versions)
+				}
+				if n := auditCount(t, e.st); n != audits {
+					t.Errorf("%s %s: %d audit entries, was %d", w.method, c.kind, n, audits)
+				}
+			}
+		}
+	})
+}
