@@ -77,7 +77,7 @@ func TestAPIUnknownPathNotFound(t *testing.T) {
 // Fault 15: `civmap import --dry-run` writes nothing: on a missing store it is refused with a message saying why (no
 // data dir or civmap.db made; no schema created in PostgreSQL); on an existing store the file is left byte for byte.
 func TestDryRunWritesNothing(t *testing.T) {
-	csv := "name,category,lon,lat\n甲,x,121.87,29.47\n"
+	csv := "name,category,division_codes,lon,lat\n甲,x,330225002,121.880694,29.432304\n"
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		if sf.dataDir != "" {
 			sf.dataDir = filepath.Join(sf.dataDir, "new")
@@ -219,6 +219,51 @@ func TestNoOpEditsMakeNoVersion(t *testing.T) {
 					t.Errorf("%s %s: %d audit entries, was %d", w.method, c.kind, n, audits)
 				}
 			}
+		}
+	})
+}
+
+// Fault 6: PATCH and PUT validate the resulting record as an import does, on every kind: a one-point LineString (a
+// place's or a boundary line's) is a 422 naming geometry, and a place without a division code (null, [] or absent) a
+// 422 naming division_codes; nothing is written.
+func TestEditResultValidated(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		lines, err := e.st.BoundaryLines(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := e.do("GET", "/api/places?limit=1", "", e.reviewer)
+		place := decode[struct {
+			Features []struct {
+				ID string `json:"id"`
+			} `json:"features"`
+		}](t, pl).Features[0].ID
+		cur := e.record(edit.KindPlace, place)
+		patch := func(kind edit.Kind, id string) []string {
+			return []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(kind, id)}
+		}
+		onePoint := `{"geometry":{"type":"LineString","coordinates":[[121.87,29.47]]}}`
+		pp := "/api/places/" + url.PathEscape(place)
+		lp := "/api/boundary-lines/" + url.PathEscape(lines[0].ID)
+		for _, c := range []refusal{
+			{name: "place one-point LineString", method: "PATCH", path: pp, body: onePoint, hdr: patch(edit.KindPlace, place),
+				status: 422, fields: []string{"geometry"}, kind: edit.KindPlace, id: place},
+			{name: "line one-point LineString", method: "PATCH", path: lp, body: onePoint, hdr: patch(edit.KindLine, lines[0].ID),
+				status: 422, fields: []string{"geometry"}, kind: edit.KindLine, id: lines[0].ID},
+			{name: "line one position twice", method: "PATCH", path: lp,
+				body: `{"geometry":{"type":"LineString","coordinates":[[121.6,29.5],[121.6,29.5]]}}`,
+				hdr:  patch(edit.KindLine, lines[0].ID), status: 422, fields: []string{"geometry"}, kind: edit.KindLine, id: lines[0].ID},
+			{name: "place division_codes []", method: "PATCH", path: pp, body: `{"properties":{"division_codes":[]}}`,
+				hdr: patch(edit.KindPlace, place), status: 422, fields: []string{"division_codes"}, kind: edit.KindPlace, id: place},
+			{name: "place division_codes null", method: "PATCH", path: pp, body: `{"properties":{"division_codes":null}}`,
+				hdr: patch(edit.KindPlace, place), status: 422, fields: []string{"division_codes"}, kind: edit.KindPlace, id: place},
+		} {
+			c.tok = e.editor
+			e.refuse(c)
+		}
+		if !strings.Contains(string(cur.body), `"division_codes":["`) {
+			t.Fatalf("the place has no division_codes to drop: %s", cur.body)
 		}
 	})
 }
