@@ -267,3 +267,59 @@ func TestEditResultValidated(t *testing.T) {
 		}
 	})
 }
+
+// Fault 4: into a store without the sample, the bundled files import in the README's order — divisions.csv, the county
+// outline, townships, then facilities — every record accepted: the county is the county's polygon (and the store's
+// townships), never the townships read earlier from the same file. Before any polygon is known, a point naming a
+// township cannot be checked and is refused, saying what to import first; after, a Beijing point is refused.
+func TestTerritoryImportOrder(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		imp := func(kind string, extra ...string) (int, string, string) {
+			args := append(append([]string{"import"}, storeArgs(sf)...), "--kind", kind)
+			return cli(t, append(args, extra...)...)
+		}
+		beijing := writeFile(t, "bj.csv", "id,name,type,township_code,lon,lat\nF-BJ,北京某食堂,canteen,330225002,116.397,39.909\n")
+		if code, out, errOut := imp("divisions", sampleFile(t, "divisions.csv")); code != 0 || !strings.Contains(out, `"inserted":`) {
+			t.Fatalf("divisions.csv: %d %s %s", code, out, errOut)
+		}
+		code, _, errOut := imp("facilities", "--dry-run", beijing)
+		if code == 0 || !strings.Contains(errOut, "township_code") || !strings.Contains(errOut, "county_outline.gcj02.json") ||
+			!strings.Contains(errOut, "townships.geojson") {
+			t.Errorf("a Beijing facility before any polygon: exit %d %q; want a refusal naming the files to import first", code, errOut)
+		}
+		// The API's edits use the same check (the store's territory).
+		func() {
+			st, _, err := sf.open(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			editor := newToken(t, st, edit.RoleEditor)
+			u := serveWith(t, st, st, auth.Options{}).URL
+			r := do(t, "POST", u+"/api/facilities", `{"type":"Feature","id":"F-BJ","geometry":{"type":"Point",`+
+				`"coordinates":[116.397,39.909]},"properties":{"name":"北京某食堂","type":"canteen","township_code":"330225002"}}`,
+				"Authorization", editor, "Content-Type", "application/geo+json")
+			if r.status != 422 || !strings.Contains(string(r.body), `"field":"township_code"`) {
+				t.Errorf("POST of a Beijing facility before any polygon: %d %s", r.status, r.body)
+			}
+		}()
+		for _, step := range []struct {
+			kind, file string
+			n          int
+			extra      []string
+		}{
+			{"divisions", "county_outline.gcj02.json", 1, []string{"--crs", "GCJ-02"}},
+			{"divisions", "townships.geojson", 18, nil},
+			{"facilities", "facilities.synthetic.geojson", 0, nil},
+		} {
+			code, out, errOut := imp(step.kind, append(step.extra, sampleFile(t, step.file))...)
+			if code != 0 || !strings.Contains(out, `"rejected":0`) || (step.n > 0 && !strings.Contains(out, `"valid":`+itoa(step.n))) {
+				t.Fatalf("%s: exit %d %s %s", step.file, code, out, errOut)
+			}
+		}
+		code, _, errOut = imp("facilities", "--dry-run", beijing)
+		if code == 0 || !strings.Contains(errOut, "inside the county") {
+			t.Errorf("a Beijing facility with the polygons: exit %d %q", code, errOut)
+		}
+	})
+}
