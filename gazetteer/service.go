@@ -329,6 +329,9 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 	} else if !validate && next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
 		return cur, nil // a move or delete that changes nothing writes nothing
 	}
+	if edit.Unchanged(cur, next) { // an identical PUT or an empty PATCH: no version, no audit entry
+		return cur, nil
+	}
 	out, err := s.store.UpdatePlace(ctx, next, expectVersion, edit.MetaFor(ctx, action))
 	switch {
 	case errors.Is(err, apierr.ErrNotFound):

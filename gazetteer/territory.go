@@ -17,9 +17,9 @@ import (
 // boundary, while a wrong township or a wrong CRS is off by kilometres.
 const ToleranceM = 100.0
 
-// Territory is where the territory checks look points up: the county's township-level polygons. ShapesOf builds one
-// in memory from a list of divisions (imports); StoreTerritory asks a Store (API edits). Errors are the backing
-// store's failures, never "not found".
+// Territory is where the territory checks look points up: the county-level polygon (the county) and the county's
+// township-level polygons. ShapesOf builds one in memory from a list of divisions (imports); StoreTerritory asks a
+// Store (API edits). Errors are the backing store's failures, never "not found".
 type Territory interface {
 	// TownshipAt returns the code of a township-level division whose polygon contains p (lon/lat), "" when none does.
 	TownshipAt(p orb.Point) (string, error)
@@ -28,43 +28,52 @@ type Territory interface {
 	Shape(code string) (orb.Geometry, error)
 	// Counties returns the codes of the county-level divisions.
 	Counties() ([]string, error)
+	// InCounty reports whether p lies in the county, within tolM metres: inside (or within tolM of) a county-level
+	// polygon or a township polygon that was known before (a store's, never those an import adds as it reads: a
+	// file's townships are not checked against each other). known is false when there is no such polygon: nothing
+	// can say.
+	InCounty(p orb.Point, tolM float64) (inside, known bool, err error)
 }
 
 // CheckPlacement is the one territory check of every record kind: g (lon/lat, EPSG:4490) must have a part inside the
-// county (CheckTerritory; for markers and boundary lines, which lie on the county boundary, within ToleranceM of it),
-// and a Point must lie inside, or within ToleranceM of, the polygon of each township-level division in townships (a
+// county (Territory.InCounty through CheckTerritory: the county-level polygon, else the known township polygons; for
+// markers and boundary lines, which lie on the county boundary, within ToleranceM of it), and a Point must lie inside, or within ToleranceM of, the polygon of each township-level division in townships (a
 // 12-digit village code counts as its 9-digit township; 6-digit and unknown codes are skipped, unknown codes being
-// reported by the kinds' own checks). field names the member the township codes come from. A nil t skips every check
-// (a store without polygons cannot say). Errors: apierr.Invalid naming "geometry" or field, or t's own error.
+// reported by the kinds' own checks). field names the member the township codes come from. A nil t skips every check.
+// When t knows no polygon of the county or its townships, a Point naming a township is refused naming field (it
+// cannot be checked: import the polygons first) and anything else passes unchecked. Errors: apierr.Invalid naming "geometry" or field, or t's own error.
 func CheckPlacement(g orb.Geometry, onBoundary bool, field string, townships []string, t Territory) (apierr.Invalid, error) {
 	if t == nil || g == nil {
 		return nil, nil
 	}
 	var lookupErr error
-	keep := func(err error) {
+	tol := 0.0
+	if onBoundary {
+		tol = ToleranceM
+	}
+	known := true
+	inside := func(p orb.Point) bool {
+		in, k, err := t.InCounty(p, tol)
 		if err != nil && lookupErr == nil {
 			lookupErr = err
 		}
-	}
-	inside := func(p orb.Point) bool {
-		code, err := t.TownshipAt(p)
-		keep(err)
-		if code != "" || !onBoundary {
-			return code != ""
-		}
-		counties, err := t.Counties()
-		keep(err)
-		for _, c := range counties {
-			shape, err := t.Shape(c)
-			keep(err)
-			if geo.DistanceToPolygon(p, shape) <= ToleranceM {
-				return true
-			}
-		}
-		return false
+		known = known && k
+		return in || !k
 	}
 	if errs := CheckTerritory(g, inside); len(errs) > 0 || lookupErr != nil {
 		return errs, lookupErr
+	}
+	if !known {
+		// No polygon of the county or of any township: a point naming a township cannot be checked, and a record that
+		// is accepted unchecked could lie anywhere (a Beijing point with a Xiangshan code).
+		if _, isPoint := g.(orb.Point); isPoint {
+			if ts := townshipsOf(townships); len(ts) > 0 {
+				return apierr.Field(field, "cannot check where this point lies: no polygon of the county or of "+
+					"township %s is known yet; import the county outline and the township polygons first "+
+					"(civmap import --kind divisions), then this file", ts[0]), nil
+			}
+		}
+		return nil, nil
 	}
 	p, ok := g.(orb.Point)
 	if !ok {
@@ -142,6 +151,10 @@ type Shapes struct {
 	shapes    map[string]orb.Geometry
 	townships []preparedTownship
 	counties  []string
+	// base is how many of townships came from ShapesOf (the store's): only those stand for the county when it has
+	// no county-level polygon, so a file's own townships are never checked against each other.
+	base  int
+	known bool // ShapesOf's divisions had a county or township polygon
 }
 
 type preparedTownship struct {
@@ -155,6 +168,8 @@ func ShapesOf(divs []Division) *Shapes {
 	for _, d := range divs {
 		s.Add(d)
 	}
+	s.base = len(s.townships)
+	s.known = s.base > 0 || len(s.counties) > 0
 	return s
 }
 
@@ -178,8 +193,24 @@ func (s *Shapes) Add(d Division) {
 	s.shapes[d.Code] = d.Geometry
 }
 
-// Empty reports whether s holds no township polygon (then the checks cannot say anything).
-func (s *Shapes) Empty() bool { return len(s.townships) == 0 }
+// InCounty implements Territory: inside a county-level polygon or a township polygon of ShapesOf (a file's own
+// townships, added as it is read, never count: they are what is being checked).
+func (s *Shapes) InCounty(p orb.Point, tolM float64) (bool, bool, error) {
+	for _, c := range s.counties {
+		if geo.DistanceToPolygon(p, s.shapes[c]) <= tolM {
+			return true, true, nil
+		}
+	}
+	for _, t := range s.townships[:s.base] {
+		if t.poly.Contains(p) || (tolM > 0 && geo.DistanceToPolygon(p, s.shapes[t.code]) <= tolM) {
+			return true, true, nil
+		}
+	}
+	return false, len(s.counties) > 0 || s.base > 0, nil
+}
+
+// Known reports whether s held a county or township polygon when ShapesOf made it (the store's, before an import).
+func (s *Shapes) Known() bool { return s.known }
 
 // TownshipAt implements Territory; where townships overlap, the last added wins.
 func (s *Shapes) TownshipAt(p orb.Point) (string, error) {
@@ -228,6 +259,30 @@ func (t storeTerritory) Shape(code string) (orb.Geometry, error) {
 		return nil, nil
 	}
 	return d.Geometry, nil
+}
+
+func (t storeTerritory) InCounty(p orb.Point, tolM float64) (bool, bool, error) {
+	code, err := t.TownshipAt(p)
+	if err != nil || code != "" {
+		return code != "", true, err
+	}
+	known := false
+	for _, level := range []Level{LevelCounty, LevelTownship} {
+		ds, err := t.st.Divisions(t.ctx, DivisionQuery{Level: level})
+		if err != nil {
+			return false, false, err
+		}
+		for _, d := range ds {
+			switch d.Geometry.(type) {
+			case orb.Polygon, orb.MultiPolygon:
+				known = true
+				if (level == LevelCounty || tolM > 0) && geo.DistanceToPolygon(p, d.Geometry) <= tolM {
+					return true, true, nil
+				}
+			}
+		}
+	}
+	return false, known, nil
 }
 
 func (t storeTerritory) Counties() ([]string, error) {

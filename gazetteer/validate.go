@@ -81,6 +81,9 @@ func NormalizePlace(p *Place, exists Lookup) apierr.Invalid {
 	default:
 		errs.Add("status", "unknown status %q (want %s, %s or %s)", p.Status, StatusCurrent, StatusHistorical, StatusAbolished)
 	}
+	if len(p.DivisionCodes) == 0 { // null, [] or absent alike: every place lies in a township
+		errs.Add("division_codes", "a place needs the code of the township (or village) it lies in, e.g. [\"330225002\"]")
+	}
 	seen := map[string]bool{}
 	for i, c := range p.DivisionCodes {
 		if seen[c] {

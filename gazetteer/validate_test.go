@@ -33,7 +33,7 @@ func TestNormalizePlaceRejectsTextStoresCannotKeep(t *testing.T) {
 			}
 		})
 	}
-	p := Place{Name: "象山🏮e\u0301", Category: "x", History: "第一行\n第二行\t续", Geometry: orb.Point{121.87, 29.47}}
+	p := Place{Name: "象山🏮e\u0301", Category: "x", History: "第一行\n第二行\t续", DivisionCodes: []string{"330225002"}, Geometry: orb.Point{121.87, 29.47}}
 	if errs := NormalizePlace(&p, nil); len(errs) != 0 {
 		t.Errorf("emoji and combining marks rejected: %v", errs)
 	}
@@ -51,17 +51,22 @@ func TestNormalizePlaceRules(t *testing.T) {
 		{"专名+通名 mismatch", Place{Name: "中山路", Specific: "中山", Generic: "街", Category: "road", Geometry: orb.Point{1, 2}}, "specific"},
 		{"bad division code", Place{Name: "甲", Category: "x", DivisionCodes: []string{"33022"}, Geometry: orb.Point{1, 2}}, "division_codes[0]"},
 		{"no geometry", Place{Name: "甲", Category: "x"}, "geometry"},
+		{"no division code", Place{Name: "甲", Category: "x", DivisionCodes: []string{}, Geometry: orb.Point{1, 2}}, "division_codes"},
 		{"lat out of range", Place{Name: "甲", Category: "x", Geometry: orb.Point{121, 95}}, "geometry"},
 		{"abolished before established", Place{Name: "甲", Category: "x", Geometry: orb.Point{1, 2}, YearEstablished: 1990, YearAbolished: 1980}, "year_abolished"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.field != "division_codes" && c.p.DivisionCodes == nil {
+				c.p.DivisionCodes = []string{"330225002"}
+			}
 			errs := NormalizePlace(&c.p, nil)
 			if len(errs) != 1 || errs[0].Field != c.field {
 				t.Errorf("errors %v; want exactly one naming %s", errs, c.field)
 			}
 		})
 	}
-	ok := Place{Name: " 中山路 ", Specific: "中山", Generic: "路", Category: "road", Geometry: orb.Point{121.87, 29.47}}
+	ok := Place{Name: " 中山路 ", Specific: "中山", Generic: "路", Category: "road", DivisionCodes: []string{"330225002"},
+		Geometry: orb.Point{121.87, 29.47}}
 	if errs := NormalizePlace(&ok, func(string) bool { return true }); len(errs) != 0 || ok.Name != "中山路" || ok.Status != StatusCurrent {
 		t.Errorf("valid place: %v, %+v", errs, ok)
 	}

@@ -142,14 +142,26 @@ func checkCoords(g orb.Geometry) error {
 			return fmt.Errorf("geo: Point: %w", err)
 		}
 	case orb.MultiPoint:
+		if len(g) == 0 {
+			return errors.New("geo: empty MultiPoint")
+		}
 		return checkPoints(name, -1, g)
 	case orb.LineString:
-		return checkPoints(name, -1, g)
+		if err := checkPoints(name, -1, g); err != nil {
+			return err
+		}
+		return checkLine(name, -1, g)
 	case orb.Ring:
 		return checkPoints("Ring", -1, g)
 	case orb.MultiLineString:
+		if len(g) == 0 {
+			return errors.New("geo: empty MultiLineString")
+		}
 		for i, ls := range g {
 			if err := checkPoints(name, i, ls); err != nil {
+				return err
+			}
+			if err := checkLine(name, i, ls); err != nil {
 				return err
 			}
 		}
@@ -171,6 +183,23 @@ func checkCoords(g orb.Geometry) error {
 		return fmt.Errorf("geo: unsupported geometry type %T", g)
 	}
 	return nil
+}
+
+// checkLine refuses a line of fewer than two positions (RFC 7946 §3.1.4) or of one position repeated (no length).
+func checkLine(name string, part int, ls orb.LineString) error {
+	where := name
+	if part >= 0 {
+		where = fmt.Sprintf("%s part %d", name, part)
+	}
+	if len(ls) < 2 {
+		return fmt.Errorf("geo: %s has %d position(s); a line needs at least 2 (RFC 7946 §3.1.4)", where, len(ls))
+	}
+	for _, p := range ls[1:] {
+		if p != ls[0] {
+			return nil
+		}
+	}
+	return fmt.Errorf("geo: %s repeats one position; a line needs two distinct positions", where)
 }
 
 func checkPoints(name string, part int, pts []orb.Point) error {

@@ -150,7 +150,7 @@ func TestNormalizePolygonal(t *testing.T) {
 		{"NaN", orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}, {{{0, 0}, {1, 0}, {math.NaN(), 1}, {0, 0}}}}, "part 1 ring 0 vertex 2: lon NaN"},
 		{"lat", orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}, {{0, 0}, {1, 0}, {1, 91}}}, "part 0 ring 1 vertex 2: lat 91 outside"},
 		{"linestring", orb.LineString{{0, 0}, {181, 0}}, "LineString vertex 1: lon 181"},
-		{"multilinestring", orb.MultiLineString{{{0, 0}}, {{0, 0}, {0, math.Inf(1)}}}, "part 1 vertex 1"},
+		{"multilinestring", orb.MultiLineString{{{0, 0}, {1, 1}}, {{0, 0}, {0, math.Inf(1)}}}, "part 1 vertex 1"},
 		{"collection", orb.Collection{orb.Point{0, 0}, orb.Point{0, 100}}, "member 1"},
 	}
 	for _, c := range errCases {
@@ -360,4 +360,25 @@ func FuzzNormalizePolygonal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A LineString needs two distinct positions (RFC 7946 §3.1.4), in a MultiLineString too; the error names the part.
+func TestLineNeedsTwoPositions(t *testing.T) {
+	for _, c := range []struct {
+		g    orb.Geometry
+		want string // "" for valid
+	}{
+		{orb.LineString{{121.87, 29.47}}, "1 position"},
+		{orb.LineString{}, "0 position"},
+		{orb.LineString{{121.87, 29.47}, {121.87, 29.47}}, "repeats one position"},
+		{orb.LineString{{121.87, 29.47}, {121.88, 29.47}}, ""},
+		{orb.MultiLineString{{{121.87, 29.47}, {121.88, 29.47}}, {{121.9, 29.4}}}, "part 1"},
+		{orb.MultiLineString{}, "empty MultiLineString"},
+		{orb.MultiPoint{}, "empty MultiPoint"},
+	} {
+		_, err := NormalizePolygonal(c.g)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%v: %v; want %q", c.g, err, c.want)
+		}
+	}
 }

@@ -25,7 +25,7 @@ import (
 // gdalRoutes registers the tileset metadata and the refusal of literal URL templates, before the tile route.
 func gdalRoutes(r *mux.Router, svc *Service) {
 	sr := httpx.Sub(r)
-	sr.Use(tileCORS.Handler)
+	sr.Use(CORS.Handler)
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
 	sr.HandleFunc("/tiles/{layers}/metadata.json", svc.serveTilesetMetadata).Methods(methods...)
 	sr.MatcherFunc(isURLTemplate).HandlerFunc(serveURLTemplate)

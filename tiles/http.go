@@ -46,18 +46,20 @@ func Routes(r *mux.Router, svc *Service) {
 // matching.
 func routes(r *mux.Router, style, tileJSON, tile http.HandlerFunc) {
 	sr := httpx.Sub(r)
-	sr.Use(tileCORS.Handler)
+	sr.Use(CORS.Handler)
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
 	sr.HandleFunc("/tiles/style.json", style).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}.json", tileJSON).Methods(methods...)
 	sr.HandleFunc("/tiles/{layers}/{z}/{x}/{y}", tile).Methods(methods...)
 }
 
-// tileCORS lets any origin read the tiles (they are public map data); preflights may ask for any request header.
-var tileCORS = httpx.CORS{
+// CORS lets any origin read the tiles (they are public map data); preflights may ask for any request header
+// (Authorization included, for a server run with --anonymous none). A server wrapping the tiles in sign-in applies it
+// before sign-in too (httpx.PathCORS), since a preflight carries no token.
+var CORS = httpx.CORS{
 	Methods:        []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 	DefaultHeaders: []string{"Accept", "Accept-Encoding", "If-None-Match", "Cache-Control", "Range"},
-	Expose:         []string{"ETag", "Content-Encoding", "Content-Length"},
+	Expose:         []string{"ETag", "Content-Encoding", "Content-Length", "X-Request-Id"},
 }
 
 // serveTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt; {y} holds the extension.

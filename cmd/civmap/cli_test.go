@@ -219,8 +219,10 @@ func TestEnvironmentValues(t *testing.T) {
 		})
 	}
 	t.Setenv("CIVMAP_IMPORT_KIND", "nonsense")
-	code, out, errOut := cli(t, "import", "--data-dir", t.TempDir(), "--kind", "places", "--dry-run",
-		writeFile(t, "p.csv", "name,category,lon,lat\n甲,x,121.87,29.47\n"))
+	dir := t.TempDir()
+	loadSample(t, &storeFlags{dataDir: dir}) // a dry run needs a store, and a place its township
+	code, out, errOut := cli(t, "import", "--data-dir", dir, "--kind", "places", "--dry-run",
+		writeFile(t, "p.csv", "name,category,division_codes,lon,lat\n甲,x,330225002,121.880694,29.432304\n"))
 	if code != 0 || !strings.Contains(out, `"kind":"places"`) {
 		t.Errorf("--kind places with CIVMAP_IMPORT_KIND=nonsense: exit %d, %q %q", code, out, errOut)
 	}

@@ -33,14 +33,20 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 
 // open opens the store the flags name: PostGIS when a URL is given, the embedded store otherwise.
 func (s *storeFlags) open(ctx context.Context) (data.Store, string, error) {
+	return s.openMode(ctx, false)
+}
+
+// openMode is open, read-only when readOnly (a dry run): nothing is created, migrated or locked for writing, and a
+// missing or outdated store is an error.
+func (s *storeFlags) openMode(ctx context.Context, readOnly bool) (data.Store, string, error) {
 	if s.lockTimeout < 0 || s.stmtTimeout < 0 {
 		return nil, "", fmt.Errorf("--lock-timeout ($CIVMAP_LOCK_TIMEOUT) and --statement-timeout ($CIVMAP_STATEMENT_TIMEOUT) must not be negative, got %v and %v", s.lockTimeout, s.stmtTimeout)
 	}
 	if s.databaseURL != "" {
-		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout})
+		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout, ReadOnly: readOnly})
 		return st, "postgis", err
 	}
-	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout})
+	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout, ReadOnly: readOnly})
 	return st, "embedded", err
 }
 

@@ -52,8 +52,12 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer f.Close()
 
-	st, storeKind, err := sf.open(ctx)
+	// A dry run writes nothing: the store is opened read-only, so a missing one is refused, not created.
+	st, storeKind, err := sf.openMode(ctx, *dryRun)
 	if err != nil {
+		if *dryRun {
+			return fmt.Errorf("--dry-run compares with an existing store and writes nothing: %w", err)
+		}
 		return err
 	}
 	defer st.Close()
@@ -91,7 +95,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Territory:     territory,
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %s%w (nothing written)", path, emptyStoreHint(storeKind, sf, k, len(divs), len(lines)), err)
+		return fmt.Errorf("%s: %s%w (nothing written)", path, emptyStoreHint(storeKind, sf, k, len(divs), len(lines), territory.Known()), err)
 	}
 	for _, e := range res.Rejected {
 		fmt.Fprintf(stderr, "%s: skipped: %v\n", path, e)
@@ -137,8 +141,17 @@ func storeWhere(sf *storeFlags) string {
 
 // emptyStoreHint says, before a failed import's errors, that the store lacks what the file refers to — a store that was
 // never served has no divisions, so every code in the file is "unknown" — and what to run.
-func emptyStoreHint(storeKind string, sf *storeFlags, k ingest.Kind, divisions, lines int) string {
+//
+// A store whose divisions have no polygon (divisions.csv alone) cannot say where a point lies: the hint gives the
+// order of the bundled files (README, data/sample/xiangshan/SOURCES.md).
+func emptyStoreHint(storeKind string, sf *storeFlags, k ingest.Kind, divisions, lines int, polygons bool) string {
 	switch {
+	case divisions > 0 && !polygons && k != ingest.Lines && k != ingest.Markers:
+		return fmt.Sprintf("the %s store%s holds no polygon of the county or of its townships, so where a point lies "+
+			"cannot be checked: import them first, in this order (the bundled Xiangshan files are in "+
+			"data/sample/xiangshan): `civmap import --kind divisions --crs GCJ-02 county_outline.gcj02.json`, then "+
+			"`civmap import --kind divisions townships.geojson` (divisions.csv, the codes, before both); then this "+
+			"file again. The file's errors: ", storeKind, storeWhere(sf))
 	case divisions == 0 && k != ingest.Divisions:
 		return fmt.Sprintf("the %s store%s holds no divisions, so no division or township code can be known: run "+
 			"`civmap serve` once on it to load the bundled Xiangshan sample, or import divisions first "+

@@ -23,7 +23,7 @@ import (
 // newRouter wires the domain handlers and the tile service to one store, with request metrics at /metrics
 // (Prometheus), an API index at /api and the map client at /, behind the auth middleware (tokens, request ids, the
 // refused-attempt audit and the body limit of authOpts). /api answers CORS
-// (httpx.APICORS) as the tiles do, preflights included, before the auth middleware.
+// (httpx.APICORS) and /tiles (tiles.CORS), preflights included, before the auth middleware.
 func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log *slog.Logger) (http.Handler, error) {
 	tsvc, err := tiles.NewService(st, tileOpts)
 	if err != nil {
@@ -49,10 +49,14 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 			func() float64 { return float64(tsvc.CacheStats().Coalesced) }))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
+	// An unknown /api path is a 404 for every method, not the map client's 405 (fault 12).
+	r.PathPrefix("/api/").Handler(httpx.FallbackHandler(r))
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
 	authOpts.Tokens, authOpts.Log = st, log
-	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, auth.Handler(r, authOpts))), nil
+	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
+	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
+	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, h)), nil
 }
 
 // index lists the API's entry points.

@@ -178,11 +178,17 @@ const adminTokenFile = "admin-token"
 // firstAdminToken gives a store that has no tokens at all a first one, "admin" with role admin, so that a newcomer's
 // `make run` can sign in: on the embedded store it is written to <data-dir>/admin-token (mode 0600) and the file's path
 // logged; on PostGIS, where there is no data directory, the token itself is logged, once. A store with any token,
-// revoked ones included, is left alone.
+// revoked ones included, is left alone, and the log says so (a token made by `civmap token create` before the first
+// serve means no admin-token file will appear).
 func firstAdminToken(ctx context.Context, st auth.Store, sf *storeFlags, log *slog.Logger) error {
 	ts, err := st.Tokens(ctx)
-	if err != nil || len(ts) > 0 {
+	if err != nil {
 		return err
+	}
+	if len(ts) > 0 {
+		log.Info(fmt.Sprintf("the store holds %d tokens (revoked ones included): no first admin token made; "+
+			"manage tokens with civmap token create/list/revoke", len(ts)), "tokens", len(ts))
+		return nil
 	}
 	text, t, err := auth.Generate("admin", edit.RoleAdmin)
 	if err != nil {

@@ -58,6 +58,10 @@ type Options struct {
 	// Timeout is how long Open waits for another process to release the file lock before failing with
 	// apierr.ErrStoreBusy; 0 means 1 s.
 	Timeout time.Duration
+	// ReadOnly opens an existing store without writing anything (no directory or file is created, no schema upgrade,
+	// no lock file; bbolt's shared read-only lock, so a server holding the store makes Open fail with
+	// apierr.ErrStoreBusy): for a dry run. A missing store or one that needs an upgrade is an error saying so.
+	ReadOnly bool
 }
 
 // Store is the embedded store. It implements data.Store.
@@ -77,7 +81,8 @@ type Store struct {
 	// tiles holds tiles.Notifier's subscribers and the decoded small tile layers (tiles.go).
 	tiles tileState
 
-	closed atomic.Bool
+	closed   atomic.Bool
+	readOnly bool // Options.ReadOnly: no lock info of its own to remove
 
 	// bench is set only by BenchmarkEditPlace, to measure UpdatePlace without its audit entry or without its version
 	// (see benchMode); it is zero, everything recorded, everywhere else.
@@ -93,13 +98,18 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	path := filepath.Join(dir, DBFile)
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("embedded store: no store at %s (%w): opened read-only, nothing is created", path, err)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
 	}
-	path := filepath.Join(dir, DBFile)
 	bopts := &bolt.Options{
 		Timeout:      opts.Timeout,
 		FreelistType: bolt.FreelistMapType, // O(1) page allocation in large files
+		ReadOnly:     opts.ReadOnly,
 	}
 	if strconv.IntSize == 64 && runtime.GOOS != "windows" {
 		// Reserve address space (not memory, and the file does not grow): every remap as the file grows copies all the
@@ -113,7 +123,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
 	}
-	s := &Store{dir: dir, db: db}
+	s := &Store{dir: dir, db: db, readOnly: opts.ReadOnly}
+	if opts.ReadOnly {
+		if err := s.initReadOnly(); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -123,6 +140,31 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// initReadOnly checks that the store is complete and current (what init would have to write it refuses), then builds
+// the indexes.
+func (s *Store) initReadOnly() error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("the store was never initialised")
+		}
+		if v := meta.Get([]byte("schema")); string(v) != schemaVersion {
+			return fmt.Errorf("store schema %q, this program writes %q: open it once read-write (civmap serve or a "+
+				"real import) to upgrade it", v, schemaVersion)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("bucket %q missing: open it once read-write to complete it", name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("embedded store (read-only): %w", err)
+	}
+	return s.loadIndexes()
 }
 
 func (s *Store) init() error {
@@ -212,7 +254,9 @@ func (s *Store) Close() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	// Remove the lock info while still holding the lock, so it never describes the next holder.
-	removeLockInfo(s.dir)
+	if !s.readOnly {
+		removeLockInfo(s.dir)
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded store: close: %w", err)
 	}

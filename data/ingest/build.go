@@ -476,7 +476,7 @@ func (b *builder) addLine(r *record) {
 // placement checks g against the territory (gazetteer.CheckPlacement): inside the county, or near it when onBoundary
 // (markers, lines), and a point inside the townships that field's codes name. The in-memory territory never fails.
 func (b *builder) placement(g orb.Geometry, onBoundary bool, field string, codes ...string) apierr.Invalid {
-	if b.opts.Territory == nil || b.opts.Territory.Empty() {
+	if b.opts.Territory == nil {
 		return nil
 	}
 	errs, _ := gazetteer.CheckPlacement(g, onBoundary, field, codes, b.opts.Territory)

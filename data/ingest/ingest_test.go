@@ -57,15 +57,15 @@ func TestCSVErrorsNameLineAndField(t *testing.T) {
 		kind          Kind
 		loc, field    string
 	}{
-		{"bad number", "name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,12a,29.4\n", "", Places, "line 3", "lon"},
-		{"quoted newline shifts lines", "name,category,description,lon,lat\n甲,x,\"two\nlines\",121.8,29.4\n乙,x,,121.8,abc\n", "", Places, "line 4", "lat"},
+		{"bad number", "name,category,division_code,lon,lat\n甲,x,330225001,121.8,29.4\n乙,x,330225001,12a,29.4\n", "", Places, "line 3", "lon"},
+		{"quoted newline shifts lines", "name,category,division_code,description,lon,lat\n甲,x,330225001,\"two\nlines\",121.8,29.4\n乙,x,330225001,,121.8,abc\n", "", Places, "line 4", "lat"},
 		{"NaN", "name,category,lon,lat\n甲,x,NaN,29.4\n", "", Places, "line 2", "lon"},
 		{"swapped", "marker_no,marker_type,x_north_m,y_east_m\n象宁002,单立,366316.956,3265312.875\n", geo.EPSG4550, Markers, "line 2", "x_north_m/y_east_m"},
 		{"mixed crs", "marker_no,marker_type,x_north_m,y_east_m,crs\n象宁002,单立,3265312.875,366316.956,EPSG:4550\n象宁003,单立,3263519.644,361576.831,EPSG:4549\n", "", Markers, "line 3", "crs"},
 		{"bad bool", "name,category,heritage,lon,lat\n甲,x,maybe,121.8,29.4\n", "", Places, "line 2", "heritage"},
 		{"single with pair letter", "marker_no,marker_type,pair_letter,x_north_m,y_east_m\n象宁002,单立,A,3265312.875,366316.956\n", geo.EPSG4550, Markers, "line 2", "pair_letter"},
 		{"unknown line", "marker_no,marker_type,x_north_m,y_east_m\n象奉001,单立,3265312.875,366316.956\n", geo.EPSG4550, Markers, "line 2", "line"},
-		{"duplicate id", "id,name,category,lon,lat\nA,甲,x,121.8,29.4\nA,乙,x,121.8,29.4\n", "", Places, "line 3", "id"},
+		{"duplicate id", "id,name,category,division_code,lon,lat\nA,甲,x,330225001,121.8,29.4\nA,乙,x,330225001,121.8,29.4\n", "", Places, "line 3", "id"},
 		{"negative population", "code,elderly_population,lon,lat\n330225001003,-5,121.8,29.4\n", "", Demand, "line 2", "elderly_population"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,14 +132,14 @@ func testTerritory() *gazetteer.Shapes {
 
 // A place wholly outside the county (here a point in Ningbo city) is rejected when the caller says what is inside.
 func TestOutsideTheCounty(t *testing.T) {
-	csv := "name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,121.55,29.87\n"
-	_, err := Read(strings.NewReader(csv), Options{Kind: Places, Territory: testTerritory()})
+	csv := "name,category,division_code,lon,lat\n甲,x,330225001,121.8,29.4\n乙,x,330225001,121.55,29.87\n"
+	_, err := Read(strings.NewReader(csv), Options{Kind: Places, Territory: testTerritory(), KnownDivision: known})
 	if inv, ok := apierr.AsInvalid(err); !ok || len(inv) != 1 || inv[0].Location != "line 3" || inv[0].Field != "geometry" {
 		t.Errorf("got %v; want line 3 geometry outside", err)
 	}
 	// A polygon with one vertex inside passes.
-	wkt := "name,category,wkt\n丙,x,\"POLYGON((121.0 29.0,121.6 29.0,121.6 29.5,121.0 29.5,121.0 29.0))\"\n"
-	if _, err := Read(strings.NewReader(wkt), Options{Kind: Places, Territory: testTerritory()}); err != nil {
+	wkt := "name,category,division_code,wkt\n丙,x,330225001,\"POLYGON((121.0 29.0,121.6 29.0,121.6 29.5,121.0 29.5,121.0 29.0))\"\n"
+	if _, err := Read(strings.NewReader(wkt), Options{Kind: Places, Territory: testTerritory(), KnownDivision: known}); err != nil {
 		t.Errorf("a polygon reaching into the county: %v", err)
 	}
 }
@@ -200,8 +200,8 @@ func TestTerritoryOfLines(t *testing.T) {
 }
 
 func TestSkipInvalidKeepsTheRest(t *testing.T) {
-	res, err := Read(strings.NewReader("name,category,lon,lat\n甲,x,121.8,29.4\n乙,x,200,29.4\n丙,x,121.9,29.4\n"),
-		Options{Kind: Places, SkipInvalid: true})
+	res, err := Read(strings.NewReader("name,category,division_code,lon,lat\n甲,x,330225001,121.8,29.4\n乙,x,330225001,200,29.4\n丙,x,330225002,121.9,29.4\n"),
+		Options{Kind: Places, SkipInvalid: true, KnownDivision: known})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestMarkerRegisterKept(t *testing.T) {
 
 // Places without an id get the same derived id on every import, so a re-import updates instead of duplicating.
 func TestDerivedIDStable(t *testing.T) {
-	csv := "name,category,lon,lat\n甲,x,121.8,29.4\n"
+	csv := "name,category,division_code,lon,lat\n甲,x,330225001,121.8,29.4\n"
 	a, _ := read(t, Places, "", csv)
 	b, _ := read(t, Places, "", csv)
 	if a.Batch.Places[0].ID != b.Batch.Places[0].ID || !strings.HasPrefix(a.Batch.Places[0].ID, "p-") {
@@ -240,7 +240,7 @@ func TestDerivedIDStable(t *testing.T) {
 // Projected GeoJSON gives [easting, northing] in metres; it is range-checked after conversion, not before.
 func TestProjectedGeoJSON(t *testing.T) {
 	// 象宁001 as the register gives it (EPSG:4550), as a GeoJSON point.
-	content := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"象宁001附近","category":"x"},` +
+	content := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"象宁001附近","category":"x","division_codes":["330225001"]},` +
 		`"geometry":{"type":"Point","coordinates":[364815.454,3267275.078]}}]}`
 	res, err := read(t, Places, geo.EPSG4550, content)
 	if err != nil {

@@ -43,6 +43,9 @@ type Options struct {
 	// ACCESS EXCLUSIVE lock on places until the import commits, so place reads wait for a bulk import. 0 means 50,000;
 	// a negative value never rebuilds.
 	BulkPlaces int
+	// ReadOnly opens a database that is already migrated without applying migrations or backfills (a dry run writes
+	// nothing): a database without civmap's schema, or with migrations pending, is an error saying so.
+	ReadOnly bool
 }
 
 // Store is a data.Store in PostgreSQL/PostGIS. It is safe for concurrent use.
@@ -65,7 +68,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgis: database URL: %w", err)
 	}
-	if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
+	if opts.ReadOnly {
+		if err := checkMigrated(ctx, cfg.ConnConfig.Copy()); err != nil {
+			return nil, err
+		}
+	} else if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
 		return nil, err
 	}
 	if opts.StatementTimeout > 0 {
@@ -79,6 +86,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err := s.Ready(ctx); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if opts.ReadOnly {
+		return s, nil
 	}
 	if err := s.backfillGrid(ctx); err != nil {
 		pool.Close()
@@ -118,6 +128,37 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("postgis: migrate: %w", err)
+	}
+	return nil
+}
+
+// checkMigrated fails unless every migration has been applied, without writing (goose's version table is only read).
+func checkMigrated(ctx context.Context, cc *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("postgis: %w", err)
+	}
+	if !exists {
+		return errors.New("postgis: the database has no civmap schema (opened read-only, nothing is created): run " +
+			"`civmap migrate` or `civmap serve` on it first")
+	}
+	fsys, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys)
+	if err != nil {
+		return fmt.Errorf("postgis: migrations: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("postgis: migrations: %w", err)
+	}
+	if pending {
+		return errors.New("postgis: the database has migrations pending (opened read-only, nothing is changed): run " +
+			"`civmap migrate` first")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"time"
 )
 
@@ -231,4 +232,12 @@ func NewMeta(ctx context.Context, action, reason string) Meta {
 	r := RequestFrom(ctx)
 	m.RequestID, m.ClientAddr = r.ID, r.ClientAddr
 	return m
+}
+
+// Unchanged reports whether a write of next over cur (two values of one record type, each with its geometry) would
+// change nothing: they are deeply equal (reflect.DeepEqual, so a geometry kept outside the record's JSON counts too).
+// An identical PUT, a PATCH that changes nothing and an identical re-import are no-ops: they make no version and no
+// audit entry (the audit log records writes, refused writes and failed sign-ins; a no-op is none of these).
+func Unchanged[T any](cur, next T) bool {
+	return reflect.DeepEqual(cur, next)
 }

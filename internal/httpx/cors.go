@@ -58,8 +58,8 @@ func (c CORS) Handler(next http.Handler) http.Handler {
 var APICORS = CORS{
 	Methods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions},
-	Headers: []string{"Accept", "Authorization", "Content-Type", "If-Match", "If-None-Match"},
-	Expose:  []string{"ETag", "Location", "Link", "Retry-After"},
+	Headers: []string{"Accept", "Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-Id"},
+	Expose:  []string{"ETag", "Location", "Link", "Retry-After", "X-Request-Id"},
 }
 
 // PathCORS applies c to the requests whose path is prefix or lies under prefix + "/", and passes the others to next

@@ -78,6 +78,21 @@ func MethodNotAllowedHandler(router *mux.Router) http.Handler {
 	})
 }
 
+// FallbackHandler answers a request that no route of router but the one serving this handler takes: 405 with an
+// Allow header when router's other routes take the path with other methods, else a 404 problem naming the path.
+// Register it on a path prefix (e.g. /api/) after that prefix's routes and before a catch-all, so that an unknown path
+// under the prefix is a 404 for every method rather than the catch-all's 405 (whose Allow would imply it exists).
+func FallbackHandler(router *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		allow := allowedMethods(router, r, mux.CurrentRoute(r))
+		if len(allow) == 0 {
+			writeNotFound(w, r)
+			return
+		}
+		writeMethodNotAllowed(w, r, allow)
+	})
+}
+
 // allowedMethods lists, sorted, the methods for which router matches r's path with a route other than except.
 func allowedMethods(router *mux.Router, r *http.Request, except *mux.Route) []string {
 	var allow []string

@@ -261,6 +261,9 @@ func (k Records[T]) replace(w http.ResponseWriter, r *http.Request, id string, c
 	if err := k.Validate(r.Context(), &next, &old); err != nil {
 		return err
 	}
+	if edit.Unchanged(old, next) { // an identical PUT or an empty PATCH: no version, no audit entry
+		return writeDoc(w, http.StatusOK, cur)
+	}
 	if _, err := k.Put(r.Context(), next, cur.Version, edit.MetaFor(r.Context(), "update")); err != nil {
 		return err
 	}
