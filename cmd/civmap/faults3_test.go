@@ -1,0 +1,54 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var changedLine = regexp.MustCompile(`(?m)^changed `)
+
+// Issue 6/13, fault 1: on a store built in the README's order, importing divisions.csv (codes and names, no geometry,
+// no seat) again changes nothing: the polygons and seats stay, and the facilities still import.
+func TestDivisionsReimportKeepsPolygons(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		imp := func(kind string, extra ...string) (int, string, string) {
+			args := append(append([]string{"import"}, storeArgs(sf)...), "--kind", kind)
+			return cli(t, append(args, extra...)...)
+		}
+		for _, step := range []struct {
+			kind, file string
+			extra      []string
+		}{
+			{"divisions", "divisions.csv", nil},
+			{"divisions", "county_outline.gcj02.json", []string{"--crs", "GCJ-02"}},
+			{"divisions", "townships.geojson", nil},
+		} {
+			if code, out, errOut := imp(step.kind, append(step.extra, sampleFile(t, step.file))...); code != 0 {
+				t.Fatalf("%s: exit %d %s %s", step.file, code, out, errOut)
+			}
+		}
+		code, out, errOut := imp("divisions", "--dry-run", sampleFile(t, "divisions.csv"))
+		if code != 0 || changedLine.MatchString(out) || !strings.Contains(out, "unchanged divisions/330225\n") ||
+			!strings.Contains(out, "unchanged divisions/330225001\n") || !strings.Contains(out, `"would_update":0`) {
+			t.Errorf("dry run of divisions.csv again: exit %d\n%s%s", code, out, errOut)
+		}
+		code, out, errOut = imp("divisions", sampleFile(t, "divisions.csv"))
+		if code != 0 || !strings.Contains(out, `"updated":0`) || !strings.Contains(out, `"inserted":0`) {
+			t.Errorf("divisions.csv again: exit %d %s %s", code, out, errOut)
+		}
+		// The county outline's polygon and kind, and the townships' seats, are still there.
+		code, out, errOut = imp("divisions", "--dry-run", sampleFile(t, "townships.geojson"))
+		if code != 0 || changedLine.MatchString(out) || !strings.Contains(out, `"would_update":0`) {
+			t.Errorf("dry run of townships.geojson after divisions.csv again: exit %d\n%s%s", code, out, errOut)
+		}
+		code, out, errOut = imp("divisions", "--dry-run", "--crs", "GCJ-02", sampleFile(t, "county_outline.gcj02.json"))
+		if code != 0 || !strings.Contains(out, "unchanged divisions/330225\n") {
+			t.Errorf("dry run of the county outline after divisions.csv again: exit %d\n%s%s", code, out, errOut)
+		}
+		if code, out, errOut := imp("facilities", sampleFile(t, "facilities.synthetic.geojson")); code != 0 ||
+			!strings.Contains(out, `"rejected":0`) {
+			t.Errorf("facilities after divisions.csv again: exit %d %s %s", code, out, errOut)
+		}
+	})
+}
