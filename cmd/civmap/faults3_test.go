@@ -52,3 +52,43 @@ func TestDivisionsReimportKeepsPolygons(t *testing.T) {
 		}
 	})
 }
+
+// Issue 6/13, fault 2: while the store holds only divisions.csv (no polygon), a place of any geometry kind naming a
+// township is refused like a point, not accepted unchecked; with the polygons, one in the county is accepted.
+func TestTerritoryNonPointBeforePolygons(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		imp := func(kind string, extra ...string) (int, string, string) {
+			args := append(append([]string{"import"}, storeArgs(sf)...), "--kind", kind)
+			return cli(t, append(args, extra...)...)
+		}
+		place := func(name, coords string) string {
+			return writeFile(t, name+".geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","id":"P-`+name+
+				`","geometry":{"type":"LineString","coordinates":`+coords+`},"properties":{"name":"某路","category":"road",`+
+				`"division_codes":["330225101"]}}]}`)
+		}
+		beijing := place("bj", "[[116.397,39.909],[116.41,39.92]]")
+		inCounty := place("xs", "[[121.87,29.47],[121.875,29.472]]")
+		if code, out, errOut := imp("divisions", sampleFile(t, "divisions.csv")); code != 0 {
+			t.Fatalf("divisions.csv: %d %s %s", code, out, errOut)
+		}
+		for _, f := range []string{beijing, inCounty} {
+			code, out, errOut := imp("places", "--dry-run", f)
+			if code == 0 || !strings.Contains(errOut, "division_codes") || !strings.Contains(errOut, "cannot check") {
+				t.Errorf("a LineString place before any polygon (%s): exit %d %s %q; want a refusal naming division_codes",
+					f, code, out, errOut)
+			}
+		}
+		for _, step := range [][]string{{"--crs", "GCJ-02", sampleFile(t, "county_outline.gcj02.json")},
+			{sampleFile(t, "townships.geojson")}} {
+			if code, out, errOut := imp("divisions", step...); code != 0 {
+				t.Fatalf("%v: %d %s %s", step, code, out, errOut)
+			}
+		}
+		if code, out, errOut := imp("places", "--dry-run", inCounty); code != 0 || !strings.Contains(out, "created places/P-xs") {
+			t.Errorf("a LineString place in the county with the polygons: exit %d %s %s", code, out, errOut)
+		}
+		if code, out, errOut := imp("places", "--dry-run", beijing); code == 0 || !strings.Contains(errOut, "inside the county") {
+			t.Errorf("a LineString place in Beijing with the polygons: exit %d %s %q", code, out, errOut)
+		}
+	})
+}
