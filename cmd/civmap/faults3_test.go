@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"civmap/internal/edit"
 )
 
 var changedLine = regexp.MustCompile(`(?m)^changed `)
@@ -89,6 +92,30 @@ func TestTerritoryNonPointBeforePolygons(t *testing.T) {
 		}
 		if code, out, errOut := imp("places", "--dry-run", beijing); code == 0 || !strings.Contains(errOut, "inside the county") {
 			t.Errorf("a LineString place in Beijing with the polygons: exit %d %s %q", code, out, errOut)
+		}
+	})
+}
+
+// Issue 6/13, fault 3: an empty GeometryCollection PATCHed on a place is a 422 naming geometry that says it is empty
+// (not "outside the county at lon 0 lat 0"), and no API answer names the CLI's --crs flag.
+func TestEmptyGeometryPatch(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		place := e.create("空几何测试路", false)
+		pp := "/api/places/" + url.PathEscape(place)
+		hdr := func() []string {
+			return []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, place)}
+		}
+		empty := `{"geometry":{"type":"GeometryCollection","geometries":[]}}`
+		e.refuse(refusal{name: "empty GeometryCollection", method: "PATCH", path: pp, body: empty, tok: e.editor,
+			hdr: hdr(), status: 422, fields: []string{"geometry"}, kind: edit.KindPlace, id: place})
+		r := e.do("PATCH", pp, empty, e.editor, hdr()...)
+		if r.status != 422 || !strings.Contains(string(r.body), "empty") || strings.Contains(string(r.body), "--crs") {
+			t.Errorf("empty GeometryCollection: %d %s; want a 422 saying the geometry is empty", r.status, r.body)
+		}
+		r = e.do("PATCH", pp, `{"geometry":{"type":"Point","coordinates":[116.397,39.909]}}`, e.editor, hdr()...)
+		if r.status != 422 || !strings.Contains(string(r.body), "inside the county") || strings.Contains(string(r.body), "--crs") {
+			t.Errorf("Beijing point: %d %s; want a 422 without the CLI's --crs", r.status, r.body)
 		}
 	})
 }

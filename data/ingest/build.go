@@ -480,6 +480,11 @@ func (b *builder) placement(g orb.Geometry, onBoundary bool, field string, codes
 		return nil
 	}
 	errs, _ := gazetteer.CheckPlacement(g, onBoundary, field, codes, b.opts.Territory)
+	for i := range errs { // the CLI's hint: the gazetteer's message serves the API too, which has no --crs
+		if errs[i].Field == "geometry" && strings.Contains(errs[i].Reason, "CRS") {
+			errs[i].Reason += " (--crs)"
+		}
+	}
 	return errs
 }
 
