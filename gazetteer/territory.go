@@ -40,8 +40,8 @@ type Territory interface {
 // markers and boundary lines, which lie on the county boundary, within ToleranceM of it), and a Point must lie inside, or within ToleranceM of, the polygon of each township-level division in townships (a
 // 12-digit village code counts as its 9-digit township; 6-digit and unknown codes are skipped, unknown codes being
 // reported by the kinds' own checks). field names the member the township codes come from. A nil t skips every check.
-// When t knows no polygon of the county or its townships, a Point naming a township is refused naming field (it
-// cannot be checked: import the polygons first) and anything else passes unchecked. Errors: apierr.Invalid naming "geometry" or field, or t's own error.
+// When t knows no polygon of the county or its townships, a geometry of any kind naming a township is refused naming
+// field (it cannot be checked: import the polygons first) and one naming none passes unchecked. Errors: apierr.Invalid naming "geometry" or field, or t's own error.
 func CheckPlacement(g orb.Geometry, onBoundary bool, field string, townships []string, t Territory) (apierr.Invalid, error) {
 	if t == nil || g == nil {
 		return nil, nil
@@ -64,14 +64,12 @@ func CheckPlacement(g orb.Geometry, onBoundary bool, field string, townships []s
 		return errs, lookupErr
 	}
 	if !known {
-		// No polygon of the county or of any township: a point naming a township cannot be checked, and a record that
-		// is accepted unchecked could lie anywhere (a Beijing point with a Xiangshan code).
-		if _, isPoint := g.(orb.Point); isPoint {
-			if ts := townshipsOf(townships); len(ts) > 0 {
-				return apierr.Field(field, "cannot check where this point lies: no polygon of the county or of "+
-					"township %s is known yet; import the county outline and the township polygons first "+
-					"(civmap import --kind divisions), then this file", ts[0]), nil
-			}
+		// No polygon of the county or of any township: a record naming a township cannot be checked, whatever its
+		// geometry, and one accepted unchecked could lie anywhere (a Beijing point or road with a Xiangshan code).
+		if ts := townshipsOf(townships); len(ts) > 0 {
+			return apierr.Field(field, "cannot check where this %s lies: no polygon of the county or of "+
+				"township %s is known yet; import the county outline and the township polygons first "+
+				"(civmap import --kind divisions), then this file", g.GeoJSONType(), ts[0]), nil
 		}
 		return nil, nil
 	}

@@ -223,9 +223,12 @@ func CheckTerritory(g orb.Geometry, inside Inside) apierr.Invalid {
 	if inside == nil || g == nil {
 		return nil
 	}
-	probes := []orb.Point{g.Bound().Center()}
 	var pts []orb.Point
 	collectPoints(g, &pts)
+	if len(pts) == 0 { // an empty GeometryCollection or Multi*: its bound is lon 0 lat 0, which says nothing
+		return apierr.Field("geometry", "the %s is empty: it needs at least one position", g.GeoJSONType())
+	}
+	probes := []orb.Point{g.Bound().Center()}
 	step := max(1, len(pts)/16)
 	for i := 0; i < len(pts); i += step {
 		probes = append(probes, pts[i])
@@ -236,7 +239,7 @@ func CheckTerritory(g orb.Geometry, inside Inside) apierr.Invalid {
 		}
 	}
 	c := g.Bound().Center()
-	return apierr.Field("geometry", "no part of it lies inside the county (centre lon %.6f lat %.6f): check the CRS (--crs) and the lon/lat order", c[0], c[1])
+	return apierr.Field("geometry", "no part of it lies inside the county (centre lon %.6f lat %.6f): check the coordinates' CRS and the lon/lat order", c[0], c[1])
 }
 
 func collectPoints(g orb.Geometry, out *[]orb.Point) {

@@ -31,14 +31,16 @@ func (s *Store) Import(ctx context.Context, b data.Batch, meta edit.Meta) (data.
 	if meta.Action == "" {
 		meta.Action = "import"
 	}
-	return s.write(ctx, b, meta, writeOpts{})
+	return s.write(ctx, b, meta, writeOpts{merge: true})
 }
 
 // writeOpts adapt write to a single-record Put: guard runs first in the transaction (the version check), and force
-// writes a version even when the content is unchanged (an explicit edit is always recorded).
+// writes a version even when the content is unchanged (an explicit edit is always recorded). merge (imports) keeps a
+// stored division's members that the batch leaves absent (data.MergeDivision).
 type writeOpts struct {
 	guard func(tx *bolt.Tx) error
 	force bool
+	merge bool
 }
 
 // importer carries one write's state through the per-kind steps.
@@ -212,6 +214,23 @@ func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts wr
 			for _, name := range [][]byte{bucketPlaces, bucketPlaceIdx, bucketVersions, bucketAudit} {
 				tx.Bucket(name).FillPercent = 0.9
 			}
+		}
+		if opts.merge && len(b.Divisions) > 0 {
+			// Merged before the comparison, so that a file without polygons (divisions.csv) leaves them unchanged.
+			bk := tx.Bucket(bucketDivisions)
+			merged := make([]gazetteer.Division, len(b.Divisions)) // the caller's batch is not changed
+			for i, d := range b.Divisions {
+				var stored *gazetteer.Division
+				if old := bk.Get([]byte(d.Code)); old != nil {
+					od, err := decodeDivision(old)
+					if err != nil {
+						return err
+					}
+					stored = &od
+				}
+				merged[i] = data.MergeDivision(stored, d)
+			}
+			b.Divisions = merged
 		}
 		pd := putIn(bucketDivisions, "divisions")
 		if err := step(w, edit.KindDivision, bucketDivisions, b.Divisions, divOrd,

@@ -361,7 +361,8 @@ func (b *builder) addDivision(r *record) {
 	if d.Kind == "" || kindNames[d.Kind] != "" || levelOfKind[string(d.Level)] != "" {
 		// "level" may hold a kind (divisions.csv); "kind" may be Chinese.
 		if lv, ok := levelOfKind[string(d.Level)]; ok && d.Level != lv {
-			if d.Kind == "" {
+			// DataV's "district" is its level of every county-level unit (区 and 县 alike), not a kind.
+			if d.Kind == "" && d.Level != "district" {
 				d.Kind = string(d.Level)
 			}
 			d.Level = lv
@@ -370,9 +371,8 @@ func (b *builder) addDivision(r *record) {
 			d.Kind = en
 		}
 	}
-	if d.Kind == "" {
-		d.Kind = string(d.Level)
-	}
+	// A kind the file does not give stays "": the import keeps the stored one (a new division gets its level), as it
+	// keeps a stored geometry, seat and parent_code the file leaves out (data.MergeDivision).
 	d.Geometry = r.geom
 	if len(errs) == 0 {
 		errs = gazetteer.NormalizeDivision(&d)
@@ -480,6 +480,11 @@ func (b *builder) placement(g orb.Geometry, onBoundary bool, field string, codes
 		return nil
 	}
 	errs, _ := gazetteer.CheckPlacement(g, onBoundary, field, codes, b.opts.Territory)
+	for i := range errs { // the CLI's hint: the gazetteer's message serves the API too, which has no --crs
+		if errs[i].Field == "geometry" && strings.Contains(errs[i].Reason, "CRS") {
+			errs[i].Reason += " (--crs)"
+		}
+	}
 	return errs
 }
 

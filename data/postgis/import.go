@@ -208,14 +208,16 @@ func (s *Store) Import(ctx context.Context, b data.Batch, meta edit.Meta) (data.
 	if meta.Action == "" {
 		meta.Action = "import"
 	}
-	return s.write(ctx, b, meta, writeOpts{})
+	return s.write(ctx, b, meta, writeOpts{merge: true})
 }
 
 // writeOpts adapt write to a single-record Put: guard runs first in the transaction (locks the record and checks its
-// version), and force writes a version even when the content is unchanged.
+// version), and force writes a version even when the content is unchanged. merge (imports) keeps a stored division's
+// members that the batch leaves absent (data.MergeDivision).
 type writeOpts struct {
 	guard func(ctx context.Context, tx pgx.Tx) error
 	force bool
+	merge bool
 }
 
 // errDryRun rolls a dry run's transaction back.
@@ -242,6 +244,12 @@ func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts wr
 		}
 		if opts.guard != nil {
 			if err := opts.guard(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if opts.merge {
+			// Merged before the comparison, so that a file without polygons (divisions.csv) leaves them unchanged.
+			if err := mergeDivisions(ctx, tx, &b); err != nil {
 				return err
 			}
 		}
@@ -309,6 +317,37 @@ func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts wr
 		_, _ = s.pool.Exec(ctx, `VACUUM (ANALYZE) places, versions`)
 	}
 	return st, nil
+}
+
+// mergeDivisions replaces b.Divisions (a new slice: the caller's batch is not changed) by data.MergeDivision of each
+// with its stored row.
+func mergeDivisions(ctx context.Context, tx pgx.Tx, b *data.Batch) error {
+	if len(b.Divisions) == 0 {
+		return nil
+	}
+	codes := keysOf(b.Divisions, func(d *gazetteer.Division) string { return d.Code })
+	rows, err := tx.Query(ctx, `SELECT `+divisionCols+` FROM divisions WHERE code = ANY($1)`, codes)
+	if err != nil {
+		return fmt.Errorf("postgis: import divisions: %w", err)
+	}
+	stored := map[string]*gazetteer.Division{}
+	for rows.Next() {
+		d, err := scanDivision(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("postgis: import divisions: %w", err)
+		}
+		stored[d.Code] = &d
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgis: import divisions: %w", err)
+	}
+	merged := make([]gazetteer.Division, len(b.Divisions))
+	for i, d := range b.Divisions {
+		merged[i] = data.MergeDivision(stored[d.Code], d)
+	}
+	b.Divisions = merged
+	return nil
 }
 
 // checkMarkerLines refuses, as the upsert's foreign key would, a marker whose line is neither in the batch nor stored.
