@@ -138,10 +138,9 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 	return httpx.WithStatus(http.StatusConflict, errs)
 }
 
-// guardPublished applies the rules of an edit or restore (next) of a published place (cur: current, historical or
-// abolished; drafts and submissions pass untouched), in this order:
-//   - approval and former_names are the server's (approve writes the one, a rename appends to the other): next must
-//     carry them unchanged, else 409 naming each;
+// guardPublished applies the rules of an edit or restore (next) of a place, in this order:
+//   - on every status, approval and former_names are the server's (workflowFields): next must carry them unchanged,
+//     else 409 naming each; the rules below are a published place's (cur: current, historical or abolished);
 //   - a change of the heritage flag needs role reviewer (403 naming "heritage"); clearing it needs b's
 //     protection_measure and justification (409 naming each missing);
 //   - a rename (name, specific or generic changing) needs role reviewer (403 naming "name") and the rename's
@@ -149,20 +148,11 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 //     protection measure and justification (409). The rename's approval becomes the place's and the old name is kept
 //     in former_names (rename).
 func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) error {
+	if errs := workflowFields(cur.Approval, cur.FormerNames, *next); len(errs) > 0 {
+		return httpx.WithStatus(http.StatusConflict, errs)
+	}
 	if Unpublished(cur.Status) {
 		return nil
-	}
-	var errs apierr.Invalid
-	if !sameApproval(cur.Approval, next.Approval) {
-		errs = append(errs, apierr.FieldError{Field: "approval", Reason: "the approval of a published place is the " +
-			"server's: POST …/approve writes it, and a reviewer's rename with its approving document replaces it"})
-	}
-	if !slices.Equal(cur.FormerNames, next.FormerNames) {
-		errs = append(errs, apierr.FieldError{Field: "former_names", Reason: "the former names of a published place " +
-			"are the server's: a rename appends the old name"})
-	}
-	if len(errs) > 0 {
-		return httpx.WithStatus(http.StatusConflict, errs)
 	}
 	if next.Heritage != cur.Heritage {
 		if err := requireFor(ctx, edit.RoleReviewer, "heritage", "changing the heritage flag of a published place"); err != nil {
@@ -189,6 +179,23 @@ func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b 
 	next.Approval = b.approval()
 	s.rename(cur, next)
 	return nil
+}
+
+// workflowFields refuses a write whose approval or former_names differ from what is stored (approval, former; nil
+// and empty for a new place), on every status: approve writes the one and a rename appends to the other, so an
+// editor cannot forge either on a draft and have it approved (imports, the historical record, may carry them).
+// It returns a FieldError naming each field that differs (none when both agree); callers answer them as a 409.
+func workflowFields(approval *Approval, former []FormerName, next Place) apierr.Invalid {
+	var errs apierr.Invalid
+	if !sameApproval(approval, next.Approval) {
+		errs = append(errs, apierr.FieldError{Field: "approval", Reason: "the approval of a place is the server's: " +
+			"POST …/approve writes it, and a reviewer's rename with its approving document replaces it"})
+	}
+	if !slices.Equal(former, next.FormerNames) && (len(former) > 0 || len(next.FormerNames) > 0) {
+		errs = append(errs, apierr.FieldError{Field: "former_names", Reason: "the former names of a place are the " +
+			"server's: a reviewer's rename of a published place appends the old name"})
+	}
+	return errs
 }
 
 func sameApproval(a, b *Approval) bool {

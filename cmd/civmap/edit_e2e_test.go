@@ -798,3 +798,55 @@ func TestEditPublishedPlaceIntegrity(t *testing.T) {
 		}
 	})
 }
+
+// The server's fields of a place on every status (issue 6, second tester's fault 1), over HTTP on both stores: a
+// POST, PUT or PATCH naming approval or former_names is a 409 naming them, even on a draft, so a forged former name
+// never reaches a current place.
+func TestEditPlaceServerFields(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		id := e.create("海防路", false)
+		path := "/api/places/" + url.PathEscape(id)
+		hdr := func(id, ct string) []string {
+			return []string{"Content-Type", ct, "If-Match", e.etag(edit.KindPlace, id)}
+		}
+		forged := `"former_names":[{"name":"假名","from":"1900-01-01","to":"2099-01-01","citation":"无"}]`
+		forgedApproval := `"approval":{"authority":"我","document_no":"伪〔2099〕1号","approved_on":"2099-01-01",` +
+			`"announced_on":"2099-01-01","filed_on":"2099-01-01"}`
+		post := func(members string) string {
+			return `{"type":"Feature","geometry":{"type":"Point","coordinates":[121.87,29.47]},"properties":` +
+				`{"name":"伪造路","category":"road","division_codes":["330225002"],` + members + `}}`
+		}
+		bad := func(c refusal) {
+			if c.tok == "" {
+				c.tok = e.editor
+			}
+			c.kind, c.id = edit.KindPlace, id
+			e.refuse(c)
+		}
+		bad(refusal{name: "a new place with forged former names", method: "POST", path: "/api/places",
+			body: post(forged), status: 409, fields: []string{"former_names"}})
+		bad(refusal{name: "a new place with a forged approval", method: "POST", path: "/api/places",
+			body: post(forgedApproval), status: 409, fields: []string{"approval"}})
+		bad(refusal{name: "a draft given former names by PATCH", method: "PATCH", path: path,
+			body: `{"properties":{` + forged + `}}`, hdr: hdr(id, "application/merge-patch+json"), status: 409,
+			fields: []string{"former_names"}})
+		bad(refusal{name: "a draft given an approval by PUT", method: "PUT", path: path,
+			body: post(`"status":"draft",` + forgedApproval),
+			hdr:  hdr(id, "application/json"), status: 409, fields: []string{"approval"}})
+		e.move(id, "submit", "", e.editor)
+		bad(refusal{name: "a submission given former names by PATCH", method: "PATCH", path: path,
+			body: `{"properties":{` + forged + `}}`, hdr: hdr(id, "application/merge-patch+json"), status: 409,
+			fields: []string{"former_names"}})
+		e.move(id, "approve", approval, e.reviewer)
+		r := e.record(edit.KindPlace, id)
+		p := decode[struct {
+			Properties gazetteer.Place `json:"properties"`
+		}](t, r).Properties
+		if p.Status != "current" || len(p.FormerNames) != 0 || p.Approval == nil || p.Approval.ApprovedOn != "2024-03-01" ||
+			p.Approval.DocumentNo != "象政地〔2024〕7号" {
+			t.Fatalf("approved place: %s; want current, no former names, the approve's approval", r.body)
+		}
+
+	})
+}
