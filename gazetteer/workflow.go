@@ -144,7 +144,8 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 //   - a change of the heritage flag needs role reviewer (403 naming "heritage"); clearing it needs b's
 //     protection_measure and justification (409 naming each missing);
 //   - a rename (name, specific or generic changing) needs role reviewer (403 naming "name") and the rename's
-//     approving document in b (checkApproval, 422 naming each bad field); a heritage place's rename also needs the
+//     approving document in b (checkApproval, 422 naming each bad field), approved on or after the current approval's
+//     approved_on (422 naming approved_on); a heritage place's rename also needs the
 //     protection measure and justification (409). The rename's approval becomes the place's and the old name is kept
 //     in former_names (rename).
 func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) error {
@@ -172,6 +173,11 @@ func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b 
 	}
 	if err := s.checkApproval(b, "a rename of a published place"); err != nil {
 		return err
+	}
+	// The old name's span runs from the current approval to the rename's: a rename approved earlier would invert it.
+	if a, on := cur.Approval, b.approval().ApprovedOn; a != nil && a.ApprovedOn != "" && on < a.ApprovedOn {
+		return apierr.Field("approved_on", "the rename's approval (%s) is before the approval it replaces (%s, %s): "+
+			"a rename cannot precede the current approval", on, a.ApprovedOn, strings.TrimSpace(a.Authority+" "+a.DocumentNo))
 	}
 	if err := checkHeritage(cur, "renaming it", b.heritage()); err != nil {
 		return err

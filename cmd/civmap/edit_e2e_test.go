@@ -850,3 +850,20 @@ func TestEditPlaceServerFields(t *testing.T) {
 
 	})
 }
+
+// A rename's approval cannot precede the approval it replaces (issue 6, second tester's fault 2): 422 naming
+// approved_on, nothing written, on both stores.
+func TestEditRenameBeforeApproval(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		id := e.create("海防路", false)
+		path := "/api/places/" + url.PathEscape(id)
+		e.move(id, "submit", "", e.editor)
+		e.move(id, "approve", approval, e.reviewer) // approved_on 2024-03-01
+		e.refuse(refusal{name: "a rename approved before the current approval", method: "PATCH", path: path, tok: e.reviewer,
+			body: `{"properties":{"name":"海防大道","generic":"大道"},"authority":"象山县人民政府","document_no":"象政地〔2023〕1号",` +
+				`"approved_on":"2023-01-10","announced_on":"2023-01-15","filed_on":"2023-01-20"}`,
+			hdr:    []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, id)},
+			status: 422, fields: []string{"approved_on"}, kind: edit.KindPlace, id: id, detail: "2024-03-01"})
+	})
+}
