@@ -320,7 +320,8 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		if next.Status != cur.Status {
 			return Place{}, &statusConflict{kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)}
 		}
-		if err := s.guardPublished(ctx, cur, &next, approvalFrom(ctx)); err != nil {
+		heritage, err := s.guardPublished(ctx, cur, &next, approvalFrom(ctx))
+		if err != nil {
 			var se *httpx.StatusError
 			if bad, ok := apierr.AsInvalid(nerr); ok && !errors.As(err, &se) {
 				if missing, ok := apierr.AsInvalid(err); ok { // both 422: the record's errors and the approval's
@@ -331,6 +332,9 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		}
 		if nerr != nil {
 			return Place{}, nerr
+		}
+		if heritage {
+			ctx = withHeritage(ctx, approvalFrom(ctx).heritage())
 		}
 	} else if !validate && next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
 		return cur, nil // a move or delete that changes nothing writes nothing

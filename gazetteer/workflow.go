@@ -148,43 +148,57 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 //     approved_on (422 naming approved_on); a heritage place's rename also needs the
 //     protection measure and justification (409). The rename's approval becomes the place's and the old name is kept
 //     in former_names (rename).
-func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) error {
+//
+// heritage reports that the change needed b's protection measure and justification (withHeritage records them).
+func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) (heritage bool, err error) {
 	if errs := workflowFields(cur.Approval, cur.FormerNames, *next); len(errs) > 0 {
-		return httpx.WithStatus(http.StatusConflict, errs)
+		return false, httpx.WithStatus(http.StatusConflict, errs)
 	}
 	if Unpublished(cur.Status) {
-		return nil
+		return false, nil
 	}
 	if next.Heritage != cur.Heritage {
 		if err := requireFor(ctx, edit.RoleReviewer, "heritage", "changing the heritage flag of a published place"); err != nil {
-			return err
+			return false, err
 		}
 		if !next.Heritage {
 			if err := checkHeritage(cur, "removing it from the list", b.heritage()); err != nil {
-				return err
+				return false, err
 			}
+			heritage = cur.Heritage
 		}
 	}
 	if next.Name == cur.Name && next.Specific == cur.Specific && next.Generic == cur.Generic {
-		return nil
+		return heritage, nil
 	}
 	if err := requireFor(ctx, edit.RoleReviewer, "name", "renaming a published place (an approved rename, 地名管理条例)"); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.checkApproval(b, "a rename of a published place"); err != nil {
-		return err
+		return false, err
 	}
 	// The old name's span runs from the current approval to the rename's: a rename approved earlier would invert it.
 	if a, on := cur.Approval, b.approval().ApprovedOn; a != nil && a.ApprovedOn != "" && on < a.ApprovedOn {
-		return apierr.Field("approved_on", "the rename's approval (%s) is before the approval it replaces (%s, %s): "+
+		return false, apierr.Field("approved_on", "the rename's approval (%s) is before the approval it replaces (%s, %s): "+
 			"a rename cannot precede the current approval", on, a.ApprovedOn, strings.TrimSpace(a.Authority+" "+a.DocumentNo))
 	}
 	if err := checkHeritage(cur, "renaming it", b.heritage()); err != nil {
-		return err
+		return false, err
 	}
 	next.Approval = b.approval()
 	s.rename(cur, next)
-	return nil
+	return heritage || cur.Heritage, nil
+}
+
+// withHeritage returns ctx whose write reason records a heritage change's protection measure and justification,
+// "保护措施：…；理由：…", before the request's own reason ("；" between): the version's meta and the audit entry's
+// message (cut at edit.MaxReason characters) keep them.
+func withHeritage(ctx context.Context, hb HeritageBody) context.Context {
+	note := "保护措施：" + strings.TrimSpace(hb.ProtectionMeasure) + "；理由：" + strings.TrimSpace(hb.Justification)
+	if r := edit.ReasonFrom(ctx); r != "" {
+		note += "；" + r
+	}
+	return edit.WithReason(ctx, note)
 }
 
 // workflowFields refuses a write whose approval or former_names differ from what is stored (approval, former; nil
@@ -255,6 +269,9 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	case "delete":
 		if err := checkHeritage(cur, "abolishing it", body.heritage()); err != nil {
 			return Place{}, err
+		}
+		if cur.Heritage {
+			ctx = withHeritage(ctx, body.heritage())
 		}
 	}
 	return s.update(ctx, id, expectVersion, false, action, func(p Place) (Place, error) {
