@@ -191,7 +191,8 @@ func NewPlaceID() (string, error) {
 
 // CreatePlace validates p (NormalizePlace; unknown division codes are errors naming "division_codes[i]") and stores it as
 // version 1, a draft: a status other than "" or draft is a 409 naming "status", since only the workflow (submit, then a
-// reviewer's approve) makes a place current. An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are
+// reviewer's approve) makes a place current, and a non-empty approval or former_names a 409 naming each (the
+// server's: approve writes the one, a rename appends to the other). An empty ID gets NewPlaceID. Version, CreatedAt and UpdatedAt in p are
 // ignored (the store sets them). Errors: apierr.Invalid (nothing written), apierr.ErrConflict when the ID exists.
 func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	if err := edit.Require(ctx, edit.RoleEditor); err != nil {
@@ -206,13 +207,18 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 		p.ID = id
 	}
 	p.Version, p.CreatedAt, p.UpdatedAt = 0, time.Time{}, time.Time{}
+	var errs apierr.Invalid
 	switch p.Status = strings.TrimSpace(p.Status); p.Status {
 	case "", StatusDraft:
 		p.Status = StatusDraft // only the workflow (submit, approve) makes a place current
 	default:
-		return Place{}, httpx.WithStatus(http.StatusConflict, apierr.Invalid{{Field: "status",
+		errs = apierr.Invalid{{Field: "status",
 			Reason: fmt.Sprintf("a new place is a %s (got %q); it becomes %s by submit and approve (POST /api/places/{id}/submit, …/approve)",
-				StatusDraft, p.Status, StatusCurrent)}})
+				StatusDraft, p.Status, StatusCurrent)}}
+	}
+	errs = append(errs, workflowFields(nil, nil, p)...) // a new place has neither approval nor former names
+	if len(errs) > 0 {
+		return Place{}, httpx.WithStatus(http.StatusConflict, errs)
 	}
 	if err := s.normalize(ctx, &p); err != nil {
 		return Place{}, err
@@ -314,7 +320,8 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		if next.Status != cur.Status {
 			return Place{}, &statusConflict{kindf(apierr.ErrConflict, "status %q cannot become %q by an edit; use the workflow moves (submit, approve, reject, historical, DELETE)", cur.Status, next.Status)}
 		}
-		if err := s.guardPublished(ctx, cur, &next, approvalFrom(ctx)); err != nil {
+		heritage, err := s.guardPublished(ctx, cur, &next, approvalFrom(ctx))
+		if err != nil {
 			var se *httpx.StatusError
 			if bad, ok := apierr.AsInvalid(nerr); ok && !errors.As(err, &se) {
 				if missing, ok := apierr.AsInvalid(err); ok { // both 422: the record's errors and the approval's
@@ -325,6 +332,9 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 		}
 		if nerr != nil {
 			return Place{}, nerr
+		}
+		if heritage {
+			ctx = withHeritage(ctx, approvalFrom(ctx).heritage())
 		}
 	} else if !validate && next.Status == cur.Status && next.YearAbolished == cur.YearAbolished {
 		return cur, nil // a move or delete that changes nothing writes nothing

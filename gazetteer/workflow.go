@@ -138,57 +138,84 @@ func checkHeritage(cur Place, what string, hb HeritageBody) error {
 	return httpx.WithStatus(http.StatusConflict, errs)
 }
 
-// guardPublished applies the rules of an edit or restore (next) of a published place (cur: current, historical or
-// abolished; drafts and submissions pass untouched), in this order:
-//   - approval and former_names are the server's (approve writes the one, a rename appends to the other): next must
-//     carry them unchanged, else 409 naming each;
+// guardPublished applies the rules of an edit or restore (next) of a place, in this order:
+//   - on every status, approval and former_names are the server's (workflowFields): next must carry them unchanged,
+//     else 409 naming each; the rules below are a published place's (cur: current, historical or abolished);
 //   - a change of the heritage flag needs role reviewer (403 naming "heritage"); clearing it needs b's
 //     protection_measure and justification (409 naming each missing);
 //   - a rename (name, specific or generic changing) needs role reviewer (403 naming "name") and the rename's
-//     approving document in b (checkApproval, 422 naming each bad field); a heritage place's rename also needs the
+//     approving document in b (checkApproval, 422 naming each bad field), approved on or after the current approval's
+//     approved_on (422 naming approved_on); a heritage place's rename also needs the
 //     protection measure and justification (409). The rename's approval becomes the place's and the old name is kept
 //     in former_names (rename).
-func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) error {
+//
+// heritage reports that the change needed b's protection measure and justification (withHeritage records them).
+func (s *Service) guardPublished(ctx context.Context, cur Place, next *Place, b ApprovalBody) (heritage bool, err error) {
+	if errs := workflowFields(cur.Approval, cur.FormerNames, *next); len(errs) > 0 {
+		return false, httpx.WithStatus(http.StatusConflict, errs)
+	}
 	if Unpublished(cur.Status) {
-		return nil
-	}
-	var errs apierr.Invalid
-	if !sameApproval(cur.Approval, next.Approval) {
-		errs = append(errs, apierr.FieldError{Field: "approval", Reason: "the approval of a published place is the " +
-			"server's: POST …/approve writes it, and a reviewer's rename with its approving document replaces it"})
-	}
-	if !slices.Equal(cur.FormerNames, next.FormerNames) {
-		errs = append(errs, apierr.FieldError{Field: "former_names", Reason: "the former names of a published place " +
-			"are the server's: a rename appends the old name"})
-	}
-	if len(errs) > 0 {
-		return httpx.WithStatus(http.StatusConflict, errs)
+		return false, nil
 	}
 	if next.Heritage != cur.Heritage {
 		if err := requireFor(ctx, edit.RoleReviewer, "heritage", "changing the heritage flag of a published place"); err != nil {
-			return err
+			return false, err
 		}
 		if !next.Heritage {
 			if err := checkHeritage(cur, "removing it from the list", b.heritage()); err != nil {
-				return err
+				return false, err
 			}
+			heritage = cur.Heritage
 		}
 	}
 	if next.Name == cur.Name && next.Specific == cur.Specific && next.Generic == cur.Generic {
-		return nil
+		return heritage, nil
 	}
 	if err := requireFor(ctx, edit.RoleReviewer, "name", "renaming a published place (an approved rename, 地名管理条例)"); err != nil {
-		return err
+		return false, err
 	}
 	if err := s.checkApproval(b, "a rename of a published place"); err != nil {
-		return err
+		return false, err
+	}
+	// The old name's span runs from the current approval to the rename's: a rename approved earlier would invert it.
+	if a, on := cur.Approval, b.approval().ApprovedOn; a != nil && a.ApprovedOn != "" && on < a.ApprovedOn {
+		return false, apierr.Field("approved_on", "the rename's approval (%s) is before the approval it replaces (%s, %s): "+
+			"a rename cannot precede the current approval", on, a.ApprovedOn, strings.TrimSpace(a.Authority+" "+a.DocumentNo))
 	}
 	if err := checkHeritage(cur, "renaming it", b.heritage()); err != nil {
-		return err
+		return false, err
 	}
 	next.Approval = b.approval()
 	s.rename(cur, next)
-	return nil
+	return heritage || cur.Heritage, nil
+}
+
+// withHeritage returns ctx whose write reason records a heritage change's protection measure and justification,
+// "保护措施：…；理由：…", before the request's own reason ("；" between): the version's meta and the audit entry's
+// message (cut at edit.MaxReason characters) keep them.
+func withHeritage(ctx context.Context, hb HeritageBody) context.Context {
+	note := "保护措施：" + strings.TrimSpace(hb.ProtectionMeasure) + "；理由：" + strings.TrimSpace(hb.Justification)
+	if r := edit.ReasonFrom(ctx); r != "" {
+		note += "；" + r
+	}
+	return edit.WithReason(ctx, note)
+}
+
+// workflowFields refuses a write whose approval or former_names differ from what is stored (approval, former; nil
+// and empty for a new place), on every status: approve writes the one and a rename appends to the other, so an
+// editor cannot forge either on a draft and have it approved (imports, the historical record, may carry them).
+// It returns a FieldError naming each field that differs (none when both agree); callers answer them as a 409.
+func workflowFields(approval *Approval, former []FormerName, next Place) apierr.Invalid {
+	var errs apierr.Invalid
+	if !sameApproval(approval, next.Approval) {
+		errs = append(errs, apierr.FieldError{Field: "approval", Reason: "the approval of a place is the server's: " +
+			"POST …/approve writes it, and a reviewer's rename with its approving document replaces it"})
+	}
+	if !slices.Equal(former, next.FormerNames) && (len(former) > 0 || len(next.FormerNames) > 0) {
+		errs = append(errs, apierr.FieldError{Field: "former_names", Reason: "the former names of a place are the " +
+			"server's: a reviewer's rename of a published place appends the old name"})
+	}
+	return errs
 }
 
 func sameApproval(a, b *Approval) bool {
@@ -242,6 +269,9 @@ func (s *Service) Move(ctx context.Context, id string, expectVersion int64, acti
 	case "delete":
 		if err := checkHeritage(cur, "abolishing it", body.heritage()); err != nil {
 			return Place{}, err
+		}
+		if cur.Heritage {
+			ctx = withHeritage(ctx, body.heritage())
 		}
 	}
 	return s.update(ctx, id, expectVersion, false, action, func(p Place) (Place, error) {

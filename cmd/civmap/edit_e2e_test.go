@@ -301,7 +301,7 @@ func TestEditHeritageRename(t *testing.T) {
 			t.Errorf("former name %+v; want 古渡 from 2024-03-01 to 2025-01-10, cited 象山县人民政府 象政地〔2025〕3号", fn)
 		}
 		h := e.history(edit.KindPlace, id)
-		if h.NumberMatched != 4 || h.Items[0].Action != "update" || h.Items[0].Reason != "更名" ||
+		if h.NumberMatched != 4 || h.Items[0].Action != "update" || h.Items[0].Reason != "保护措施：原址立碑，老名入志；理由：渡口迁建；更名" ||
 			h.Items[1].Action != "approve" || h.Items[2].Action != "submit" || h.Items[3].Action != "create" {
 			t.Errorf("history %+v", h)
 		}
@@ -795,6 +795,125 @@ func TestEditPublishedPlaceIntegrity(t *testing.T) {
 			e.reviewer, patchHdr(her)...)
 		if r.status != 200 || !strings.Contains(string(r.body), `"heritage":false`) {
 			t.Errorf("a reviewer clears the heritage flag with its measure: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// The server's fields of a place on every status (issue 6, second tester's fault 1), over HTTP on both stores: a
+// POST, PUT or PATCH naming approval or former_names is a 409 naming them, even on a draft, so a forged former name
+// never reaches a current place.
+func TestEditPlaceServerFields(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		id := e.create("海防路", false)
+		path := "/api/places/" + url.PathEscape(id)
+		hdr := func(id, ct string) []string {
+			return []string{"Content-Type", ct, "If-Match", e.etag(edit.KindPlace, id)}
+		}
+		forged := `"former_names":[{"name":"假名","from":"1900-01-01","to":"2099-01-01","citation":"无"}]`
+		forgedApproval := `"approval":{"authority":"我","document_no":"伪〔2099〕1号","approved_on":"2099-01-01",` +
+			`"announced_on":"2099-01-01","filed_on":"2099-01-01"}`
+		post := func(members string) string {
+			return `{"type":"Feature","geometry":{"type":"Point","coordinates":[121.87,29.47]},"properties":` +
+				`{"name":"伪造路","category":"road","division_codes":["330225002"],` + members + `}}`
+		}
+		bad := func(c refusal) {
+			if c.tok == "" {
+				c.tok = e.editor
+			}
+			c.kind, c.id = edit.KindPlace, id
+			e.refuse(c)
+		}
+		bad(refusal{name: "a new place with forged former names", method: "POST", path: "/api/places",
+			body: post(forged), status: 409, fields: []string{"former_names"}})
+		bad(refusal{name: "a new place with a forged approval", method: "POST", path: "/api/places",
+			body: post(forgedApproval), status: 409, fields: []string{"approval"}})
+		bad(refusal{name: "a draft given former names by PATCH", method: "PATCH", path: path,
+			body: `{"properties":{` + forged + `}}`, hdr: hdr(id, "application/merge-patch+json"), status: 409,
+			fields: []string{"former_names"}})
+		bad(refusal{name: "a draft given an approval by PUT", method: "PUT", path: path,
+			body: post(`"status":"draft",` + forgedApproval),
+			hdr:  hdr(id, "application/json"), status: 409, fields: []string{"approval"}})
+		e.move(id, "submit", "", e.editor)
+		bad(refusal{name: "a submission given former names by PATCH", method: "PATCH", path: path,
+			body: `{"properties":{` + forged + `}}`, hdr: hdr(id, "application/merge-patch+json"), status: 409,
+			fields: []string{"former_names"}})
+		e.move(id, "approve", approval, e.reviewer)
+		r := e.record(edit.KindPlace, id)
+		p := decode[struct {
+			Properties gazetteer.Place `json:"properties"`
+		}](t, r).Properties
+		if p.Status != "current" || len(p.FormerNames) != 0 || p.Approval == nil || p.Approval.ApprovedOn != "2024-03-01" ||
+			p.Approval.DocumentNo != "象政地〔2024〕7号" {
+			t.Fatalf("approved place: %s; want current, no former names, the approve's approval", r.body)
+		}
+
+	})
+}
+
+// A rename's approval cannot precede the approval it replaces (issue 6, second tester's fault 2): 422 naming
+// approved_on, nothing written, on both stores.
+func TestEditRenameBeforeApproval(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		id := e.create("海防路", false)
+		path := "/api/places/" + url.PathEscape(id)
+		e.move(id, "submit", "", e.editor)
+		e.move(id, "approve", approval, e.reviewer) // approved_on 2024-03-01
+		e.refuse(refusal{name: "a rename approved before the current approval", method: "PATCH", path: path, tok: e.reviewer,
+			body: `{"properties":{"name":"海防大道","generic":"大道"},"authority":"象山县人民政府","document_no":"象政地〔2023〕1号",` +
+				`"approved_on":"2023-01-10","announced_on":"2023-01-15","filed_on":"2023-01-20"}`,
+			hdr:    []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(edit.KindPlace, id)},
+			status: 422, fields: []string{"approved_on"}, kind: edit.KindPlace, id: id, detail: "2024-03-01"})
+	})
+}
+
+// A heritage place's rename, un-listing and abolition keep the protection measure and justification in the version's
+// reason, "保护措施：…；理由：…" before the request's own reason, shown by …/history and the audit entry's message
+// (issue 6, second tester's fault 3), on both stores.
+func TestEditHeritageMeasureRecorded(t *testing.T) {
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		e := newEditEnv(t, sf)
+		hdr := func(id, ct string) []string {
+			return []string{"Content-Type", ct, "If-Match", e.etag(edit.KindPlace, id)}
+		}
+		her := e.create("老街", true)
+		e.move(her, "submit", "", e.editor)
+		e.move(her, "approve", approval, e.reviewer)
+		hpath := "/api/places/" + url.PathEscape(her)
+		for _, c := range []struct {
+			action, method, body, measure, why, reason string
+		}{
+			{"update", "PATCH", `{"properties":{"name":"老街巷"},"protection_measure":"原址立牌","justification":"街巷合并",` +
+				`"reason":"更名",` + renameApproval + `}`, "原址立牌", "街巷合并", "更名"},
+			{"update", "PATCH", `{"properties":{"heritage":false},"protection_measure":"老名入志","justification":"误列"}`,
+				"老名入志", "误列", ""},
+			{"delete", "DELETE", `{"protection_measure":"存档","justification":"已无此街"}`, "存档", "已无此街", ""},
+		} {
+			if c.action == "delete" { // un-listed now: list it again so the abolition needs the measure
+				if r := e.do("PATCH", hpath, `{"properties":{"heritage":true}}`, e.reviewer,
+					hdr(her, "application/merge-patch+json")...); r.status != 200 {
+					t.Fatalf("re-listing: %d %s", r.status, r.body)
+				}
+			}
+			n := e.audit(0).NumberMatched
+			h := hdr(her, "application/merge-patch+json")
+			if c.method == "DELETE" {
+				h = h[2:]
+			}
+			if r := e.do(c.method, hpath, c.body, e.reviewer, h...); r.status != 200 {
+				t.Fatalf("%s %s: %d %s", c.method, c.body, r.status, r.body)
+			}
+			want := "保护措施：" + c.measure + "；理由：" + c.why
+			if c.reason != "" {
+				want += "；" + c.reason
+			}
+			if it := e.history(edit.KindPlace, her).Items[0]; it.Action != c.action || it.Reason != want {
+				t.Errorf("%s: history's newest version %s %q; want %s %q", c.body, it.Action, it.Reason, c.action, want)
+			}
+			if a := e.audit(n); len(a.Items) != 1 || a.Items[0].Message != want || a.Items[0].TargetID != her {
+				t.Errorf("%s: audit %+v; want one entry with message %q", c.body, a.Items, want)
+			}
 		}
 	})
 }
