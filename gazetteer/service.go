@@ -275,19 +275,6 @@ func (s *Service) EditPlace(ctx context.Context, id string, expectVersion int64,
 	return s.update(ctx, id, expectVersion, true, "update", change)
 }
 
-// AbolishPlace is the gazetteer's delete: it marks the place status=abolished and, when YearAbolished is unset, sets it
-// to the current year in China Standard Time; nothing is erased and the old versions stay in the history. A place that
-// is already abolished with a year is returned unchanged (no new version). Errors: ErrNotFound, ErrVersionMismatch.
-func (s *Service) AbolishPlace(ctx context.Context, id string, expectVersion int64) (Place, error) {
-	return s.update(ctx, id, expectVersion, false, "delete", func(cur Place) (Place, error) {
-		cur.Status = StatusAbolished
-		if cur.YearAbolished == 0 {
-			cur.YearAbolished = s.now().In(chinaStandardTime()).Year()
-		}
-		return cur, nil
-	})
-}
-
 func (s *Service) update(ctx context.Context, id string, expectVersion int64, validate bool, action string,
 	change func(Place) (Place, error)) (Place, error) {
 	cur, err := s.Place(ctx, id)
