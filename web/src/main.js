@@ -15,7 +15,8 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import './style.css';
 
-import { apiFetch, transformRequest } from './editor/api.js';
+import { el } from './dom.js';
+import { apiFetch, serverURL, transformRequest } from './editor/api.js';
 import { mountEditor } from './editor/index.js';
 import {
   FACILITY_STATUSES,
@@ -59,25 +60,7 @@ const LOCALE = {
 };
 
 const $ = (sel) => document.querySelector(sel);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'style') Object.assign(e.style, v);
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (v === true) e.setAttribute(k, '');
-    else e.setAttribute(k, String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null || c === false) continue;
-    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return e;
-};
 
-/** Resolves a path of the civmap server against the page (works at / and under a path prefix ending in /). */
-const serverURL = (path) => new URL(path.replace(/^\//, ''), document.baseURI).href;
 const absolute = (u) => (typeof u === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(u) ? new URL(u, document.baseURI).href : u);
 
 function showError(msg) {
