@@ -45,9 +45,10 @@ func ParseTile(z, x, y string) (maptile.Tile, error) {
 	return maptile.New(uint32(xv), uint32(yv), maptile.Zoom(zv)), nil
 }
 
-// parseUint accepts only ASCII digits (no sign, no spaces), at most maxDigits of them.
+// parseUint accepts only ASCII digits (no sign, no spaces, no leading zero but "0" itself, so that every tile has one
+// URL and one cache entry), at most maxDigits of them.
 func parseUint(s string, maxDigits int) (uint64, bool) {
-	if s == "" || len(s) > maxDigits {
+	if s == "" || len(s) > maxDigits || (len(s) > 1 && s[0] == '0') {
 		return 0, false
 	}
 	var v uint64

@@ -74,6 +74,10 @@ func TestParseTile(t *testing.T) {
 		{"1", " 1", "0", "x"},
 		{"1", "0", "1.5", "y"},
 		{"2", "99999999999", "0", "x"},
+		// One spelling per tile: a leading zero is refused in every coordinate alike (it was taken in x and y).
+		{"02", "0", "0", "z"},
+		{"14", "013738", "6787", "x"},
+		{"14", "13738", "06787", "y"},
 	}
 	for _, tc := range tests {
 		tile, err := ParseTile(tc.z, tc.x, tc.y)
@@ -465,7 +469,7 @@ func TestBadRequests(t *testing.T) {
 		"/tiles/places,places.json":       400,
 		"/tiles/places/3/0/99999999.mvt":  400,
 		"/tiles/places/1.5/0/0.mvt":       400,
-		"/tiles/places/03/0/0.mvt":        204, // leading zeros are still a number in range; z3 < places' minzoom
+		"/tiles/places/03/0/0.mvt":        400, // one URL per tile: no leading zeros
 		"/tiles/places%2Cfacilities.json": 200,
 	} {
 		w := get(h, path)
