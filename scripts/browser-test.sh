@@ -4,9 +4,9 @@
 # Browser tests of the map client and its editor (web/test/*.test.mjs) against a real civmap server:
 #   1. builds the client (npm ci when node_modules is out of date, npm run build when a source is newer than the build),
 #   2. builds civmap with the client embedded (bin/civmap),
-#   3. starts `civmap serve` on a free loopback port with a throwaway data folder (the bundled Xiangshan sample); when
-#      civmap has `civmap token` (issue 6 auth), first makes an editor and a reviewer token in that folder for the editor
-#      tests (CIVMAP_EDITOR_TOKEN, CIVMAP_REVIEWER_TOKEN; without them those tests run anonymously or are skipped),
+#   3. starts `civmap serve` on a free loopback port with a throwaway data folder (the bundled Xiangshan sample), after
+#      making an editor and a reviewer token in that folder for the editor
+#      tests (CIVMAP_EDITOR_TOKEN, CIVMAP_REVIEWER_TOKEN),
 #   4. waits for /readyz, then runs `npm test` in web/ with CIVMAP_URL set and Debian chromium (scripts/ensure-chromium.sh),
 #   5. stops the server, whatever happened.
 # Needs Node.js and npm; installs chromium and a CJK font (for readable labels and screenshots) when missing.
@@ -62,19 +62,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Tokens for the editor tests (web/test/editor.test.mjs), made before the first serve: `civmap token` works on a fresh
-# store. A civmap without the token command (rc 2, unknown command) gets none; the tests that need them are skipped.
-editor_token=
-reviewer_token=
-if ./bin/civmap token list --data-dir "$tmp/var" >/dev/null 2>&1; then
-  editor_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试编辑员 --role editor | tail -n 1)
-  reviewer_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试审核员 --role reviewer | tail -n 1)
-  if [[ -z $editor_token || -z $reviewer_token ]]; then
-    echo "browser-test: civmap token create printed no token" >&2
-    exit 1
-  fi
-  echo "browser-test: made an editor and a reviewer token for the editor tests"
-else
-  echo "browser-test: this civmap has no \`token\` command; the editor tests that need tokens are skipped"
+# store. The editor tests need both; without them they fail, they never skip.
+editor_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试编辑员 --role editor | tail -n 1)
+reviewer_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试审核员 --role reviewer | tail -n 1)
+if [[ -z $editor_token || -z $reviewer_token ]]; then
+  echo "browser-test: civmap token create printed no token" >&2
+  exit 1
 fi
 
 ./bin/civmap serve --addr "127.0.0.1:$port" --data-dir "$tmp/var" >"$results/civmap.log" 2>&1 &

@@ -2,9 +2,7 @@
 // and sets CIVMAP_URL; with token support it also creates tokens and sets CIVMAP_EDITOR_TOKEN, CIVMAP_REVIEWER_TOKEN).
 // Each check reads the record back from the API: the saved values, the version numbers, the distance a point moved.
 //
-// Without tokens (a server that accepts anonymous writes) the edit, drag, conflict, new-point and history-view tests run
-// anonymously; sign-in, restore and the refused approval need the tokens and the versioned API (EDIT-API.md) and are
-// skipped, saying why.
+// Every test signs in with those tokens; without them the suite fails in before(): it never skips.
 //
 //   cd web && CIVMAP_URL=http://127.0.0.1:8080 [CIVMAP_EDITOR_TOKEN=… CIVMAP_REVIEWER_TOKEN=…] npm test
 import assert from 'node:assert/strict';
@@ -68,7 +66,6 @@ function anchor(g) {
 
 describe('civmap place editor', { timeout: 300_000 }, () => {
   let browser;
-  let versioned = false; // the server answers history as EDIT-API's {"items": [… with patches]}
   let me = { editor: null, reviewer: null }; // /api/auth/me of the tokens
   const pages = [];
 
@@ -124,10 +121,9 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await page.locator('#ed-user', { hasText: who.name }).waitFor({ timeout: 10_000 });
   }
 
-  /** Signs page in as role when tokens are there (a server with auth refuses anonymous writes). */
-  async function maybeSignIn(page, role) {
-    const token = role === 'reviewer' ? REVIEWER_TOKEN : EDITOR_TOKEN;
-    if (token && me[role]) await signIn(page, token, me[role]);
+  /** Signs page in with the token of role (editor or reviewer). */
+  async function signInAs(page, role) {
+    await signIn(page, role === 'reviewer' ? REVIEWER_TOKEN : EDITOR_TOKEN, me[role]);
   }
 
   /** Turns on edit mode, shows the place at zoom 17 and clicks it; waits for the editor panel to show it. */
@@ -149,10 +145,8 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     assert.ok(BASE, 'CIVMAP_URL is not set: run scripts/browser-test.sh, or start `civmap serve` and set CIVMAP_URL');
     await mkdir(RESULTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    const h = await apiCall('GET', `/api/places/${EDIT_ID}/history`, { token: EDITOR_TOKEN || undefined });
-    versioned = h.status === 200 && Array.isArray(h.data?.items);
     for (const [role, token] of [['editor', EDITOR_TOKEN], ['reviewer', REVIEWER_TOKEN]]) {
-      if (!token) continue;
+      assert.ok(token, `no ${role} token: scripts/browser-test.sh makes them with \`civmap token create\``);
       const r = await apiCall('GET', '/api/auth/me', { token });
       assert.equal(r.status, 200, `GET /api/auth/me with the ${role} token: HTTP ${r.status}`);
       me[role] = r.data;
@@ -163,8 +157,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await browser?.close();
   });
 
-  test('sign-in with a token: name and role shown, token only in sessionStorage, Bearer on API and tile requests', async (t) => {
-    if (!EDITOR_TOKEN) return t.skip('no CIVMAP_EDITOR_TOKEN: needs `civmap token` (branch auth)');
+  test('sign-in with a token: name and role shown, token only in sessionStorage, Bearer on API and tile requests', async () => {
     const page = await newPage();
     page.expected(401, '/api/auth/me');
     await page.locator('#ed-signin').click();
@@ -199,8 +192,8 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
 
   test('editing attributes saves a PATCH with If-Match and the reason', async () => {
     const page = await newPage();
-    await maybeSignIn(page, 'editor');
-    const { feature, version } = await openPlace(page, EDIT_ID, EDITOR_TOKEN || undefined);
+    await signInAs(page, 'editor');
+    const { feature, version } = await openPlace(page, EDIT_ID, EDITOR_TOKEN);
     assert.equal(await page.locator('#ed-f-name').inputValue(), feature.properties.name);
     assert.equal(await page.locator('#ed-f-status').innerText(), '现行（已批准）');
     const desc = `${feature.properties.name}位于丹城，2024 年复核。`;
@@ -209,25 +202,23 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await page.locator('#ed-reason').fill('地名普查复核');
     await page.locator('#ed-save').click();
     await page.locator('#ed-message', { hasText: `已保存（第 ${version + 1} 版）` }).waitFor({ timeout: 10_000 });
-    const after = await getPlace(EDIT_ID, EDITOR_TOKEN || undefined);
+    const after = await getPlace(EDIT_ID, EDITOR_TOKEN);
     assert.equal(after.version, version + 1);
     assert.equal(after.feature.properties.description, desc);
     assert.equal(after.feature.properties.pinyin, 'Xiàngshān Gǎng Shūyuàn');
     assert.equal(after.feature.properties.name, feature.properties.name, 'the name changed');
     assert.deepEqual(after.feature.geometry, feature.geometry, 'the geometry changed');
-    if (versioned) {
-      const h = await apiCall('GET', `/api/places/${EDIT_ID}/history`, { token: EDITOR_TOKEN });
-      assert.equal(h.data.items[0].version, version + 1);
-      assert.equal(h.data.items[0].reason, '地名普查复核');
-      if (me.editor) assert.equal(h.data.items[0].actor, me.editor.name);
-    }
+    const h = await apiCall('GET', `/api/places/${EDIT_ID}/history`, { token: EDITOR_TOKEN });
+    assert.equal(h.data.items[0].version, version + 1);
+    assert.equal(h.data.items[0].reason, '地名普查复核');
+    assert.equal(h.data.items[0].actor, me.editor.name);
     assert.deepEqual(page.problems, []);
   });
 
   test('dragging a point moves it by the dragged distance', async () => {
     const page = await newPage();
-    await maybeSignIn(page, 'editor');
-    const { feature, version, pt, box } = await openPlace(page, DRAG_ID, EDITOR_TOKEN || undefined);
+    await signInAs(page, 'editor');
+    const { feature, version, pt, box } = await openPlace(page, DRAG_ID, EDITOR_TOKEN);
     const dx = 80;
     const dy = -50;
     const target = await page.evaluate(([x, y]) => window.__civmap.map.unproject([x, y]).toArray(), [pt.x + dx, pt.y + dy]);
@@ -249,7 +240,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await page.locator('#ed-reason').fill('按实地核查调整位置');
     await page.locator('#ed-save').click();
     await page.locator('#ed-message', { hasText: `已保存（第 ${version + 1} 版）` }).waitFor({ timeout: 10_000 });
-    const after = await getPlace(DRAG_ID, EDITOR_TOKEN || undefined);
+    const after = await getPlace(DRAG_ID, EDITOR_TOKEN);
     assert.equal(after.version, version + 1);
     assert.equal(after.feature.geometry.type, 'Point');
     const moved = metres(feature.geometry.coordinates, after.feature.geometry.coordinates);
@@ -273,9 +264,9 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
   test('two editors: the second save gets the conflict dialog and overwrites knowingly', async () => {
     const a = await newPage();
     const b = await newPage();
-    await maybeSignIn(a, 'editor');
-    await maybeSignIn(b, 'editor');
-    const token = EDITOR_TOKEN || undefined;
+    await signInAs(a, 'editor');
+    await signInAs(b, 'editor');
+    const token = EDITOR_TOKEN;
     const { version } = await openPlace(a, CONFLICT_ID, token);
     await openPlace(b, CONFLICT_ID, token);
     await a.locator('#ed-f-meaning').fill('因下沈村得名（A 的修改）');
@@ -305,7 +296,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
 
   test('drawing a new point creates a place in the township /api/locate names', async () => {
     const page = await newPage();
-    await maybeSignIn(page, 'editor');
+    await signInAs(page, 'editor');
     await page.locator('#ed-toggle').click();
     const center = [121.8745, 29.4655];
     await page.evaluate((c) => window.__civmap.map.jumpTo({ center: c, zoom: 16 }), center);
@@ -325,7 +316,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await page.locator('#ed-save').click();
     await page.locator('#ed-message', { hasText: '已新建（第 1 版）' }).waitFor({ timeout: 10_000 });
     const id = (await page.locator('.ed-id').innerText()).trim();
-    const got = await getPlace(id, EDITOR_TOKEN || undefined);
+    const got = await getPlace(id, EDITOR_TOKEN);
     assert.equal(got.version, 1);
     assert.equal(got.feature.properties.name, '青草巷口');
     assert.equal(got.feature.properties.category, 'road');
@@ -336,13 +327,11 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
 
   test('the history lists versions newest first with readable diffs', async () => {
     const page = await newPage();
-    await maybeSignIn(page, versioned && REVIEWER_TOKEN ? 'reviewer' : 'editor');
-    const token = (versioned && REVIEWER_TOKEN) || EDITOR_TOKEN || undefined;
+    await signInAs(page, 'reviewer');
+    const token = REVIEWER_TOKEN;
     const { feature, version } = await openPlace(page, EDIT_ID, token);
     // The attribute test saved version `version` (description and pinyin) over version - 1.
-    const prevDoc = versioned
-      ? (await apiCall('GET', `/api/places/${EDIT_ID}/history/${version - 1}`, { token })).data
-      : (await apiCall('GET', `/api/places/${EDIT_ID}/history`, { token })).data.features.find((f) => f.properties.version === version - 1);
+    const prevDoc = (await apiCall('GET', `/api/places/${EDIT_ID}/history/${version - 1}`, { token })).data;
     assert.ok(prevDoc, `version ${version - 1} not found`);
     assert.notEqual(prevDoc.properties.description, feature.properties.description, 'the attribute test did not run first');
     await page.locator('#ed-tab-history').click();
@@ -359,16 +348,13 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     assert.equal(await row.locator('del').innerText(), prevDoc.properties.description || '（空）');
     assert.equal(await row.locator('ins').innerText(), feature.properties.description);
     assert.equal(await newest.locator('[data-field="pinyin"] ins').innerText(), feature.properties.pinyin);
-    if (versioned) {
-      assert.match(await newest.locator('.ed-reason').innerText(), /地名普查复核/);
-      if (me.editor) assert.match(await newest.locator('.ed-actor').innerText(), new RegExp(me.editor.name));
-    }
+    assert.match(await newest.locator('.ed-reason').innerText(), /地名普查复核/);
+    assert.match(await newest.locator('.ed-actor').innerText(), new RegExp(me.editor.name));
     await page.screenshot({ path: `${RESULTS}editor-history.png` });
     assert.deepEqual(page.problems, []);
   });
 
-  test('a reviewer restores the version before the attribute edit', async (t) => {
-    if (!versioned || !REVIEWER_TOKEN) return t.skip('restore needs POST …/restore/{version} and a reviewer token (branches versions, auth)');
+  test('a reviewer restores the version before the attribute edit', async () => {
     const page = await newPage();
     await signIn(page, REVIEWER_TOKEN, me.reviewer);
     const token = REVIEWER_TOKEN;
@@ -393,8 +379,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     assert.deepEqual(page.problems, []);
   });
 
-  test('submit by an editor; an approval without its documents is refused with the fields named in Chinese', async (t) => {
-    if (!versioned || !EDITOR_TOKEN || !REVIEWER_TOKEN) return t.skip('needs the workflow and tokens (branches versions, auth)');
+  test('submit by an editor; an approval without its documents is refused with the fields named in Chinese', async () => {
     // A draft, created through the API by the editor.
     const created = await apiCall('POST', '/api/places', {
       token: EDITOR_TOKEN, contentType: 'application/geo+json',
