@@ -177,20 +177,12 @@ func TestNoOpEditsMakeNoVersion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pl := e.do("GET", "/api/places?limit=1", "", e.reviewer)
-		place := decode[struct {
-			Features []struct {
-				ID string `json:"id"`
-			} `json:"features"`
-		}](t, pl)
-		if len(place.Features) == 0 {
-			t.Fatalf("no place: %s", pl.body)
-		}
+		place := e.firstPlaceID(t)
 		for _, c := range []struct {
 			kind edit.Kind
 			id   string
 		}{
-			{edit.KindPlace, place.Features[0].ID}, {edit.KindDivision, township}, {edit.KindLine, lines[0].ID},
+			{edit.KindPlace, place}, {edit.KindDivision, township}, {edit.KindLine, lines[0].ID},
 			{edit.KindMarker, marker}, {edit.KindFacility, fac.ID}, {edit.KindDemand, unit.Code},
 		} {
 			path := "/api/" + string(c.kind) + "/" + url.PathEscape(c.id)
@@ -233,12 +225,7 @@ func TestEditResultValidated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pl := e.do("GET", "/api/places?limit=1", "", e.reviewer)
-		place := decode[struct {
-			Features []struct {
-				ID string `json:"id"`
-			} `json:"features"`
-		}](t, pl).Features[0].ID
+		place := e.firstPlaceID(t)
 		cur := e.record(edit.KindPlace, place)
 		patch := func(kind edit.Kind, id string) []string {
 			return []string{"Content-Type", "application/merge-patch+json", "If-Match", e.etag(kind, id)}
@@ -322,4 +309,19 @@ func TestTerritoryImportOrder(t *testing.T) {
 			t.Errorf("a Beijing facility with the polygons: exit %d %q", code, errOut)
 		}
 	})
+}
+
+// firstPlaceID is the id of the first place the API lists to a reviewer.
+func (e *editEnv) firstPlaceID(t *testing.T) string {
+	t.Helper()
+	pl := e.do("GET", "/api/places?limit=1", "", e.reviewer)
+	place := decode[struct {
+		Features []struct {
+			ID string `json:"id"`
+		} `json:"features"`
+	}](t, pl)
+	if len(place.Features) == 0 {
+		t.Fatalf("no place: %s", pl.body)
+	}
+	return place.Features[0].ID
 }
