@@ -127,11 +127,6 @@ func decodeStamp(b []byte) (placeStamp, error) {
 	return st, nil
 }
 
-// facilityStamp is the part of a stored facility that an import needs.
-type facilityStamp struct {
-	Version int64 `json:"version"`
-}
-
 func encodeDivision(d *gazetteer.Division) ([]byte, error) {
 	g, err := encodeGeom(d.Geometry)
 	if err != nil {
@@ -211,17 +206,4 @@ func decodeDemand(b []byte) (facilities.DemandUnit, error) {
 	}
 	r.DemandUnit.Location = r.Pos
 	return r.DemandUnit, nil
-}
-
-// historyKey is the key of one old version of a place: uvarint(len(id)) id version(8 bytes, big-endian), so that the
-// versions of one place are adjacent, in order, and no ID is a key prefix of another's versions.
-func historyKey(id string, version int64) []byte {
-	k := historyPrefix(id)
-	return binary.BigEndian.AppendUint64(k, uint64(version))
-}
-
-func historyPrefix(id string) []byte {
-	k := make([]byte, 0, binary.MaxVarintLen64+len(id)+8)
-	k = binary.AppendUvarint(k, uint64(len(id)))
-	return append(k, id...)
 }

@@ -43,7 +43,8 @@ type head struct {
 func headOf(tx *bolt.Tx, kind edit.Kind, id string) (head, error) {
 	prefix := versionPrefix(kind, id)
 	c := tx.Bucket(bucketVersions).Cursor()
-	k, v := c.Seek(versionKey(kind, id, math.MaxInt64))
+	k, _ := c.Seek(versionKey(kind, id, math.MaxInt64))
+	var v []byte
 	if k == nil {
 		k, v = c.Last()
 	} else {
