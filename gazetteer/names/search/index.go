@@ -26,8 +26,8 @@ type key struct {
 type entry uint64
 
 func mkEntry(k int, off int) entry { return entry(uint64(k)<<16 | uint64(off)) }
-func (e entry) key() int         { return int(e >> 16) }
-func (e entry) off() int         { return int(e & 0xffff) }
+func (e entry) key() int           { return int(e >> 16) }
+func (e entry) off() int           { return int(e & 0xffff) }
 
 // segment is the index of one kind of record. Suffix arrays, sorted by suffix:
 //   - han: every rune offset of every key's han string (Chinese substring and prefix);
@@ -112,27 +112,57 @@ func pyOf(k *key) string  { return k.py }
 func iniOf(k *key) string { return k.ini }
 
 // syllables romanizes a name: the Syllabler's reading of each Han character and each run of ASCII letters or digits
-// (lower-cased) as one syllable; other characters (punctuation, rare characters without a reading) are skipped.
+// (lower-cased) as one syllable; other characters (punctuation, rare characters without a reading) are skipped. The
+// Syllabler may return one reading per Han character only, or one per Han character and Latin run (names.Romanizer);
+// any other count is read character by character.
 func syllables(text string, syl Syllabler) (string, []uint16) {
 	text = widthFold(text)
-	var readings []string
+	type tok struct {
+		han  bool
+		text string
+	}
+	var toks []tok
 	nHan := 0
-	for _, r := range text {
-		if isHan(r) {
+	latinStart := -1
+	for i, r := range text {
+		isLatin := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if latinStart >= 0 && !isLatin {
+			toks = append(toks, tok{text: strings.ToLower(text[latinStart:i])})
+			latinStart = -1
+		}
+		switch {
+		case isHan(r):
+			toks = append(toks, tok{han: true, text: string(r)})
 			nHan++
+		case isLatin && latinStart < 0:
+			latinStart = i
 		}
 	}
+	if latinStart >= 0 {
+		toks = append(toks, tok{text: strings.ToLower(text[latinStart:])})
+	}
 	if nHan > 0 && syl != nil {
-		readings = syl.Syllables(text)
-		if len(readings) != nHan { // a Syllabler that skips or merges characters: read them one by one
-			readings = readings[:0:0]
-			for _, r := range text {
-				if isHan(r) {
-					rs := syl.Syllables(string(r))
-					if len(rs) > 0 {
-						readings = append(readings, rs[0])
-					} else {
-						readings = append(readings, "")
+		rd := syl.Syllables(text)
+		switch len(rd) {
+		case len(toks):
+			for i := range toks {
+				if toks[i].han {
+					toks[i].text = rd[i]
+				}
+			}
+		case nHan:
+			j := 0
+			for i := range toks {
+				if toks[i].han {
+					toks[i].text = rd[j]
+					j++
+				}
+			}
+		default:
+			for i := range toks {
+				if toks[i].han {
+					if r := syl.Syllables(toks[i].text); len(r) > 0 {
+						toks[i].text = r[0]
 					}
 				}
 			}
@@ -140,30 +170,16 @@ func syllables(text string, syl Syllabler) (string, []uint16) {
 	}
 	var py []byte
 	var offs []uint16
-	hi := 0
-	latin := false
-	for _, r := range text {
-		switch {
-		case isHan(r):
-			latin = false
-			rd := ""
-			if hi < len(readings) {
-				rd = foldPinyin(readings[hi])
-			}
-			hi++
-			if rd != "" && len(py) <= maxOffset {
-				offs = append(offs, uint16(len(py)))
-				py = append(py, rd...)
-			}
-		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if !latin && len(py) <= maxOffset {
-				offs = append(offs, uint16(len(py)))
-			}
-			latin = true
-			py = append(py, byte(unicode.ToLower(r)))
-		default:
-			latin = false
+	for _, t := range toks {
+		f := t.text
+		if t.han {
+			f = foldPinyin(f)
 		}
+		if f == "" || len(py) > maxOffset {
+			continue
+		}
+		offs = append(offs, uint16(len(py)))
+		py = append(py, f...)
 	}
 	return string(py), offs
 }
