@@ -33,6 +33,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
+	if err := searchRoutes(r, st); err != nil {
+		return nil, err
+	}
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
@@ -68,6 +71,7 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "divisions", "href": "/api/divisions"},
 			{"rel": "locate", "href": "/api/locate?lon=121.87&lat=29.47"},
 			{"rel": "places", "href": "/api/places"},
+			{"rel": "search", "href": "/api/search?q=dandong"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},

@@ -361,8 +361,8 @@ func (q *matcher) han(text string) {
 	}
 }
 
-// pinyin matches folded pinyin from a syllable start. Whole-syllable matching (homophones) needs the match to end at a
-// syllable boundary too.
+// pinyin matches folded pinyin from a syllable start (inner tierNone: from the first syllable only). Whole-syllable
+// matching (homophones, typos) needs the match to end at a syllable boundary too.
 func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
 	for _, e := range q.s.prefixRange(q.s.py, pyOf, text) {
 		k := &q.s.keys[e.key()]
@@ -371,6 +371,9 @@ func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
 			continue
 		}
 		t := inner
+		if e.off() != 0 && inner == tierNone {
+			continue
+		}
 		if e.off() == 0 {
 			t = first
 			if end == len(k.py) {
@@ -427,7 +430,7 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 		q.pinyin(pq.homophone, tierHomophone, tierHomophone, tierHomophoneInner, true)
 	}
 	for _, v := range pq.typos {
-		q.pinyin(v, tierTypo, tierTypo, tierTypo, true)
+		q.pinyin(v, tierTypo, tierTypo, tierNone, true)
 	}
 	h := make(hitHeap, 0, limit+1)
 	n := 0
