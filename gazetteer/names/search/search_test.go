@@ -111,7 +111,7 @@ func TestSearchQueryClasses(t *testing.T) {
 			want: []want{{"330225", "typo", "name", "prefix"}}, matched: 1},
 		{name: "typo: missing letter", q: Query{Q: "shiputhen"},
 			want: []want{{"330225101", "typo", "name", "prefix"}}, matched: 1},
-		{name: "typo only from the name's first syllable", q: Query{Q: "fangcun"}, want: []want{}, matched: 0},
+		{name: "typo only from the name's first syllable", q: Query{Q: "yucan"}, want: []want{}, matched: 0},
 		{name: "former name", q: Query{Q: "爵溪镇"},
 			want: []want{{"330225003", "former", "former", "exact"}}, matched: 1},
 		{name: "current name before former name", q: Query{Q: "山公园"},
