@@ -11,82 +11,125 @@ import (
 	"unicode/utf8"
 )
 
-// key is one indexed name of a doc.
+// key is one indexed name of a doc. Its strings live in the segment's text arena and its syllable offsets in the
+// sylls arena, so keys hold no pointers (the garbage collector need not scan a million of them).
 type key struct {
-	doc   uint32   // index in segment.docs
-	name  uint8    // index in Doc.Names
-	own   bool     // py is the record's own Pinyin (then han and ini are empty)
-	han   string   // foldHan(name)
-	py    string   // toneless pinyin of the name without separators, foldPinyin form ("dandongjiedao")
-	sylls []uint16 // byte offsets in py where each syllable starts
-	ini   string   // the first letter of each syllable ("ddjd")
+	doc    uint32 // index in segment.docs
+	name   uint8  // index in Doc.Names
+	own    bool   // py is the record's own Pinyin (then han and ini are empty)
+	hanLen uint16
+	pyLen  uint16
+	nSyl   uint16
+	han    uint32 // offset in text of foldHan(name)
+	py     uint32 // offset in text of the toneless pinyin without separators, foldPinyin form ("dandongjiedao")
+	ini    uint32 // offset in text of the first letter of each syllable ("ddjd"), nSyl bytes
+	syl    uint32 // offset in sylls of the byte offsets in py where each syllable starts
 }
 
 // An entry of a suffix array: key index << 16 | byte offset of the suffix in the key's string.
 type entry uint64
 
 func mkEntry(k int, off int) entry { return entry(uint64(k)<<16 | uint64(off)) }
-func (e entry) key() int           { return int(e >> 16) }
-func (e entry) off() int           { return int(e & 0xffff) }
+func (e entry) key() int         { return int(e >> 16) }
+func (e entry) off() int         { return int(e & 0xffff) }
 
 // segment is the index of one kind of record. Suffix arrays, sorted by suffix:
 //   - han: every rune offset of every key's han string (Chinese substring and prefix);
 //   - py: every syllable offset of every key's pinyin (full pinyin from the first or any later syllable);
+//   - py0: offset 0 of every key's pinyin (typos are matched from the name's start only);
 //   - ini: offset 0 of every key's initials (initials match the name's start only: inner initials match too much).
 type segment struct {
-	kind Kind
-	docs []Doc
-	keys []key
-	han  []entry
-	py   []entry
-	ini  []entry
-	pool sync.Pool // *scratch
+	kind  Kind
+	docs  []Doc
+	base  []uint64 // per doc: the score bits that do not depend on the match (score)
+	keys  []key
+	text  string
+	sylls []uint16
+	han   []entry
+	py    []entry
+	py0   []entry
+	ini   []entry
+
+	mu   sync.Mutex
+	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
 }
 
 // maxOffset is the longest string prefix whose suffixes are indexed (an entry holds a 16-bit offset).
 const maxOffset = 0xffff
 
+func (s *segment) hanOf(k *key) string { return s.text[k.han : k.han+uint32(k.hanLen)] }
+func (s *segment) pyOf(k *key) string  { return s.text[k.py : k.py+uint32(k.pyLen)] }
+func (s *segment) iniOf(k *key) string { return s.text[k.ini : k.ini+uint32(k.nSyl)] }
+func (s *segment) syllsOf(k *key) []uint16 {
+	return s.sylls[k.syl : k.syl+uint32(k.nSyl)]
+}
+
 func newSegment(kind Kind, docs []Doc, syl Syllabler) *segment {
 	s := &segment{kind: kind, docs: docs}
 	slices.SortFunc(s.docs, func(a, b Doc) int { return strings.Compare(a.ID, b.ID) })
+	var text strings.Builder
+	put := func(str string) (uint32, uint16) {
+		if len(str) > maxOffset {
+			str = str[:maxOffset]
+		}
+		off := uint32(text.Len())
+		text.WriteString(str)
+		return off, uint16(len(str))
+	}
+	addKey := func(di, ni int, own bool, han, py string, sy []uint16) {
+		for len(sy) > 0 && int(sy[len(sy)-1]) >= maxOffset {
+			sy = sy[:len(sy)-1]
+		}
+		k := key{doc: uint32(di), name: uint8(ni), own: own, nSyl: uint16(len(sy)), syl: uint32(len(s.sylls))}
+		k.han, k.hanLen = put(han)
+		k.py, k.pyLen = put(py)
+		k.ini = uint32(text.Len())
+		for _, o := range sy {
+			text.WriteByte(py[o])
+		}
+		s.sylls = append(s.sylls, sy...)
+		s.keys = append(s.keys, k)
+	}
+	s.base = make([]uint64, len(s.docs))
 	for di := range s.docs {
 		d := &s.docs[di]
+		s.base[di] = baseScore(d, uint32(di))
 		for ni, n := range d.Names {
 			if ni > 255 || strings.TrimSpace(n.Text) == "" {
 				continue
 			}
-			k := key{doc: uint32(di), name: uint8(ni), han: foldHan(n.Text)}
-			k.py, k.sylls = syllables(n.Text, syl)
-			k.ini = initials(k.py, k.sylls)
-			s.keys = append(s.keys, k)
+			py, sy := syllables(n.Text, syl)
+			addKey(di, ni, false, foldHan(n.Text), py, sy)
 			if ni == 0 && d.Pinyin != "" {
-				if py, sy := ownPinyin(d.Pinyin); py != "" && py != k.py {
-					s.keys = append(s.keys, key{doc: uint32(di), own: true, py: py, sylls: sy})
+				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
+					addKey(di, 0, true, "", opy, osy)
 				}
 			}
 		}
 	}
+	s.text = text.String()
 	for ki := range s.keys {
 		k := &s.keys[ki]
-		for off := range k.han {
-			if off > maxOffset {
-				break
-			}
-			if utf8.RuneStart(k.han[off]) {
+		h := s.hanOf(k)
+		for off := range h {
+			if utf8.RuneStart(h[off]) {
 				s.han = append(s.han, mkEntry(ki, off))
 			}
 		}
-		for _, off := range k.sylls {
+		for _, off := range s.syllsOf(k) {
 			s.py = append(s.py, mkEntry(ki, int(off)))
 		}
-		if k.ini != "" {
+		if k.pyLen > 0 {
+			s.py0 = append(s.py0, mkEntry(ki, 0))
+		}
+		if k.nSyl > 0 {
 			s.ini = append(s.ini, mkEntry(ki, 0))
 		}
 	}
-	s.sortSA(s.han, func(k *key) string { return k.han })
-	s.sortSA(s.py, func(k *key) string { return k.py })
-	s.sortSA(s.ini, func(k *key) string { return k.ini })
-	s.pool.New = func() any { return newScratch(len(s.docs)) }
+	s.sortSA(s.han, s.hanOf)
+	s.sortSA(s.py, s.pyOf)
+	s.sortSA(s.py0, s.pyOf)
+	s.sortSA(s.ini, s.iniOf)
 	return s
 }
 
@@ -106,10 +149,6 @@ func (s *segment) prefixRange(sa []entry, str func(*key) string, q string) []ent
 	n := sort.Search(len(sa)-lo, func(i int) bool { return !strings.HasPrefix(suffix(lo+i), q) })
 	return sa[lo : lo+n]
 }
-
-func hanOf(k *key) string { return k.han }
-func pyOf(k *key) string  { return k.py }
-func iniOf(k *key) string { return k.ini }
 
 // syllables romanizes a name: the Syllabler's reading of each Han character and each run of ASCII letters or digits
 // (lower-cased) as one syllable; other characters (punctuation, rare characters without a reading) are skipped. The
@@ -221,14 +260,6 @@ func ownPinyin(p string) (string, []uint16) {
 	return py.String(), offs
 }
 
-func initials(py string, offs []uint16) string {
-	b := make([]byte, len(offs))
-	for i, o := range offs {
-		b[i] = py[o]
-	}
-	return string(b)
-}
-
 // ---- matching -----------------------------------------------------------------------------------------------------
 
 // tier is a match's quality, best first.
@@ -257,24 +288,38 @@ type scratch struct {
 	best    []uint64
 	bestKey []uint32
 	touched []uint32
+	buf     []byte
 }
 
-func newScratch(n int) *scratch {
+func (s *segment) getScratch() *scratch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.free); n > 0 {
+		sc := s.free[n-1]
+		s.free = s.free[:n-1]
+		return sc
+	}
+	n := len(s.docs)
 	return &scratch{stamp: make([]uint32, n), best: make([]uint64, n), bestKey: make([]uint32, n)}
+}
+
+// maxFree bounds the scratch kept per segment (one per concurrent search up to it).
+const maxFree = 8
+
+func (s *segment) putScratch(sc *scratch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) < maxFree {
+		s.free = append(s.free, sc)
+	}
 }
 
 const excluded = ^uint64(0)
 
-// score packs the ranking of one doc's match, smaller first: match tier, name field class (current name, alias, former),
-// retired (abolished/closed after current), feature rank, name length in runes, doc index (ID order).
-func score(t tier, f Field, d *Doc, di uint32) uint64 {
-	fc := uint64(0)
-	switch f {
-	case FieldAlias:
-		fc = 1
-	case FieldFormer:
-		fc = 2
-	}
+// The score of one doc's match packs its ranking, smaller first: match tier (4 bits), name field class (2: current
+// name, alias, former), retired (1: abolished/closed after current), feature rank (3), name length in runes (10), doc
+// index (32: ID order). baseScore holds the last four.
+func baseScore(d *Doc, di uint32) uint64 {
 	ret := uint64(0)
 	if d.Retired {
 		ret = 1
@@ -283,7 +328,18 @@ func score(t tier, f Field, d *Doc, di uint32) uint64 {
 	if len(d.Names) > 0 {
 		n = min(utf8.RuneCountInString(d.Names[0].Text), 1023)
 	}
-	return uint64(t)<<60 | fc<<58 | ret<<57 | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
+	return ret<<57 | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
+}
+
+func score(t tier, f Field, base uint64) uint64 {
+	fc := uint64(0)
+	switch f {
+	case FieldAlias:
+		fc = 1
+	case FieldFormer:
+		fc = 2
+	}
+	return uint64(t)<<60 | fc<<58 | base
 }
 
 func (t tier) of(s uint64) tier { return tier(s >> 60) }
@@ -335,12 +391,11 @@ func (q *matcher) add(ki int, t tier) {
 	if sc.best[di] == excluded {
 		return
 	}
-	d := &q.s.docs[di]
 	f := FieldName
 	if !k.own {
-		f = d.Names[k.name].Field
+		f = q.s.docs[di].Names[k.name].Field
 	}
-	if sv := score(t, f, d, di); sv < sc.best[di] {
+	if sv := score(t, f, q.s.base[di]); sv < sc.best[di] {
 		sc.best[di] = sv
 		sc.bestKey[di] = uint32(ki)
 	}
@@ -348,12 +403,12 @@ func (q *matcher) add(ki int, t tier) {
 
 // han matches a folded Chinese (or Latin) string as a substring of the names.
 func (q *matcher) han(text string) {
-	for _, e := range q.s.prefixRange(q.s.han, hanOf, text) {
+	for _, e := range q.s.prefixRange(q.s.han, q.s.hanOf, text) {
 		k := &q.s.keys[e.key()]
 		t := tierSubstring
 		if e.off() == 0 {
 			t = tierPrefix
-			if len(k.han) == len(text) {
+			if int(k.hanLen) == len(text) {
 				t = tierExact
 			}
 		}
@@ -361,22 +416,23 @@ func (q *matcher) han(text string) {
 	}
 }
 
-// pinyin matches folded pinyin from a syllable start (inner tierNone: from the first syllable only). Whole-syllable
-// matching (homophones, typos) needs the match to end at a syllable boundary too.
+// pinyin matches folded pinyin from any syllable start. Whole-syllable matching (homophones) needs the match to end at
+// a syllable boundary too.
 func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
-	for _, e := range q.s.prefixRange(q.s.py, pyOf, text) {
+	q.pinyinIn(q.s.prefixRange(q.s.py, q.s.pyOf, text), len(text), first, exact, inner, whole)
+}
+
+func (q *matcher) pinyinIn(es []entry, n int, first, exact, inner tier, whole bool) {
+	for _, e := range es {
 		k := &q.s.keys[e.key()]
-		end := e.off() + len(text)
-		if whole && end != len(k.py) && !slices.Contains(k.sylls, uint16(end)) {
+		end := e.off() + n
+		if whole && end != int(k.pyLen) && !slices.Contains(q.s.syllsOf(k), uint16(end)) {
 			continue
 		}
 		t := inner
-		if e.off() != 0 && inner == tierNone {
-			continue
-		}
 		if e.off() == 0 {
 			t = first
-			if end == len(k.py) {
+			if end == int(k.pyLen) {
 				t = exact
 			}
 		}
@@ -385,13 +441,57 @@ func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
 }
 
 func (q *matcher) initials(text string) {
-	for _, e := range q.s.prefixRange(q.s.ini, iniOf, text) {
+	for _, e := range q.s.prefixRange(q.s.ini, q.s.iniOf, text) {
 		t := tierInitialsPrefix
-		if len(q.s.keys[e.key()].ini) == len(text) {
+		if int(q.s.keys[e.key()].nSyl) == len(text) {
 			t = tierInitialsExact
 		}
 		q.add(e.key(), t)
 	}
+}
+
+// typos matches the names whose pinyin, from its start and to a syllable end, is one edit from p (Damerau–Levenshtein
+// distance 1 over a–z: a deletion, a transposition of neighbours, a substitution or an insertion). The variants that
+// edit p at position j share its first j letters, so they are looked up within the range of names starting with
+// p[:j], which narrows as j grows; when that range is empty no later edit can match.
+func (q *matcher) typos(p string) {
+	s := q.s
+	buf := q.sc.buf[:0]
+	r := s.py0
+	try := func(v []byte) {
+		if len(v) < minTypoLen-1 || string(v) == p {
+			return
+		}
+		q.pinyinIn(s.prefixRange(r, s.pyOf, string(v)), len(v), tierTypo, tierTypo, tierNone, true)
+	}
+	for j := 0; j <= len(p); j++ {
+		if j > 0 {
+			r = s.prefixRange(r, s.pyOf, p[:j])
+			if len(r) == 0 {
+				break
+			}
+		}
+		for c := byte('a'); c <= 'z'; c++ { // insertion before p[j]
+			buf = append(append(append(buf[:0], p[:j]...), c), p[j:]...)
+			try(buf)
+		}
+		if j == len(p) {
+			break
+		}
+		buf = append(append(buf[:0], p[:j]...), p[j+1:]...) // deletion of p[j]
+		try(buf)
+		if j+1 < len(p) && p[j] != p[j+1] { // transposition of p[j] and p[j+1]
+			buf = append(append(append(append(buf[:0], p[:j]...), p[j+1]), p[j]), p[j+2:]...)
+			try(buf)
+		}
+		for c := byte('a'); c <= 'z'; c++ { // substitution of p[j]
+			if c != p[j] {
+				buf = append(append(append(buf[:0], p[:j]...), c), p[j+1:]...)
+				try(buf)
+			}
+		}
+	}
+	q.sc.buf = buf
 }
 
 // hitHeap keeps the best scores (a max-heap of the limit smallest).
@@ -410,8 +510,8 @@ func (h *hitHeap) Pop() any {
 
 // run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
 func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
-	sc := s.pool.Get().(*scratch)
-	defer s.pool.Put(sc)
+	sc := s.getScratch()
+	defer s.putScratch(sc)
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
 		clear(sc.stamp)
@@ -429,8 +529,8 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	if pq.homophone != "" {
 		q.pinyin(pq.homophone, tierHomophone, tierHomophone, tierHomophoneInner, true)
 	}
-	for _, v := range pq.typos {
-		q.pinyin(v, tierTypo, tierTypo, tierNone, true)
+	if pq.typo != "" {
+		q.typos(pq.typo)
 	}
 	h := make(hitHeap, 0, limit+1)
 	n := 0

@@ -61,7 +61,7 @@ type prepared struct {
 	han       []string // folded Chinese (or Latin, for Latin names) substrings
 	pinyin    []string // folded pinyin (as typed, and without tone numbers)
 	homophone string   // the Chinese query's pinyin
-	typos     []string // one-edit variants of the pinyin
+	typo      string   // the pinyin to match with one edit ("" for none)
 }
 
 // QueryError is a query that cannot be run; Field names the parameter.
@@ -105,7 +105,7 @@ func prepare(raw string, syl Syllabler) (*prepared, string, error) {
 				allHan = false
 			}
 		}
-		if allHan && syl != nil {
+		if allHan && syl != nil && utf8.RuneCountInString(h) >= 2 { // one character's homophones are hundreds
 			if py, _ := syllables(h, syl); py != "" {
 				pq.homophone = py
 			}
@@ -125,7 +125,7 @@ func prepare(raw string, syl Syllabler) (*prepared, string, error) {
 		p = s
 	}
 	if len(p) >= minTypoLen && strings.IndexFunc(p, func(r rune) bool { return r < 'a' || r > 'z' }) < 0 {
-		pq.typos = typoVariants(p)
+		pq.typo = p
 	}
 	return pq, "", nil
 }
