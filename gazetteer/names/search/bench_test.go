@@ -69,19 +69,24 @@ func benchN(b *testing.B) int {
 func BenchmarkSearch(b *testing.B) {
 	syl := romanizer(b)
 	n := benchN(b)
-	var m0, m1 runtime.MemStats
+	var m0, m1, m2 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
 	docs := benchDocs(n, 1)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
 	start := time.Now()
 	ix := NewIndex(syl, docs)
 	build := time.Since(start)
+	docs = nil
 	runtime.GC()
-	runtime.ReadMemStats(&m1)
-	perName := float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
+	runtime.ReadMemStats(&m2)
+	perName := float64(m2.HeapAlloc-m0.HeapAlloc) / float64(n)
+	docBytes := float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
 	seg := ix.segs[KindPlace]
-	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v, %.0f heap bytes per name",
-		n, len(seg.keys), len(seg.han), len(seg.py), len(seg.ini), build.Round(time.Millisecond), perName)
+	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v; heap bytes per name %.0f "+
+		"(docs %.0f, index structures %.0f)", n, len(seg.keys), len(seg.han), len(seg.py), len(seg.ini),
+		build.Round(time.Millisecond), perName, docBytes, perName-docBytes)
 
 	r := rand.New(rand.NewPCG(7, 11))
 	pick := func() *key { return &seg.keys[r.IntN(len(seg.keys))] }
