@@ -116,7 +116,7 @@ func sampleStore() *fakeStore {
 				FormerNames: []gazetteer.FormerName{{Name: "丹河老桥", From: "1985", To: "2003"}}},
 			{ID: "p2", Name: "东门岛", Category: "岛屿", Status: gazetteer.StatusCurrent, DivisionCodes: []string{"330225101"},
 				Geometry: orb.Polygon{{{122.0, 29.2}, {122.02, 29.2}, {122.02, 29.22}, {122.0, 29.22}, {122.0, 29.2}}},
-				Pinyin: "Dongmen Dao"},
+				Pinyin:   "Dongmen Dao"},
 			{ID: "p3", Name: "草稿路", Category: "道路", Status: gazetteer.StatusDraft, DivisionCodes: []string{"330225001"},
 				Geometry: orb.Point{121.87, 29.47}},
 		},

@@ -30,8 +30,8 @@ type key struct {
 type entry uint64
 
 func mkEntry(k int, off int) entry { return entry(uint64(k)<<16 | uint64(off)) }
-func (e entry) key() int         { return int(e >> 16) }
-func (e entry) off() int         { return int(e & 0xffff) }
+func (e entry) key() int           { return int(e >> 16) }
+func (e entry) off() int           { return int(e & 0xffff) }
 
 // segment is the index of one kind of record. Suffix arrays, sorted by suffix:
 //   - han: every rune offset of every key's han string (Chinese substring and prefix);
