@@ -36,6 +36,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	if err := searchRoutes(r, st); err != nil {
 		return nil, err
 	}
+	if err := gazetteerRoutes(r, st); err != nil {
+		return nil, err
+	}
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
@@ -72,6 +75,7 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "locate", "href": "/api/locate?lon=121.87&lat=29.47"},
 			{"rel": "places", "href": "/api/places"},
 			{"rel": "search", "href": "/api/search?q=dandong"},
+			{"rel": "gazetteer", "href": "/api/gazetteer?f=html"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},

@@ -76,7 +76,10 @@ func BenchmarkSearch(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	start := time.Now()
-	ix := NewIndex(syl, docs)
+	ix, err := NewIndex(syl, docs)
+	if err != nil {
+		b.Fatal(err)
+	}
 	build := time.Since(start)
 	docs = nil
 	runtime.GC()
@@ -106,7 +109,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"pinyin", func() string { return seg.pyOf(pick()) }},
 		{"pinyin-spaced", func() string {
 			k := pick()
-			py, sy := seg.pyOf(k), seg.syllsOf(k)
+			py, sy := seg.pyOf(k), seg.syllableStarts(k)
 			var parts []string
 			for i, o := range sy {
 				end := len(py)

@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"container/heap"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -11,131 +12,205 @@ import (
 	"unicode/utf8"
 )
 
-// key is one indexed name of a doc. Its strings live in the segment's text arena and its syllable offsets in the
-// sylls arena, so keys hold no pointers (the garbage collector need not scan a million of them).
+// key is one indexed name of a doc. Its strings live in the segment's text arena, each followed by a 0 byte; keys hold
+// no pointers (the garbage collector need not scan a million of them). A doc's keys are contiguous (segment.docKeys).
 type key struct {
-	doc    uint32 // index in segment.docs
-	name   uint8  // index in Doc.Names
-	own    bool   // py is the record's own Pinyin (then han and ini are empty)
+	name   uint8 // index in Doc.Names
+	own    bool  // py is the record's own Pinyin (then han and ini are empty)
 	hanLen uint16
 	pyLen  uint16
 	nSyl   uint16
 	han    uint32 // offset in text of foldHan(name)
 	py     uint32 // offset in text of the toneless pinyin without separators, foldPinyin form ("dandongjiedao")
 	ini    uint32 // offset in text of the first letter of each syllable ("ddjd"), nSyl bytes
-	syl    uint32 // offset in sylls of the byte offsets in py where each syllable starts
 }
 
-// An entry of a suffix array: key index << 16 | byte offset of the suffix in the key's string.
+// An entry of a suffix array packs all that matching needs without touching the key: the doc index (22 bits), the
+// name's field class (2: current name, alias, former), whether the suffix starts the string (1), the bytes from the
+// suffix to the string's end (8; 255 means 255 or more: then the 0 byte ends it) and the suffix's offset in the text
+// arena (31).
 type entry uint64
 
-func mkEntry(k int, off int) entry { return entry(uint64(k)<<16 | uint64(off)) }
-func (e entry) key() int           { return int(e >> 16) }
-func (e entry) off() int           { return int(e & 0xffff) }
+const (
+	remShift   = 31
+	startShift = 39
+	fcShift    = 40
+	docShift   = 42
+	remMax     = 255
+	// MaxDocs is the most docs one kind may hold, and maxText the largest text arena (both limits of an entry).
+	MaxDocs = 1 << 22
+	maxText = 1 << 31
+)
+
+func mkEntry(doc uint32, fc uint64, start bool, rem, pos int) entry {
+	st := uint64(0)
+	if start {
+		st = 1
+	}
+	return entry(uint64(doc)<<docShift | fc<<fcShift | st<<startShift | uint64(min(rem, remMax))<<remShift | uint64(pos))
+}
+func (e entry) doc() uint32 { return uint32(e >> docShift) }
+func (e entry) fc() uint64  { return uint64(e>>fcShift) & 3 }
+func (e entry) start() bool { return e>>startShift&1 == 1 }
+func (e entry) rem() int    { return int(e>>remShift) & remMax }
+func (e entry) pos() uint32 { return uint32(e) & (maxText - 1) }
 
 // segment is the index of one kind of record. Suffix arrays, sorted by suffix:
 //   - han: every rune offset of every key's han string (Chinese substring and prefix);
 //   - py: every syllable offset of every key's pinyin (full pinyin from the first or any later syllable);
 //   - py0: offset 0 of every key's pinyin (typos are matched from the name's start only);
 //   - ini: offset 0 of every key's initials (initials match the name's start only: inner initials match too much).
+//
+// boundary has a bit per text byte: set where a pinyin syllable starts or a pinyin string ends (whole-syllable matches).
 type segment struct {
-	kind  Kind
-	docs  []Doc
-	base  []uint64 // per doc: the score bits that do not depend on the match (score)
-	keys  []key
-	text  string
-	sylls []uint16
-	han   []entry
-	py    []entry
-	py0   []entry
-	ini   []entry
+	kind     Kind
+	docs     []Doc
+	base     []uint64 // per doc: the score bits that do not depend on the match (score)
+	keys     []key
+	docKeys  []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
+	text     string
+	boundary []uint64
+	han      []entry
+	py       []entry
+	py0      []entry
+	ini      []entry
 
 	mu   sync.Mutex
 	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
 }
 
-// maxOffset is the longest string prefix whose suffixes are indexed (an entry holds a 16-bit offset).
-const maxOffset = 0xffff
-
-func (s *segment) hanOf(k *key) string { return s.text[k.han : k.han+uint32(k.hanLen)] }
-func (s *segment) pyOf(k *key) string  { return s.text[k.py : k.py+uint32(k.pyLen)] }
-func (s *segment) iniOf(k *key) string { return s.text[k.ini : k.ini+uint32(k.nSyl)] }
-func (s *segment) syllsOf(k *key) []uint16 {
-	return s.sylls[k.syl : k.syl+uint32(k.nSyl)]
+// fieldClass ranks a name field: the current name and short name 0, aliases 1, former names 2.
+func fieldClass(f Field) uint64 {
+	switch f {
+	case FieldAlias:
+		return 1
+	case FieldFormer:
+		return 2
+	}
+	return 0
 }
 
-func newSegment(kind Kind, docs []Doc, syl Syllabler) *segment {
+func newSegment(kind Kind, docs []Doc, syl Syllabler) (*segment, error) {
+	if len(docs) > MaxDocs {
+		return nil, fmt.Errorf("search: %d %ss: one kind holds at most %d", len(docs), kind, MaxDocs)
+	}
 	s := &segment{kind: kind, docs: docs}
 	slices.SortFunc(s.docs, func(a, b Doc) int { return strings.Compare(a.ID, b.ID) })
 	var text strings.Builder
+	var bounds []int // text offsets of syllable starts and pinyin ends
 	put := func(str string) (uint32, uint16) {
 		if len(str) > maxOffset {
 			str = str[:maxOffset]
 		}
 		off := uint32(text.Len())
 		text.WriteString(str)
+		text.WriteByte(0)
 		return off, uint16(len(str))
 	}
-	addKey := func(di, ni int, own bool, han, py string, sy []uint16) {
+	addKey := func(ni int, own bool, han, py string, sy []uint16) {
 		for len(sy) > 0 && int(sy[len(sy)-1]) >= maxOffset {
 			sy = sy[:len(sy)-1]
 		}
-		k := key{doc: uint32(di), name: uint8(ni), own: own, nSyl: uint16(len(sy)), syl: uint32(len(s.sylls))}
+		k := key{name: uint8(ni), own: own, nSyl: uint16(len(sy))}
 		k.han, k.hanLen = put(han)
 		k.py, k.pyLen = put(py)
-		k.ini = uint32(text.Len())
 		for _, o := range sy {
-			text.WriteByte(py[o])
+			bounds = append(bounds, int(k.py)+int(o))
 		}
-		s.sylls = append(s.sylls, sy...)
+		bounds = append(bounds, int(k.py)+int(k.pyLen))
+		ini := make([]byte, len(sy))
+		for i, o := range sy {
+			ini[i] = py[o]
+		}
+		k.ini, _ = put(string(ini))
 		s.keys = append(s.keys, k)
 	}
 	s.base = make([]uint64, len(s.docs))
+	s.docKeys = make([]uint32, len(s.docs)+1)
 	for di := range s.docs {
 		d := &s.docs[di]
 		s.base[di] = baseScore(d, uint32(di))
+		s.docKeys[di] = uint32(len(s.keys))
 		for ni, n := range d.Names {
 			if ni > 255 || strings.TrimSpace(n.Text) == "" {
 				continue
 			}
 			py, sy := syllables(n.Text, syl)
-			addKey(di, ni, false, foldHan(n.Text), py, sy)
+			addKey(ni, false, foldHan(n.Text), py, sy)
 			if ni == 0 && d.Pinyin != "" {
 				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
-					addKey(di, 0, true, "", opy, osy)
+					addKey(0, true, "", opy, osy)
+				}
+			}
+		}
+		if text.Len() >= maxText {
+			return nil, fmt.Errorf("search: the %ss' names exceed %d bytes", kind, maxText)
+		}
+	}
+	s.docKeys[len(s.docs)] = uint32(len(s.keys))
+	s.text = text.String()
+	s.boundary = make([]uint64, len(s.text)/64+1)
+	for _, b := range bounds {
+		s.boundary[b/64] |= 1 << (b % 64)
+	}
+	for di := range s.docs {
+		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+			k := &s.keys[ki]
+			fc := uint64(0)
+			if !k.own {
+				fc = fieldClass(s.docs[di].Names[k.name].Field)
+			}
+			h := s.text[k.han : k.han+uint32(k.hanLen)]
+			for off := range h {
+				if utf8.RuneStart(h[off]) {
+					s.han = append(s.han, mkEntry(uint32(di), fc, off == 0, len(h)-off, int(k.han)+off))
+				}
+			}
+			if k.pyLen > 0 {
+				s.py0 = append(s.py0, mkEntry(uint32(di), fc, true, int(k.pyLen), int(k.py)))
+				if !k.own { // a hand-set romanization has words, not syllables: no initials
+					s.ini = append(s.ini, mkEntry(uint32(di), fc, true, int(k.nSyl), int(k.ini)))
+				}
+			}
+			for p := int(k.py); p < int(k.py)+int(k.pyLen); p++ {
+				if s.isBoundary(p) {
+					s.py = append(s.py, mkEntry(uint32(di), fc, p == int(k.py), int(k.py)+int(k.pyLen)-p, p))
 				}
 			}
 		}
 	}
-	s.text = text.String()
-	for ki := range s.keys {
-		k := &s.keys[ki]
-		h := s.hanOf(k)
-		for off := range h {
-			if utf8.RuneStart(h[off]) {
-				s.han = append(s.han, mkEntry(ki, off))
-			}
-		}
-		for _, off := range s.syllsOf(k) {
-			s.py = append(s.py, mkEntry(ki, int(off)))
-		}
-		if k.pyLen > 0 {
-			s.py0 = append(s.py0, mkEntry(ki, 0))
-		}
-		if k.nSyl > 0 {
-			s.ini = append(s.ini, mkEntry(ki, 0))
-		}
+	for _, sa := range [][]entry{s.han, s.py, s.py0, s.ini} {
+		s.sortSA(sa)
 	}
-	s.sortSA(s.han, s.hanOf)
-	s.sortSA(s.py, s.pyOf)
-	s.sortSA(s.py0, s.pyOf)
-	s.sortSA(s.ini, s.iniOf)
-	return s
+	return s, nil
 }
 
-func (s *segment) sortSA(sa []entry, str func(*key) string) {
+// maxOffset is the longest name string indexed (longer ones are cut).
+const maxOffset = 0xffff
+
+func (s *segment) isBoundary(p int) bool { return s.boundary[p/64]&(1<<(p%64)) != 0 }
+
+// suffix is the text from e's offset to the end of its string.
+func (s *segment) suffix(e entry) string {
+	p := e.pos()
+	if r := e.rem(); r < remMax {
+		return s.text[p : p+uint32(r)]
+	}
+	t := s.text[p:]
+	return t[:strings.IndexByte(t, 0)]
+}
+
+// remains reports whether e's suffix is exactly n bytes long.
+func (s *segment) remains(e entry, n int) bool {
+	if r := e.rem(); r < remMax || n < remMax {
+		return r == n
+	}
+	return len(s.suffix(e)) == n
+}
+
+func (s *segment) sortSA(sa []entry) {
 	slices.SortFunc(sa, func(a, b entry) int {
-		if c := strings.Compare(str(&s.keys[a.key()])[a.off():], str(&s.keys[b.key()])[b.off():]); c != 0 {
+		if c := strings.Compare(s.suffix(a), s.suffix(b)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
@@ -143,11 +218,36 @@ func (s *segment) sortSA(sa []entry, str func(*key) string) {
 }
 
 // prefixRange returns the entries of sa whose suffix starts with q.
-func (s *segment) prefixRange(sa []entry, str func(*key) string, q string) []entry {
-	suffix := func(i int) string { return str(&s.keys[sa[i].key()])[sa[i].off():] }
-	lo := sort.Search(len(sa), func(i int) bool { return suffix(i) >= q })
-	n := sort.Search(len(sa)-lo, func(i int) bool { return !strings.HasPrefix(suffix(lo+i), q) })
+func (s *segment) prefixRange(sa []entry, q string) []entry {
+	lo := sort.Search(len(sa), func(i int) bool { return s.suffix(sa[i]) >= q })
+	n := sort.Search(len(sa)-lo, func(i int) bool { return !strings.HasPrefix(s.suffix(sa[lo+i]), q) })
 	return sa[lo : lo+n]
+}
+
+// keyAt finds the key of doc di whose strings hold text offset pos.
+func (s *segment) keyAt(di, pos uint32) *key {
+	for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+		k := &s.keys[ki]
+		if pos >= k.han && pos <= k.ini+uint32(k.nSyl) {
+			return k
+		}
+	}
+	return &s.keys[s.docKeys[di]]
+}
+
+func (s *segment) hanOf(k *key) string { return s.text[k.han : k.han+uint32(k.hanLen)] }
+func (s *segment) pyOf(k *key) string  { return s.text[k.py : k.py+uint32(k.pyLen)] }
+func (s *segment) iniOf(k *key) string { return s.text[k.ini : k.ini+uint32(k.nSyl)] }
+
+// syllableStarts lists the offsets in k's pinyin where its syllables start.
+func (s *segment) syllableStarts(k *key) []int {
+	var out []int
+	for p := 0; p < int(k.pyLen); p++ {
+		if s.isBoundary(int(k.py) + p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // syllables romanizes a name: the Syllabler's reading of each Han character and each run of ASCII letters or digits
@@ -280,15 +380,19 @@ const (
 	tierNone
 )
 
-// scratch is one search's per-doc state in a segment: stamp[d] == gen marks doc d as seen in this search, with best[d]
-// its best score so far (excluded: filtered out) and bestKey[d] the key that gave it.
+// scratch is one search's per-doc state in a segment: slots[d].stamp == gen marks doc d as seen in this search, with
+// slots[d].best its best score so far (excluded: filtered out) and slots[d].pos the text offset that gave it.
 type scratch struct {
 	gen     uint32
-	stamp   []uint32
-	best    []uint64
-	bestKey []uint32
+	slots   []slot
 	touched []uint32
 	buf     []byte
+}
+
+type slot struct {
+	stamp uint32
+	pos   uint32
+	best  uint64
 }
 
 func (s *segment) getScratch() *scratch {
@@ -299,8 +403,7 @@ func (s *segment) getScratch() *scratch {
 		s.free = s.free[:n-1]
 		return sc
 	}
-	n := len(s.docs)
-	return &scratch{stamp: make([]uint32, n), best: make([]uint64, n), bestKey: make([]uint32, n)}
+	return &scratch{slots: make([]slot, len(s.docs))}
 }
 
 // maxFree bounds the scratch kept per segment (one per concurrent search up to it).
@@ -316,30 +419,22 @@ func (s *segment) putScratch(sc *scratch) {
 
 const excluded = ^uint64(0)
 
+// retiredBit is the retired flag in a score.
+const retiredBit = 1 << 57
+
 // The score of one doc's match packs its ranking, smaller first: match tier (4 bits), name field class (2: current
 // name, alias, former), retired (1: abolished/closed after current), feature rank (3), name length in runes (10), doc
 // index (32: ID order). baseScore holds the last four.
 func baseScore(d *Doc, di uint32) uint64 {
 	ret := uint64(0)
 	if d.Retired {
-		ret = 1
+		ret = retiredBit
 	}
 	n := 0
 	if len(d.Names) > 0 {
 		n = min(utf8.RuneCountInString(d.Names[0].Text), 1023)
 	}
-	return ret<<57 | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
-}
-
-func score(t tier, f Field, base uint64) uint64 {
-	fc := uint64(0)
-	switch f {
-	case FieldAlias:
-		fc = 1
-	case FieldFormer:
-		fc = 2
-	}
-	return uint64(t)<<60 | fc<<58 | base
+	return ret | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
 }
 
 func (t tier) of(s uint64) tier { return tier(s >> 60) }
@@ -350,6 +445,8 @@ type filter struct {
 	category string
 	statuses []string
 }
+
+func (f *filter) trivial() bool { return f.division == "" && f.category == "" && len(f.statuses) == 0 }
 
 func (f *filter) keep(d *Doc) bool {
 	if f.category != "" && d.Category != f.category {
@@ -370,83 +467,76 @@ func (f *filter) keep(d *Doc) bool {
 
 // matcher is one query on one segment.
 type matcher struct {
-	s  *segment
-	sc *scratch
-	f  *filter
+	s       *segment
+	sc      *scratch
+	f       *filter
+	trivial bool // no filter but the default (not retired): decided from the score base alone
 }
 
-func (q *matcher) add(ki int, t tier) {
-	k := &q.s.keys[ki]
-	di := k.doc
-	sc := q.sc
-	if sc.stamp[di] != sc.gen {
-		sc.stamp[di] = sc.gen
-		sc.touched = append(sc.touched, di)
-		if !q.f.keep(&q.s.docs[di]) {
-			sc.best[di] = excluded
+func (q *matcher) add(e entry, t tier) {
+	di := e.doc()
+	sl := &q.sc.slots[di]
+	base := q.s.base[di]
+	if sl.stamp != q.sc.gen {
+		sl.stamp = q.sc.gen
+		q.sc.touched = append(q.sc.touched, di)
+		if q.trivial && base&retiredBit != 0 || !q.trivial && !q.f.keep(&q.s.docs[di]) {
+			sl.best = excluded
 			return
 		}
-		sc.best[di] = excluded - 1
-	}
-	if sc.best[di] == excluded {
+		sl.best = excluded - 1
+	} else if sl.best == excluded {
 		return
 	}
-	f := FieldName
-	if !k.own {
-		f = q.s.docs[di].Names[k.name].Field
-	}
-	if sv := score(t, f, q.s.base[di]); sv < sc.best[di] {
-		sc.best[di] = sv
-		sc.bestKey[di] = uint32(ki)
+	if sv := uint64(t)<<60 | e.fc()<<58 | base; sv < sl.best {
+		sl.best = sv
+		sl.pos = e.pos()
 	}
 }
 
 // han matches a folded Chinese (or Latin) string as a substring of the names.
 func (q *matcher) han(text string) {
-	for _, e := range q.s.prefixRange(q.s.han, q.s.hanOf, text) {
-		k := &q.s.keys[e.key()]
+	for _, e := range q.s.prefixRange(q.s.han, text) {
 		t := tierSubstring
-		if e.off() == 0 {
+		if e.start() {
 			t = tierPrefix
-			if int(k.hanLen) == len(text) {
+			if q.s.remains(e, len(text)) {
 				t = tierExact
 			}
 		}
-		q.add(e.key(), t)
+		q.add(e, t)
 	}
 }
 
 // pinyin matches folded pinyin from any syllable start. Whole-syllable matching (homophones) needs the match to end at
 // a syllable boundary too.
 func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
-	q.pinyinIn(q.s.prefixRange(q.s.py, q.s.pyOf, text), len(text), first, exact, inner, whole)
+	q.pinyinIn(q.s.prefixRange(q.s.py, text), len(text), first, exact, inner, whole)
 }
 
 func (q *matcher) pinyinIn(es []entry, n int, first, exact, inner tier, whole bool) {
 	for _, e := range es {
-		k := &q.s.keys[e.key()]
-		end := e.off() + n
-		if whole && end != int(k.pyLen) && !slices.Contains(q.s.syllsOf(k), uint16(end)) {
+		if whole && !q.s.isBoundary(int(e.pos())+n) {
 			continue
 		}
 		t := inner
-		if e.off() == 0 {
+		if e.start() {
 			t = first
-			if end == int(k.pyLen) {
+			if q.s.remains(e, n) {
 				t = exact
 			}
 		}
-		q.add(e.key(), t)
+		q.add(e, t)
 	}
 }
 
 func (q *matcher) initials(text string) {
-	for _, e := range q.s.prefixRange(q.s.ini, q.s.iniOf, text) {
+	for _, e := range q.s.prefixRange(q.s.ini, text) {
 		t := tierInitialsPrefix
-		if int(q.s.keys[e.key()].nSyl) == len(text) {
+		if q.s.remains(e, len(text)) {
 			t = tierInitialsExact
 		}
-		q.add(e.key(), t)
+		q.add(e, t)
 	}
 }
 
@@ -462,11 +552,11 @@ func (q *matcher) typos(p string) {
 		if len(v) < minTypoLen-1 || string(v) == p {
 			return
 		}
-		q.pinyinIn(s.prefixRange(r, s.pyOf, string(v)), len(v), tierTypo, tierTypo, tierNone, true)
+		q.pinyinIn(s.prefixRange(r, string(v)), len(v), tierTypo, tierTypo, tierNone, true)
 	}
 	for j := 0; j <= len(p); j++ {
 		if j > 0 {
-			r = s.prefixRange(r, s.pyOf, p[:j])
+			r = s.prefixRange(r, p[:j])
 			if len(r) == 0 {
 				break
 			}
@@ -514,11 +604,11 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	defer s.putScratch(sc)
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
-		clear(sc.stamp)
+		clear(sc.slots)
 		sc.gen = 1
 	}
 	sc.touched = sc.touched[:0]
-	q := &matcher{s: s, sc: sc, f: f}
+	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial()}
 	for _, h := range pq.han {
 		q.han(h)
 	}
@@ -535,7 +625,7 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	h := make(hitHeap, 0, limit+1)
 	n := 0
 	for _, di := range sc.touched {
-		b := sc.best[di]
+		b := sc.slots[di].best
 		if b >= excluded-1 {
 			continue
 		}
@@ -551,14 +641,13 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	hits := make([]Hit, len(h))
 	for i, b := range h {
 		di := uint32(b)
-		hits[i] = s.hit(di, sc.bestKey[di], b)
+		hits[i] = s.hit(di, s.keyAt(di, sc.slots[di].pos), b)
 	}
 	return hits, n
 }
 
-func (s *segment) hit(di, ki uint32, b uint64) Hit {
+func (s *segment) hit(di uint32, k *key, b uint64) Hit {
 	d := &s.docs[di]
-	k := &s.keys[ki]
 	n := d.Names[k.name]
 	if k.own {
 		n = Name{Text: d.Pinyin, Field: FieldName}

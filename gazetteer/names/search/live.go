@@ -14,17 +14,22 @@ type Index struct {
 	segs map[Kind]*segment
 }
 
-// NewIndex indexes docs (grouped by their Kind), reading Han characters with syl. It takes ownership of docs.
-func NewIndex(syl Syllabler, docs []Doc) *Index {
+// NewIndex indexes docs (grouped by their Kind), reading Han characters with syl. It takes ownership of docs. A kind
+// with more than MaxDocs docs is an error.
+func NewIndex(syl Syllabler, docs []Doc) (*Index, error) {
 	by := map[Kind][]Doc{}
 	for _, d := range docs {
 		by[d.Kind] = append(by[d.Kind], d)
 	}
 	ix := &Index{syl: syl, segs: map[Kind]*segment{}}
 	for _, k := range Kinds {
-		ix.segs[k] = newSegment(k, by[k], syl)
+		s, err := newSegment(k, by[k], syl)
+		if err != nil {
+			return nil, err
+		}
+		ix.segs[k] = s
 	}
-	return ix
+	return ix, nil
 }
 
 // Len is the number of docs indexed.
@@ -155,7 +160,12 @@ func (l *Live) refresh(ctx context.Context, k Kind) error {
 		ls.dirty.Store(true)
 		return fmt.Errorf("search: loading %ss: %w", k, err)
 	}
-	ls.seg.Store(newSegment(k, docs, l.syl))
+	seg, err := newSegment(k, docs, l.syl)
+	if err != nil {
+		ls.dirty.Store(true)
+		return err
+	}
+	ls.seg.Store(seg)
 	return nil
 }
 
