@@ -27,7 +27,7 @@ type bookJSON struct {
 			Name    string `json:"name"`
 			Entries []struct {
 				Name, Pinyin, Category, Township, Village, Direction, Location string
-				DistanceM                                                     *float64 `json:"distance_m"`
+				DistanceM                                                      *float64 `json:"distance_m"`
 			} `json:"entries"`
 		} `json:"categories"`
 	} `json:"townships"`

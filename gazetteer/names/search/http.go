@@ -22,7 +22,8 @@ import (
 // and closed facilities); limit 1–200 (default 20). A bad parameter is a 400 problem naming it.
 //
 // The answer is a GeoJSON FeatureCollection with "query": {"q", "simplified" (when traditional characters were
-// converted)}, numberMatched (records matching in all) and numberReturned, and one Point Feature per hit (null geometry
+// converted)}, numberMatched (records matching in all; homophones and typos are searched only when the better matches
+// do not fill the page, see Result) and numberReturned, and one Point Feature per hit (null geometry
 // when the record has none) in rank order, id = the record's code or ID, properties:
 //
 //	kind          "division" | "place" | "facility"

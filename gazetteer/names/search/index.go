@@ -471,6 +471,7 @@ type matcher struct {
 	sc      *scratch
 	f       *filter
 	trivial bool // no filter but the default (not retired): decided from the score base alone
+	kept    int  // docs matched and kept by the filter so far
 }
 
 func (q *matcher) add(e entry, t tier) {
@@ -485,6 +486,7 @@ func (q *matcher) add(e entry, t tier) {
 			return
 		}
 		sl.best = excluded - 1
+		q.kept++
 	} else if sl.best == excluded {
 		return
 	}
@@ -616,10 +618,12 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 		q.pinyin(p, tierPinyinPrefix, tierPinyinExact, tierPinyinInner, false)
 		q.initials(p)
 	}
-	if pq.homophone != "" {
+	// Homophones and typos rank below every other match: they are looked for only while the page is not full, since
+	// otherwise none of them could be on it (numberMatched then counts the better matches only).
+	if pq.homophone != "" && q.kept < limit {
 		q.pinyin(pq.homophone, tierHomophone, tierHomophone, tierHomophoneInner, true)
 	}
-	if pq.typo != "" {
+	if pq.typo != "" && q.kept < limit {
 		q.typos(pq.typo)
 	}
 	h := make(hitHeap, 0, limit+1)

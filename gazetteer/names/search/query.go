@@ -47,8 +47,10 @@ type Hit struct {
 	score   uint64
 }
 
-// Result is a search's answer: the hits in rank order and the number of records that matched in all. Simplified is the
-// query with traditional characters converted, when that changed it.
+// Result is a search's answer: the hits in rank order and the number of records that matched in all. Homophone and typo
+// matches, which rank below all others, are looked for only when the other matches of a kind do not fill the page
+// (Limit): NumberMatched then counts the better matches only. Simplified is the query with traditional characters
+// converted, when that changed it.
 type Result struct {
 	Query         string
 	Simplified    string
