@@ -91,10 +91,6 @@ func TestSearchQueryClasses(t *testing.T) {
 		{name: "traditional characters", q: Query{Q: "丹東"}, simplified: "丹东",
 			want: []want{{"330225001", "name", "name", "prefix"}, {"CT-1", "name", "name", "prefix"},
 				{"p-dandongcun", "homophone", "name", "prefix"}}, matched: 3},
-		{name: "homophones only while the page is not full", q: Query{Q: "丹東", Limit: 2}, simplified: "丹东",
-			want: []want{{"330225001", "name", "name", "prefix"}, {"CT-1", "name", "name", "prefix"}}, matched: 2},
-		{name: "typos only while the page is not full", q: Query{Q: "dandong", Limit: 1},
-			want: []want{{"330225001", "pinyin", "name", "prefix"}}, matched: 3},
 		{name: "traditional variant 嶴", q: Query{Q: "黃避嶴"}, simplified: "黄避岙",
 			want: []want{{"330225202", "name", "name", "prefix"}}, matched: 1},
 		{name: "full pinyin without spaces", q: Query{Q: "dandongjiedao"},
@@ -156,6 +152,39 @@ func TestSearchQueryClasses(t *testing.T) {
 				t.Errorf("simplified = %q, want %q", res.Simplified, tc.simplified)
 			}
 		})
+	}
+}
+
+// TestFallbackOnlyWhenPageNotFull: homophones and typos rank last, so they are searched only while a kind's better
+// matches do not fill the page; numberMatched then counts the better ones.
+func TestFallbackOnlyWhenPageNotFull(t *testing.T) {
+	place := func(id, name string) Doc {
+		return Doc{Kind: KindPlace, ID: id, Names: []Name{{Text: name}}, Rank: RankPlace, Status: "current"}
+	}
+	ix, err := NewIndex(romanizer(t), []Doc{place("a", "丹东村"), place("b", "单东村"), place("c", "丹冬湾"),
+		place("d", "丹东湾"), place("e", "旦洞湾")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q       Query
+		want    string
+		matched int
+	}{
+		{Query{Q: "丹东", Limit: 5}, "[a/name/name/prefix d/name/name/prefix b/homophone/name/prefix c/homophone/name/prefix e/homophone/name/prefix]", 5},
+		{Query{Q: "丹东", Limit: 2}, "[a/name/name/prefix d/name/name/prefix]", 2},
+		{Query{Q: "dandongwan", Limit: 5}, "[c/pinyin/name/exact d/pinyin/name/exact e/pinyin/name/exact]", 3},
+		{Query{Q: "dandongwen", Limit: 5}, "[c/typo/name/prefix d/typo/name/prefix e/typo/name/prefix]", 3},
+		{Query{Q: "dandongcun", Limit: 2}, "[a/pinyin/name/exact b/pinyin/name/exact]", 2},
+		{Query{Q: "dandongcu", Limit: 1}, "[a/pinyin/name/prefix]", 2},
+	} {
+		res, err := ix.Search(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := fmt.Sprint(got(res)); g != tc.want || res.NumberMatched != tc.matched {
+			t.Errorf("%+v: %s (%d), want %s (%d)", tc.q, g, res.NumberMatched, tc.want, tc.matched)
+		}
 	}
 }
 
