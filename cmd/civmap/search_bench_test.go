@@ -98,7 +98,9 @@ func BenchmarkSearchFeed(b *testing.B) {
 	}
 }
 
-func fullPinyin(rom *names.Romanizer, name string) string { return strings.Join(rom.Syllables(name), "") }
+func fullPinyin(rom *names.Romanizer, name string) string {
+	return strings.Join(rom.Syllables(name), "")
+}
 
 func initialsOf(rom *names.Romanizer, name string) string {
 	var b strings.Builder
