@@ -90,7 +90,9 @@ func fieldClass(f Field) uint64 {
 	return 0
 }
 
-func newSegment(kind Kind, docs []Doc, syl Syllabler) (*segment, error) {
+// newSegment indexes docs. prev, if not nil, is the segment it replaces: the pinyin of a name it already held is taken
+// from it rather than asked of syl again (romanizing is most of the cost of a rebuild).
+func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, error) {
 	if len(docs) > MaxDocs {
 		return nil, fmt.Errorf("search: %d %ss: one kind holds at most %d", len(docs), kind, MaxDocs)
 	}
@@ -125,6 +127,16 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler) (*segment, error) {
 		k.ini, _ = put(string(ini))
 		s.keys = append(s.keys, k)
 	}
+	read := func(text string) (string, []uint16) { return syllables(text, syl) }
+	if prev != nil {
+		known := prev.readings()
+		read = func(text string) (string, []uint16) {
+			if k, ok := known[text]; ok {
+				return prev.pyOf(k), prev.syllableOffsets(k)
+			}
+			return syllables(text, syl)
+		}
+	}
 	s.base = make([]uint64, len(s.docs))
 	s.docKeys = make([]uint32, len(s.docs)+1)
 	for di := range s.docs {
@@ -135,7 +147,7 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler) (*segment, error) {
 			if ni > 255 || strings.TrimSpace(n.Text) == "" {
 				continue
 			}
-			py, sy := syllables(n.Text, syl)
+			py, sy := read(n.Text)
 			addKey(ni, false, foldHan(n.Text), py, sy)
 			if ni == 0 && d.Pinyin != "" {
 				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
@@ -238,6 +250,29 @@ func (s *segment) keyAt(di, pos uint32) *key {
 func (s *segment) hanOf(k *key) string { return s.text[k.han : k.han+uint32(k.hanLen)] }
 func (s *segment) pyOf(k *key) string  { return s.text[k.py : k.py+uint32(k.pyLen)] }
 func (s *segment) iniOf(k *key) string { return s.text[k.ini : k.ini+uint32(k.nSyl)] }
+
+// readings maps each name text the segment holds to its key (names read by the Syllabler, not hand-set pinyin).
+func (s *segment) readings() map[string]*key {
+	m := make(map[string]*key, len(s.keys))
+	for di := range s.docs {
+		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+			if k := &s.keys[ki]; !k.own {
+				m[s.docs[di].Names[k.name].Text] = k
+			}
+		}
+	}
+	return m
+}
+
+// syllableOffsets is syllableStarts as the 16-bit offsets syllables returns.
+func (s *segment) syllableOffsets(k *key) []uint16 {
+	starts := s.syllableStarts(k)
+	out := make([]uint16, len(starts))
+	for i, o := range starts {
+		out[i] = uint16(o)
+	}
+	return out
+}
 
 // syllableStarts lists the offsets in k's pinyin where its syllables start.
 func (s *segment) syllableStarts(k *key) []int {

@@ -23,7 +23,7 @@ func NewIndex(syl Syllabler, docs []Doc) (*Index, error) {
 	}
 	ix := &Index{syl: syl, segs: map[Kind]*segment{}}
 	for _, k := range Kinds {
-		s, err := newSegment(k, by[k], syl)
+		s, err := newSegment(k, by[k], syl, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -107,20 +107,26 @@ type Loader func(ctx context.Context) ([]Doc, error)
 // Live is an Index kept current with a store: each kind's segment is rebuilt from its Loader when Invalidate has named
 // the kind, before the next Search answers, so a search that follows a committed write sees it. Safe for concurrent use.
 type Live struct {
-	syl     Syllabler
+	syl     atomic.Pointer[reader]
 	loaders map[Kind]Loader
 	kinds   map[Kind]*liveSeg
 }
+
+// reader is the Syllabler in use; a new one (SetSyllabler) is a new reader, and segments built with another are not
+// reused for their readings.
+type reader struct{ Syllabler }
 
 type liveSeg struct {
 	mu    sync.Mutex // serialises reloads
 	dirty atomic.Bool
 	seg   atomic.Pointer[segment]
+	by    *reader // the reader seg was built with
 }
 
 // NewLive loads every kind that has a loader and indexes it.
 func NewLive(ctx context.Context, syl Syllabler, loaders map[Kind]Loader) (*Live, error) {
-	l := &Live{syl: syl, loaders: loaders, kinds: map[Kind]*liveSeg{}}
+	l := &Live{loaders: loaders, kinds: map[Kind]*liveSeg{}}
+	l.syl.Store(&reader{syl})
 	for k := range loaders {
 		if !slices.Contains(Kinds, k) {
 			return nil, fmt.Errorf("search: unknown kind %q", k)
@@ -160,13 +166,28 @@ func (l *Live) refresh(ctx context.Context, k Kind) error {
 		ls.dirty.Store(true)
 		return fmt.Errorf("search: loading %ss: %w", k, err)
 	}
-	seg, err := newSegment(k, docs, l.syl)
+	rd := l.syl.Load()
+	prev := ls.seg.Load()
+	if ls.by != rd {
+		prev = nil // read with another dictionary: read every name again
+	}
+	seg, err := newSegment(k, docs, rd.Syllabler, prev)
 	if err != nil {
 		ls.dirty.Store(true)
 		return err
 	}
 	ls.seg.Store(seg)
+	ls.by = rd
 	return nil
+}
+
+// SetSyllabler replaces the reader of Han characters (a new county reading dictionary): every kind is read again, in
+// full, before the next search.
+func (l *Live) SetSyllabler(syl Syllabler) {
+	l.syl.Store(&reader{syl})
+	for _, ls := range l.kinds {
+		ls.dirty.Store(true)
+	}
 }
 
 // Search reloads the kinds q asks for that have changed, then runs q. Errors: *QueryError, or a loader's error.
@@ -182,7 +203,7 @@ func (l *Live) Search(ctx context.Context, q Query) (Result, error) {
 			}
 		}
 	}
-	return runSearch(l.syl, func(k Kind) *segment {
+	return runSearch(l.syl.Load().Syllabler, func(k Kind) *segment {
 		if ls := l.kinds[k]; ls != nil {
 			return ls.seg.Load()
 		}

@@ -318,3 +318,49 @@ func typoDocs(s *segment, run func(*matcher)) []uint32 {
 	slices.Sort(out)
 	return out
 }
+
+// countingSyllabler counts the names it reads.
+type countingSyllabler struct {
+	Syllabler
+	n atomic.Int32
+}
+
+func (c *countingSyllabler) Syllables(text string) []string {
+	c.n.Add(1)
+	return c.Syllabler.Syllables(text)
+}
+
+// TestLiveReusesReadings: a reload asks the Syllabler only for names it has not read; a new Syllabler reads all again.
+func TestLiveReusesReadings(t *testing.T) {
+	syl := &countingSyllabler{Syllabler: romanizer(t)}
+	docs := []Doc{div("330225001", "丹东街道", RankTownship, "subdistrict"), div("330225002", "丹西街道", RankTownship, "subdistrict")}
+	l, err := NewLive(context.Background(), syl, map[Kind]Loader{
+		KindDivision: func(context.Context) ([]Doc, error) { return slices.Clone(docs), nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := syl.n.Load(); n != 2 {
+		t.Fatalf("%d names read at start, want 2", n)
+	}
+	docs = append(docs, div("330225003", "爵溪街道", RankTownship, "subdistrict"))
+	l.Invalidate(KindDivision)
+	res, err := l.Search(context.Background(), Query{Q: "jxjd"})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Doc.ID != "330225003" {
+		t.Fatalf("after the reload: %+v %v", res, err)
+	}
+	if res, _ := l.Search(context.Background(), Query{Q: "dxjd"}); len(res.Hits) != 1 || res.Hits[0].Matched != "initials" {
+		t.Fatalf("a reused reading: %+v", res)
+	}
+	if n := syl.n.Load(); n != 3 {
+		t.Fatalf("%d names read after adding one, want 3", n)
+	}
+	other := &countingSyllabler{Syllabler: romanizer(t)}
+	l.SetSyllabler(other)
+	if _, err := l.Search(context.Background(), Query{Q: "dxjd"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := other.n.Load(); n != 3 {
+		t.Fatalf("%d names read by the new Syllabler, want 3", n)
+	}
+}
