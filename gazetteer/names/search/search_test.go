@@ -364,3 +364,27 @@ func TestLiveReusesReadings(t *testing.T) {
 		t.Fatalf("%d names read by the new Syllabler, want 3", n)
 	}
 }
+
+// FuzzSearch: any query string is answered or refused with a QueryError, never a panic; hits are in score order.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"丹东", "dandongjiedao", "dxjd", "丹東", "Dān dōng", "dan1dong1", "dandongjiedoa", "ｄａｎ",
+		"Lü", "u:", "G228", "'", "·", "\x00", "\xff\xfe", strings.Repeat("a", 101), "黃避嶴", "𬉼"} {
+		f.Add(s)
+	}
+	ix, err := NewIndex(romanizer(f), sampleDocs())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		res, err := ix.Search(Query{Q: q, Statuses: []string{"current", "abolished", "existing"}})
+		var qe *QueryError
+		if err != nil && !errors.As(err, &qe) {
+			t.Fatalf("%q: %v", q, err)
+		}
+		for i := 1; i < len(res.Hits); i++ {
+			if cmpScore(res.Hits[i-1].score, res.Hits[i].score) > 0 {
+				t.Fatalf("%q: hits out of order", q)
+			}
+		}
+	})
+}
