@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -208,8 +209,8 @@ func (r *Romanizer) tokens(text string) []token {
 				continue
 			}
 			t := token{text: string(c), han: true, start: i, end: i + 1, pos: i}
-			if py := pinyin.SinglePinyin(c, r.args); len(py) > 0 && py[0] != "" {
-				t.syl, t.known = strings.ReplaceAll(py[0], "v", "ü"), true
+			if syl := r.reading(c); syl != "" {
+				t.syl, t.known = syl, true
 			} else {
 				t.syl = string(c)
 			}
@@ -228,6 +229,22 @@ func (r *Romanizer) tokens(text string) []token {
 		}
 	}
 	return out
+}
+
+// runeReadings caches go-pinyin's first toneless reading of each character ("" for none): go-pinyin strips tones with
+// regular expressions, which costs far more than a map lookup.
+var runeReadings sync.Map // rune → string
+
+func (r *Romanizer) reading(c rune) string {
+	if v, ok := runeReadings.Load(c); ok {
+		return v.(string)
+	}
+	syl := ""
+	if py := pinyin.SinglePinyin(c, r.args); len(py) > 0 {
+		syl = strings.ReplaceAll(py[0], "v", "ü")
+	}
+	runeReadings.Store(c, syl)
+	return syl
 }
 
 // lookup returns the length and reading of the longest dictionary word starting rs, or 0.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -173,10 +174,20 @@ func NewEngine(l Lists) (*Engine, error) {
 // Lists returns the lists the engine was built from.
 func (e *Engine) Lists() Lists { return e.lists }
 
+// romanize is Romanize memoized for the index's lifetime (a screening romanizes each name several times).
+func (ix *Index) romanize(name string) Result {
+	if v, ok := ix.memo.Load(name); ok {
+		return v.(Result)
+	}
+	res := ix.e.Rom.Romanize(name)
+	ix.memo.Store(name, res)
+	return res
+}
+
 // specific returns the 专名 a duplicate is judged by: the name without its generic term (the whole name when it has
 // none, or is only a generic).
-func (e *Engine) specific(name string) string {
-	res := e.Rom.Romanize(name)
+func (ix *Index) specific(name string) string {
+	res := ix.romanize(name)
 	if res.Specific == "" {
 		return res.Name
 	}
@@ -224,6 +235,7 @@ func (e *Engine) scope(s Subject) (class, key string) {
 // Index holds the records that a subject's name is compared with (duplicates, homophones, location).
 type Index struct {
 	e        *Engine
+	memo     sync.Map // name → Result, for the names of one screening
 	subjects []Subject
 	bySpec   map[string][]int // scope class+key+专名 → subjects
 	bySound  map[string][]int // scope class+key+sound key → subjects
@@ -232,9 +244,10 @@ type Index struct {
 }
 
 type container struct {
-	word string // the text a name must contain to mention it
-	code string
-	name string
+	word    string // the text a name must contain to mention it
+	code    string
+	name    string
+	village bool
 }
 
 // NewIndex indexes subjects for duplicate, homophone and location checks. Exempt (historical) subjects are indexed
@@ -243,7 +256,7 @@ func (e *Engine) NewIndex(subjects []Subject) *Index {
 	ix := &Index{e: e, subjects: subjects, bySpec: map[string][]int{}, bySound: map[string][]int{}}
 	for i, s := range subjects {
 		class, key := e.scope(s)
-		sp := e.specific(s.Name)
+		sp := ix.specific(s.Name)
 		if sp == "" {
 			continue
 		}
@@ -257,10 +270,11 @@ func (e *Engine) NewIndex(subjects []Subject) *Index {
 					ix.containers = append(ix.containers, container{word: sp, code: s.Code, name: s.Name})
 				}
 			case gazetteer.LevelVillage:
-				// A village-level unit is mentioned by its name as the public uses it: 东陈村 for 东陈村委会.
+				// A village-level unit is mentioned by its name as the public uses it: 东陈村 for 东陈村委会, 塔山社区.
+				// Only places are checked against villages (see location).
 				short := shortVillageName(s.Name)
 				if utf8.RuneCountInString(short) >= 3 {
-					ix.containers = append(ix.containers, container{word: short, code: s.Code, name: s.Name})
+					ix.containers = append(ix.containers, container{word: short, code: s.Code, name: s.Name, village: true})
 				}
 			}
 		}
@@ -271,16 +285,16 @@ func (e *Engine) NewIndex(subjects []Subject) *Index {
 // shortVillageName is the village-level unit's name without the committee: 东陈村委会 → 东陈村, 塔山社区居委会 → 塔山社区.
 func shortVillageName(name string) string {
 	for _, suf := range []struct{ from, to string }{
-		{"社区居委会", "社区"}, {"村民委员会", "村"}, {"居民委员会", ""}, {"村委会", "村"}, {"居委会", ""},
+		{"社区居委会", "社区"}, {"村民委员会", "村"}, {"村委会", "村"}, {"社区", "社区"},
 	} {
 		if strings.HasSuffix(name, suf.from) {
 			return strings.TrimSuffix(name, suf.from) + suf.to
 		}
 	}
-	return name
+	return "" // a 居委会 is named after its street or town: no short name to look for
 }
 
-// Check runs every rule over one subject against the index (nil: no duplicate or location checks). Findings come in
+// Check runs every rule over one subject against the index (e.NewIndex(nil) for none: no duplicate or location checks). Findings come in
 // FindingKinds order, each kind's by rule.
 func (ix *Index) Check(s Subject) []Finding {
 	e := ix.e
@@ -293,7 +307,7 @@ func (ix *Index) Check(s Subject) []Finding {
 		add("format.empty", KindFormat, SeverityError, "名称为空", Evidence{}, "填写标准名称")
 		return out
 	}
-	res := e.Rom.Romanize(name)
+	res := ix.romanize(name)
 
 	// format
 	n := utf8.RuneCountInString(name)
@@ -408,7 +422,7 @@ func kindOrder(k string) int {
 func (ix *Index) duplicates(s Subject) []Finding {
 	e := ix.e
 	class, key := e.scope(s)
-	sp := e.specific(s.Name)
+	sp := ix.specific(s.Name)
 	if sp == "" {
 		return nil
 	}
@@ -490,11 +504,11 @@ func (ix *Index) location(s Subject, name string) []Finding {
 		return nil
 	}
 	for _, c := range ix.containers {
-		if c.code == s.Code && s.Kind == "division" {
-			continue
+		if c.village && s.Kind == "division" {
+			continue // a village-level unit's name holding another's (方井头村 ⊃ 井头村) is a coincidence of characters
 		}
-		if !strings.Contains(name, c.word) || strings.HasPrefix(own, c.code) {
-			continue
+		if strings.HasPrefix(own, c.code) || strings.HasPrefix(c.code, own) || !ix.mentions(name, c.word) {
+			continue // it lies in the division it mentions, or the division lies in it (a township named after its seat)
 		}
 		// A division's own ancestors and descendants are fine either way (丹城 in a village of 丹东): only a
 		// container that is not an ancestor of where the subject lies is flagged.
@@ -504,6 +518,28 @@ func (ix *Index) location(s Subject, name string) []Finding {
 			Suggestion: "核对所在区划，或去掉名称中的「" + c.word + "」"})
 	}
 	return out
+}
+
+// mentions reports whether name mentions word as a name: at its start, or right after the name or 专名 of a township
+// (石浦镇东门渔村…), not inside another word (方井头村 does not mention 井头村).
+func (ix *Index) mentions(name, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(name[i:], word)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if at == 0 {
+			return true
+		}
+		before := name[:at]
+		for _, c := range ix.containers {
+			if !c.village && (strings.HasSuffix(before, c.word) || strings.HasSuffix(before, c.name)) {
+				return true
+			}
+		}
+		i = at + len(word)
+	}
 }
 
 // matchWord returns the first (longest) listed word that name contains.
@@ -547,8 +583,6 @@ func (e *Engine) traditional(name string) (string, string) {
 	return found, b.String()
 }
 
-var gb2312 = simplifiedchinese.HZGB2312.NewEncoder()
-
 // rare returns the Han characters of name outside GB 2312 (the 6,763 common characters) that are neither on the local
 // list nor traditional characters (those have their own rule).
 func (e *Engine) rare(name string) string {
@@ -557,14 +591,18 @@ func (e *Engine) rare(name string) string {
 		if !unicode.Is(unicode.Han, r) || e.local[r] || e.trad[r] != "" {
 			continue
 		}
-		if _, err := gb2312.String(string(r)); err != nil {
+		if !inGB2312(r) {
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
 
-var gb18030 = simplifiedchinese.GB18030.NewEncoder()
+// inGB2312 reports whether r is one of GB 2312's characters: its GBK code has both bytes in 0xA1–0xFE.
+func inGB2312(r rune) bool {
+	b, err := simplifiedchinese.GBK.NewEncoder().String(string(r))
+	return err == nil && len(b) == 2 && b[0] >= 0xA1 && b[0] <= 0xFE && b[1] >= 0xA1 && b[1] <= 0xFE
+}
 
 // badChars lists (as U+XXXX) the characters a standard name cannot hold: invalid UTF-8, control, private-use,
 // unassigned or surrogate code points, symbols (emoji) and anything GB 18030 cannot encode.
@@ -580,7 +618,7 @@ func badChars(name string) string {
 		ok := unicode.IsGraphic(r) && !unicode.Is(unicode.Co, r) && !unicode.Is(unicode.So, r) &&
 			!unicode.Is(unicode.Sk, r)
 		if ok {
-			if _, err := gb18030.String(string(r)); err != nil {
+			if _, err := simplifiedchinese.GB18030.NewEncoder().String(string(r)); err != nil {
 				ok = false
 			}
 		}
