@@ -32,6 +32,8 @@ Usage:
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
+  civmap pinyin  [--stored] NAME…   (pinyin by the 1984 place-name rules)
+  civmap check-names [--division CODE] [--format json|csv|xlsx|html] [--out FILE]   (name screening report)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -61,6 +63,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
+	case "pinyin":
+		err = cmdPinyin(ctx, rest, stdout, stderr)
+	case "check-names":
+		err = cmdCheckNames(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

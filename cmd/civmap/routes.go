@@ -30,7 +30,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	r := httpx.NewRouter()
-	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
+	gsvc := gazetteer.NewService(st, facilities.DivisionReferences(st))
+	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
+	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
 	if authOpts.Audit == nil {

@@ -504,7 +504,7 @@ func (ix *Index) location(s Subject, name string) []Finding {
 		return nil
 	}
 	for _, c := range ix.containers {
-		if c.village && s.Kind == "division" {
+		if c.village && (s.Kind == "division" || s.Level != "") {
 			continue // a village-level unit's name holding another's (方井头村 ⊃ 井头村) is a coincidence of characters
 		}
 		if strings.HasPrefix(own, c.code) || strings.HasPrefix(c.code, own) || !ix.mentions(name, c.word) {
