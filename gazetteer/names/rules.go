@@ -542,14 +542,18 @@ func (ix *Index) mentions(name, word string) bool {
 	}
 }
 
-// matchWord returns the first (longest) listed word that name contains.
+// matchWord returns the listed word that occurs first in name (the longest of those starting there).
 func matchWord(name string, ws []Word) (Word, bool) {
-	for _, w := range ws {
-		if w.Word != "" && strings.Contains(name, w.Word) {
-			return w, true
+	best, at := Word{}, -1
+	for _, w := range ws { // longest first
+		if w.Word == "" {
+			continue
+		}
+		if i := strings.Index(name, w.Word); i >= 0 && (at < 0 || i < at) {
+			best, at = w, i
 		}
 	}
-	return Word{}, false
+	return best, at >= 0
 }
 
 // scripts returns the Latin letters in name (full-width ones too) and whether it holds any Han character.

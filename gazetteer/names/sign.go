@@ -182,6 +182,9 @@ func (e *Engine) SignCheck(name, sign string) SignResult {
 			add(SignSplit, "分写、连写或隔音符号有误：应为 %s", correct)
 		}
 		return res
+	case lsu == "":
+		add(SignEmpty, "路名牌除标点外没有拼音，应为 %s", correct)
+		return res
 	case lsu != lc:
 		switch {
 		case strings.ReplaceAll(lsu, "ü", "u") == strings.ReplaceAll(lc, "ü", "u"):
