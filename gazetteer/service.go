@@ -37,8 +37,9 @@ type Service struct {
 }
 
 // SetPinyin sets the func that spells a name in pinyin (gazetteer/names, injected: names imports gazetteer). A place
-// created or edited without pinyin then gets the derived spelling; a place saved with pinyin keeps it (set by hand to
-// fix a polyphone); an edit that renames a place whose pinyin was the derived one re-derives it.
+// created without pinyin then gets the derived spelling, and so does an edit that clears it or renames the place; a
+// place saved with pinyin keeps it (set by hand to fix a polyphone); an edit that renames a place whose pinyin was the
+// derived one re-derives it; an edit that keeps the name of a place stored without pinyin leaves it without.
 func (s *Service) SetPinyin(derive func(name string) string) { s.pinyin = derive }
 
 // derivePinyin fills in p's pinyin (see SetPinyin); cur is the stored version for an edit, nil for a create.
@@ -46,10 +47,13 @@ func (s *Service) derivePinyin(cur *Place, p *Place) {
 	if s.pinyin == nil {
 		return
 	}
-	if cur != nil && p.Name != cur.Name && p.Pinyin == cur.Pinyin && cur.Pinyin == s.pinyin(cur.Name) {
+	renamed := cur != nil && p.Name != cur.Name
+	if renamed && p.Pinyin == cur.Pinyin && cur.Pinyin == s.pinyin(cur.Name) {
 		p.Pinyin = "" // the old spelling was derived, not set by hand: derive the new name's
 	}
-	if strings.TrimSpace(p.Pinyin) == "" && strings.TrimSpace(p.Name) != "" {
+	// An edit that keeps the name of a record stored without pinyin stays a no-op (edit.Unchanged).
+	keep := cur != nil && !renamed && cur.Pinyin == ""
+	if !keep && strings.TrimSpace(p.Pinyin) == "" && strings.TrimSpace(p.Name) != "" {
 		p.Pinyin = s.pinyin(strings.TrimSpace(p.Name))
 	}
 }
