@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -174,25 +173,32 @@ func NewEngine(l Lists) (*Engine, error) {
 // Lists returns the lists the engine was built from.
 func (e *Engine) Lists() Lists { return e.lists }
 
-// romanize is Romanize memoized for the index's lifetime (a screening romanizes each name several times).
-func (ix *Index) romanize(name string) Result {
-	if v, ok := ix.memo.Load(name); ok {
-		return v.(Result)
-	}
-	res := ix.e.Rom.Romanize(name)
-	ix.memo.Store(name, res)
-	return res
+type memo struct {
+	res   Result
+	spec  string // the 专名 duplicates are judged by
+	sound string // its toneless pinyin without spaces
 }
 
-// specific returns the 专名 a duplicate is judged by: the name without its generic term (the whole name when it has
-// none, or is only a generic).
-func (ix *Index) specific(name string) string {
-	res := ix.romanize(name)
-	if res.Specific == "" {
-		return res.Name
+// memoOf romanizes name once for the index's lifetime (a screening needs each name's split and sound several times).
+func (ix *Index) memoOf(name string) *memo {
+	if m, ok := ix.memo[name]; ok {
+		return m
 	}
-	return res.Specific
+	m := &memo{res: ix.e.Rom.romanize(name, false)}
+	// The 专名 a duplicate is judged by: the name without its generic term (the whole name when it has none, or is
+	// only a generic).
+	m.spec = m.res.Specific
+	if m.spec == "" {
+		m.spec = m.res.Name
+	}
+	m.sound = ix.e.soundKey(m.spec)
+	ix.memo[name] = m
+	return m
 }
+
+func (ix *Index) romanize(name string) Result { return ix.memoOf(name).res }
+
+func (ix *Index) specific(name string) string { return ix.memoOf(name).spec }
 
 // soundKey is the toneless pinyin of s without spaces: two names with the same key are homophones.
 func (e *Engine) soundKey(s string) string { return strings.Join(e.Rom.Syllables(s), "") }
@@ -232,15 +238,18 @@ func (e *Engine) scope(s Subject) (class, key string) {
 	return "place:" + s.Category, prefix(9)
 }
 
-// Index holds the records that a subject's name is compared with (duplicates, homophones, location).
+// Index holds the records that a subject's name is compared with (duplicates, homophones, location). Not safe for
+// concurrent use (it memoizes the names it has spelled).
 type Index struct {
 	e        *Engine
-	memo     sync.Map // name → Result, for the names of one screening
+	memo     map[string]*memo // per name, for the names of one screening
 	subjects []Subject
 	bySpec   map[string][]int // scope class+key+专名 → subjects
 	bySound  map[string][]int // scope class+key+sound key → subjects
-	// containers are the divisions a name may mention: townships (by 专名) and village-level units (by full name).
+	// containers are the divisions a name may mention: townships (by 专名) and village-level units (by full name),
+	// indexed by their first character.
 	containers []container
+	byFirst    map[rune][]int
 }
 
 type container struct {
@@ -253,7 +262,14 @@ type container struct {
 // NewIndex indexes subjects for duplicate, homophone and location checks. Exempt (historical) subjects are indexed
 // too: a new name must not repeat a historical one either, but an exempt subject raises no 重 finding itself.
 func (e *Engine) NewIndex(subjects []Subject) *Index {
-	ix := &Index{e: e, subjects: subjects, bySpec: map[string][]int{}, bySound: map[string][]int{}}
+	ix := &Index{e: e, subjects: subjects, bySpec: map[string][]int{}, bySound: map[string][]int{},
+		byFirst: map[rune][]int{}, memo: map[string]*memo{}}
+	defer func() {
+		for i, c := range ix.containers {
+			r, _ := utf8.DecodeRuneInString(c.word)
+			ix.byFirst[r] = append(ix.byFirst[r], i)
+		}
+	}()
 	for i, s := range subjects {
 		class, key := e.scope(s)
 		sp := ix.specific(s.Name)
@@ -261,7 +277,7 @@ func (e *Engine) NewIndex(subjects []Subject) *Index {
 			continue
 		}
 		ix.bySpec[class+"\x00"+key+"\x00"+sp] = append(ix.bySpec[class+"\x00"+key+"\x00"+sp], i)
-		k := e.soundKey(sp)
+		k := ix.memoOf(s.Name).sound
 		ix.bySound[class+"\x00"+key+"\x00"+k] = append(ix.bySound[class+"\x00"+key+"\x00"+k], i)
 		if s.Kind == "division" {
 			switch s.Level {
@@ -445,7 +461,7 @@ func (ix *Index) duplicates(s Subject) []Finding {
 			Evidence: Evidence{Word: sp, Records: dup}, Suggestion: "更换专名，或在专名前加区分字"})
 	}
 	var homo []RecordRef
-	for _, i := range ix.bySound[class+"\x00"+key+"\x00"+e.soundKey(sp)] {
+	for _, i := range ix.bySound[class+"\x00"+key+"\x00"+ix.memoOf(s.Name).sound] {
 		if o := ix.subjects[i]; !same[i] && !self(o) {
 			homo = append(homo, o.Ref())
 		}
@@ -503,7 +519,19 @@ func (ix *Index) location(s Subject, name string) []Finding {
 	if own == "" {
 		return nil
 	}
-	for _, c := range ix.containers {
+	seen := map[int]bool{}
+	for off, r := range name {
+		for _, ci := range ix.byFirst[r] {
+			if seen[ci] || !strings.HasPrefix(name[off:], ix.containers[ci].word) {
+				continue
+			}
+			seen[ci] = true
+		}
+	}
+	for ci, c := range ix.containers {
+		if !seen[ci] {
+			continue
+		}
 		if c.village && (s.Kind == "division" || s.Level != "") {
 			continue // a village-level unit's name holding another's (方井头村 ⊃ 井头村) is a coincidence of characters
 		}
