@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits fuzz-names vet fmt clean
 
 all: build
 
@@ -66,6 +66,12 @@ bench-herd:
 # Place edits per second on each store with history and audit, a no-op audit and the bare write (a few seconds).
 bench-edits:
 	$(WITH_POSTGIS) go test -run '^$$' -bench EditPlace -benchtime 2s ./data/embedded/ ./data/postgis/
+
+# The place-name fuzz targets (romanizer and rules, sign parser), FUZZTIME each.
+FUZZTIME ?= 60s
+fuzz-names:
+	go test -run '^$$' -fuzz FuzzRomanize -fuzztime $(FUZZTIME) ./gazetteer/names/
+	go test -run '^$$' -fuzz FuzzSignCheck -fuzztime $(FUZZTIME) ./gazetteer/names/
 
 vet:
 	go vet ./...
