@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -92,6 +93,17 @@ func TestNamesAPI(t *testing.T) {
 			"Content-Type", J, "Authorization", reviewer)
 		if f := decode[names.TrackedFinding](t, r); r.status != 200 || f.State != names.StateExempt || f.Version != 2 {
 			t.Fatalf("exempt: %d %s", r.status, r.body)
+		}
+		// The findings layer: GeoJSON points at the record (the bound centre of 象山国际风情街's polygon).
+		r = do(t, "GET", ts.URL+"/api/name-findings?format=geojson&kind="+url.QueryEscape("大"), "")
+		fc := decode[featureCollection](t, r)
+		var pt [2]float64
+		if len(fc.Features) == 1 {
+			_ = json.Unmarshal(fc.Features[0].Geometry.Coordinates, &pt)
+		}
+		if r.status != 200 || len(fc.Features) != 1 || fc.Features[0].ID != da.ID ||
+			math.Abs(pt[0]-121.89311005) > 1e-9 || math.Abs(pt[1]-29.4638439) > 1e-9 {
+			t.Errorf("geojson: %d %s", r.status, r.body)
 		}
 		r = do(t, "GET", ts.URL+"/api/screenings/"+rep.Screening.ID, "")
 		rep2 := decode[names.Report](t, r)

@@ -32,8 +32,9 @@ const maxBody = 4 << 20
 //	                                          the default); 200 {"list","version"}
 //	POST /api/screenings                      {"division": CODE} (editor) → the Report, 201
 //	GET  /api/screenings                      the screenings run, newest first
-//	GET  /api/screenings/{id}?format=json|csv|xlsx|html   the report, grouped by township and kind, with progress
-//	GET  /api/name-findings?division=&kind=&state=        tracked findings
+//	GET  /api/screenings/{id}?format=json|csv|xlsx|html|geojson   the report, grouped by township and kind, with
+//	                                          progress; geojson: the findings as Point features (the map's layer)
+//	GET  /api/name-findings?division=&kind=&state=&format=json|geojson   tracked findings (each with its point)
 //	GET  /api/name-findings/{id}              one finding, ETag
 //	POST /api/name-findings/{id}/state        {"state","reason"} (reviewer); If-Match optional
 func Routes(r *mux.Router, s *Service) {

@@ -9,19 +9,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
+
+	"civmap/internal/httpx"
 )
 
 // Report formats.
 const (
-	FormatJSON = "json"
-	FormatCSV  = "csv"
-	FormatXLSX = "xlsx"
-	FormatHTML = "html"
+	FormatJSON    = "json"
+	FormatCSV     = "csv"
+	FormatXLSX    = "xlsx"
+	FormatHTML    = "html"
+	FormatGeoJSON = "geojson" // the findings as Point features (for the map's findings layer)
 )
 
 // ReportFormats lists the formats WriteReport writes.
-var ReportFormats = []string{FormatJSON, FormatCSV, FormatXLSX, FormatHTML}
+var ReportFormats = []string{FormatJSON, FormatCSV, FormatXLSX, FormatHTML, FormatGeoJSON}
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,6 +38,8 @@ func ContentType(format string) string {
 		return xlsxType
 	case FormatHTML:
 		return "text/html; charset=utf-8"
+	case FormatGeoJSON:
+		return "application/geo+json"
 	}
 	return "application/json"
 }
@@ -111,6 +117,15 @@ func WriteReport(w io.Writer, rep Report, format string) error {
 		return writeXLSX(w, rep)
 	case FormatHTML:
 		return reportPage.Execute(w, htmlReport(rep))
+	case FormatGeoJSON:
+		// RFC 7946: one Point feature per finding with a position (id = the finding's id, properties = the finding).
+		fs := []httpx.Feature{}
+		for _, f := range rep.Findings {
+			if len(f.Point) == 2 {
+				fs = append(fs, httpx.Feature{ID: f.ID, Geometry: orb.Point{f.Point[0], f.Point[1]}, Properties: f})
+			}
+		}
+		return json.NewEncoder(w).Encode(httpx.FeatureCollection{Features: fs})
 	}
 	return fmt.Errorf("unknown format %q (want json, csv, xlsx or html)", format)
 }

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"civmap/gazetteer"
@@ -77,6 +78,9 @@ type Subject struct {
 	Exempt       bool
 	ExemptReason string
 	Heritage     bool
+	// Point is where the record is drawn (lon/lat degrees, EPSG:4490): a place's point or the centre of its
+	// geometry's bound, a division's seat or the centre of its bound; nil without geometry.
+	Point *orb.Point
 }
 
 // Ref returns the RecordRef of s.

@@ -49,6 +49,7 @@ type TrackedFinding struct {
 	ID string `json:"id"`
 	Finding
 	Record         RecordRef `json:"record"`
+	Point          []float64 `json:"point,omitempty"` // [lon, lat] of the record (EPSG:4490), for the map
 	Division       string    `json:"division,omitempty"`
 	Township       string    `json:"township,omitempty"`
 	TownshipName   string    `json:"township_name,omitempty"`
@@ -226,6 +227,9 @@ func (e *Engine) Screen(subjects []Subject, divs map[string]gazetteer.Division, 
 		out.names++
 		for _, f := range ix.Check(sj) {
 			tf := TrackedFinding{ID: findingID(sj, f), Finding: f, Record: sj.Ref(), Division: at, Township: sj.township()}
+			if sj.Point != nil {
+				tf.Point = []float64{sj.Point[0], sj.Point[1]}
+			}
 			if seen[tf.ID] {
 				continue
 			}

@@ -75,7 +75,7 @@ func (h *api) screening(w http.ResponseWriter, r *http.Request) error {
 		format = FormatJSON
 	}
 	if !slices.Contains(ReportFormats, format) {
-		return httpx.BadParam("format", "unknown format %s (want json, csv, xlsx or html)", httpx.Quote(format))
+		return httpx.BadParam("format", "unknown format %s (want json, csv, xlsx, html or geojson)", httpx.Quote(format))
 	}
 	rep, err := h.svc.ScreeningReport(r.Context(), id)
 	if err != nil {
@@ -96,10 +96,24 @@ func (h *api) screening(w http.ResponseWriter, r *http.Request) error {
 
 func (h *api) findings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != FormatJSON && format != FormatGeoJSON {
+		return httpx.BadParam("format", "unknown format %s (want json or geojson)", httpx.Quote(format))
+	}
 	fs, err := h.svc.Findings(r.Context(), FindingQuery{Division: q.Get("division"), Kind: q.Get("kind"),
 		State: q.Get("state")})
 	if err != nil {
 		return queryError(err)
+	}
+	if format == FormatGeoJSON {
+		var buf bytes.Buffer
+		if err := WriteReport(&buf, Report{Findings: fs}, FormatGeoJSON); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", ContentType(FormatGeoJSON))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(buf.Bytes())
+		return nil
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"findings": fs})
 	return nil

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/paulmach/orb"
+
 	"civmap/gazetteer"
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
@@ -370,14 +372,34 @@ func (s *Service) subjects(ctx context.Context, e *Engine) ([]Subject, map[strin
 
 // DivisionSubject is the subject of a division (its parent is where it lies).
 func DivisionSubject(d gazetteer.Division) Subject {
-	return Subject{Kind: "division", ID: d.Code, Code: d.Code, Name: d.Name, Level: d.Level, Within: d.ParentCode}
+	sj := Subject{Kind: "division", ID: d.Code, Code: d.Code, Name: d.Name, Level: d.Level, Within: d.ParentCode}
+	if d.Seat != nil {
+		p := *d.Seat
+		sj.Point = &p
+	} else {
+		sj.Point = centre(d.Geometry)
+	}
+	return sj
+}
+
+// centre is a point geometry itself, else the centre of g's bound (nil for no geometry).
+func centre(g orb.Geometry) *orb.Point {
+	switch v := g.(type) {
+	case nil:
+		return nil
+	case orb.Point:
+		return &v
+	}
+	c := g.Bound().Center()
+	return &c
 }
 
 // PlaceSubject is the subject of a place: it lies in its most specific division code; historical places, heritage
 // names (保护名录) and those whose attributes mark them commemorative ("commemorative": true) are exempt from
 // 大 洋 怪 重 and location.
 func PlaceSubject(p gazetteer.Place) Subject {
-	sj := Subject{Kind: "place", ID: p.ID, Name: p.Name, Category: p.Category, Pinyin: p.Pinyin, Heritage: p.Heritage}
+	sj := Subject{Kind: "place", ID: p.ID, Name: p.Name, Category: p.Category, Pinyin: p.Pinyin, Heritage: p.Heritage,
+		Point: centre(p.Geometry)}
 	for _, c := range p.DivisionCodes {
 		if len(c) > len(sj.Within) {
 			sj.Within = c
