@@ -41,11 +41,26 @@ func TestNamesAPI(t *testing.T) {
 				Properties map[string]any `json:"properties"`
 			}](t, r).Properties
 		}
-		if p := post("丹河东路", ""); p["pinyin"] != "Danhe Donglu" {
-			t.Errorf("derived pinyin %v", p["pinyin"])
+		derived, hand := post("丹河东路", ""), post("长街路", "Zhangjie Lu")
+		if derived["pinyin"] != "Danhe Donglu" || hand["pinyin"] != "Zhangjie Lu" {
+			t.Errorf("derived pinyin %v, hand-set %v", derived["pinyin"], hand["pinyin"])
 		}
-		if p := post("长街路", "Zhangjie Lu"); p["pinyin"] != "Zhangjie Lu" {
-			t.Errorf("hand-set pinyin %v", p["pinyin"])
+		// A rename re-derives a derived spelling and keeps a hand-set one.
+		rename := func(id any, name string) any {
+			r := do(t, "PATCH", ts.URL+"/api/places/"+id.(string), `{"properties":{"name":"`+name+`"}}`,
+				"Content-Type", "application/merge-patch+json", "If-Match", `"1"`, "Authorization", editor)
+			if r.status != 200 {
+				t.Fatalf("rename: %d %s", r.status, r.body)
+			}
+			return decode[struct {
+				Properties map[string]any `json:"properties"`
+			}](t, r).Properties["pinyin"]
+		}
+		if py := rename(derived["id"], "丹河西路"); py != "Danhe Xilu" {
+			t.Errorf("renamed derived: %v", py)
+		}
+		if py := rename(hand["id"], "长街南路"); py != "Zhangjie Lu" {
+			t.Errorf("renamed hand-set: %v", py)
 		}
 
 		// The reading dictionary: a wrong syllable count is a 400 naming the entry; a reviewer's edit is a document.

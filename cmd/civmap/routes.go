@@ -73,6 +73,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "names-pinyin", "href": "/api/names/pinyin?name=石浦镇"},
+			{"rel": "screenings", "href": "/api/screenings"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
 			{"rel": "style", "href": "/tiles/style.json"},
