@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -185,6 +186,8 @@ type memo struct {
 
 // memoOf romanizes name once for the index's lifetime (a screening needs each name's split and sound several times).
 func (ix *Index) memoOf(name string) *memo {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
 	if m, ok := ix.memo[name]; ok {
 		return m
 	}
@@ -242,10 +245,11 @@ func (e *Engine) scope(s Subject) (class, key string) {
 	return "place:" + s.Category, prefix(9)
 }
 
-// Index holds the records that a subject's name is compared with (duplicates, homophones, location). Not safe for
-// concurrent use (it memoizes the names it has spelled).
+// Index holds the records that a subject's name is compared with (duplicates, homophones, location). Check is safe
+// for concurrent use.
 type Index struct {
 	e        *Engine
+	mu       sync.Mutex       // guards memo: Check may run concurrently (names not indexed are memoized too)
 	memo     map[string]*memo // per name, for the names of one screening
 	subjects []Subject
 	bySpec   map[string][]int // scope class+key+专名 → subjects
@@ -300,6 +304,16 @@ func (e *Engine) NewIndex(subjects []Subject) *Index {
 		}
 	}
 	return ix
+}
+
+// hasDivision reports whether the index holds the division code.
+func (ix *Index) hasDivision(code string) bool {
+	for _, s := range ix.subjects {
+		if s.Kind == "division" && s.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // shortVillageName is the village-level unit's name without the committee: 东陈村委会 → 东陈村, 塔山社区居委会 → 塔山社区.

@@ -50,7 +50,16 @@ type Service struct {
 	mu  sync.Mutex
 	eng *Engine
 	at  time.Time
+
+	ixMu  sync.Mutex
+	ix    *Index // the records indexed for Check, built at ixAt with ixEng
+	ixEng *Engine
+	ixAt  time.Time
 }
+
+// checkTTL is how long Check reuses its index of the records (a name saved meanwhile is compared from then on):
+// reading every record for each check would cost seconds on a store of a million places.
+const checkTTL = 5 * time.Second
 
 // listTTL is how long a loaded set of lists is used before the documents are read again (another process may have
 // edited them; this process's own edits reload at once).
@@ -316,32 +325,38 @@ func (s *Service) Check(ctx context.Context, req CheckRequest) ([]Finding, error
 	if err != nil {
 		return nil, err
 	}
-	subjects, _, err := s.subjects(ctx, e)
+	ix, err := s.checkIndex(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	if req.DivisionCode != "" && s.recs != nil {
-		found := false
-		for _, sj := range subjects {
-			if sj.Kind == "division" && sj.Code == req.DivisionCode {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return nil, apierr.Field("division_code", "no division with code %s is held", req.DivisionCode)
-		}
+	if req.DivisionCode != "" && s.recs != nil && !ix.hasDivision(req.DivisionCode) {
+		return nil, apierr.Field("division_code", "no division with code %s is held", req.DivisionCode)
 	}
 	sj := Subject{Kind: "candidate", Name: strings.TrimSpace(req.Name), Category: strings.TrimSpace(req.Category),
 		Level: levelOf(req.Category), Within: req.DivisionCode}
 	if sj.Level != "" {
 		sj.Category = ""
 	}
-	findings := e.NewIndex(subjects).Check(sj)
+	findings := ix.Check(sj)
 	if findings == nil {
 		findings = []Finding{}
 	}
 	return findings, nil
+}
+
+// checkIndex returns the index of the records for Check, rebuilt after checkTTL or when the lists changed.
+func (s *Service) checkIndex(ctx context.Context, e *Engine) (*Index, error) {
+	s.ixMu.Lock()
+	defer s.ixMu.Unlock()
+	if s.ix != nil && s.ixEng == e && s.now().Sub(s.ixAt) < checkTTL {
+		return s.ix, nil
+	}
+	subjects, _, err := s.subjects(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	s.ix, s.ixEng, s.ixAt = e.NewIndex(subjects), e, s.now()
+	return s.ix, nil
 }
 
 // subjects reads every division and the published places (current and historical) as subjects, with the divisions by
