@@ -95,6 +95,14 @@ func (s Subject) Ref() RecordRef {
 	return r
 }
 
+// at is the code a subject is filed under: a division's own code, else the code it lies in.
+func (s Subject) at() string {
+	if s.Kind == "division" {
+		return s.Code
+	}
+	return s.Within
+}
+
 // township returns the 9-digit township code s lies in (or is), or "".
 func (s Subject) township() string {
 	c := s.Within

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"civmap/gazetteer"
@@ -214,26 +216,37 @@ type screened struct {
 // against all subjects. divs names the townships.
 func (e *Engine) Screen(subjects []Subject, divs map[string]gazetteer.Division, division string) screened {
 	ix := e.NewIndex(subjects)
-	var out screened
-	seen := map[string]bool{}
-	for _, sj := range subjects {
-		at := sj.Within
-		if sj.Kind == "division" {
-			at = sj.Code
+	var in []int // the subjects screened
+	for i, sj := range subjects {
+		if strings.HasPrefix(sj.at(), division) {
+			in = append(in, i)
 		}
-		if !strings.HasPrefix(at, division) {
-			continue
-		}
-		out.names++
-		for _, f := range ix.Check(sj) {
-			tf := TrackedFinding{ID: findingID(sj, f), Finding: f, Record: sj.Ref(), Division: at, Township: sj.township()}
-			if sj.Point != nil {
-				tf.Point = []float64{sj.Point[0], sj.Point[1]}
+	}
+	// Check the names on every core (Index.Check is safe for concurrent use), then merge in subject order.
+	per := make([][]Finding, len(in))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(in)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for k := w; k < len(in); k += workers {
+				per[k] = ix.Check(subjects[in[k]])
 			}
+		})
+	}
+	wg.Wait()
+	out := screened{names: len(in)}
+	seen := map[string]bool{}
+	for k, i := range in {
+		sj := subjects[i]
+		for _, f := range per[k] {
+			tf := TrackedFinding{ID: findingID(sj, f), Finding: f, Record: sj.Ref(), Division: sj.at(), Township: sj.township()}
 			if seen[tf.ID] {
 				continue
 			}
 			seen[tf.ID] = true
+			if sj.Point != nil {
+				tf.Point = []float64{sj.Point[0], sj.Point[1]}
+			}
 			if t, ok := divs[tf.Township]; ok {
 				tf.TownshipName = t.Name
 			}
