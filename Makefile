@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-search vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-search fuzz-names vet fmt clean
 
 all: build
 
@@ -72,6 +72,12 @@ bench-edits:
 # index is the same whichever store feeds it, so it needs no store (CIVMAP_SEARCH_BENCH_N=100000 for a quicker run).
 bench-search:
 	go test -run '^$$' -bench Search -benchtime 2000x -timeout 40m ./gazetteer/names/search/
+
+# The place-name fuzz targets (romanizer and rules, sign parser), FUZZTIME each.
+FUZZTIME ?= 60s
+fuzz-names:
+	go test -run '^$$' -fuzz FuzzRomanize -fuzztime $(FUZZTIME) ./gazetteer/names/
+	go test -run '^$$' -fuzz FuzzSignCheck -fuzztime $(FUZZTIME) ./gazetteer/names/
 
 vet:
 	go vet ./...

@@ -33,6 +33,8 @@ Usage:
   civmap migrate [--database-url postgres://…]
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
   civmap export  gazetteer [--format html|pdf|docx|json] [-o FILE]   (the draft county gazetteer, 地名志)
+  civmap pinyin  [--stored] NAME…   (pinyin by the 1984 place-name rules)
+  civmap check-names [--division CODE] [--format json|csv|xlsx|html] [--out FILE]   (name screening report)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -64,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(ctx, rest, stdout, stderr)
 	case "export":
 		err = cmdExport(ctx, rest, stdout, stderr)
+	case "pinyin":
+		err = cmdPinyin(ctx, rest, stdout, stderr)
+	case "check-names":
+		err = cmdCheckNames(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

@@ -97,3 +97,73 @@ func ParseReadings(data []byte) ([]Reading, error) {
 	}
 	return out, nil
 }
+
+// Word is one entry of a word list: the word (or one character), a note, and for the traditional-character list the
+// simplified form as Suggestion.
+type Word struct {
+	Word       string `json:"word"`
+	Note       string `json:"note,omitempty"`
+	Suggestion string `json:"suggestion,omitempty"`
+}
+
+// ParseWords reads a word list: lines "word[<TAB>note]", # comments. When suggest is set the second field is the
+// Suggestion instead of the note (the traditional-character list).
+func ParseWords(data []byte, suggest bool) ([]Word, error) {
+	rows, _, err := tsvRows(data, 1)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Word, len(rows))
+	for i, f := range rows {
+		out[i].Word = strings.TrimSpace(f[0])
+		if len(f) > 1 {
+			if suggest {
+				out[i].Suggestion = strings.TrimSpace(f[1])
+			} else {
+				out[i].Note = strings.TrimSpace(f[1])
+			}
+		}
+	}
+	return out, nil
+}
+
+// The lists the office edits (PUT /api/names/lists/{list}); each is stored as a document of KindLists with that id.
+const (
+	ListGenerics    = "generics"          // 通名 list ([]Generic)
+	ListReadings    = "readings"          // county reading dictionary ([]Reading)
+	ListDa          = "da"                // 大 words ([]Word)
+	ListYang        = "yang"              // 洋 words
+	ListGuai        = "guai"              // 怪 words
+	ListLocalChars  = "local-chars"       // characters outside GB 2312 that are not 生僻字 here (one character each)
+	ListTraditional = "traditional-chars" // traditional character → simplified (Suggestion)
+)
+
+// ListNames lists the editable lists in API order.
+var ListNames = []string{ListGenerics, ListReadings, ListDa, ListYang, ListGuai, ListLocalChars, ListTraditional}
+
+// Lists holds every data list the rules use.
+type Lists struct {
+	Generics    []Generic `json:"generics"`
+	Readings    []Reading `json:"readings"`
+	Da          []Word    `json:"da"`
+	Yang        []Word    `json:"yang"`
+	Guai        []Word    `json:"guai"`
+	LocalChars  []Word    `json:"local-chars"`
+	Traditional []Word    `json:"traditional-chars"`
+}
+
+// DefaultLists returns the embedded lists (gazetteer/names/data/*.tsv).
+func DefaultLists() Lists {
+	words := func(name string, suggest bool) []Word {
+		w, err := ParseWords(mustData(name), suggest)
+		if err != nil {
+			panic(err) // the embedded files are checked by the tests
+		}
+		return w
+	}
+	return Lists{
+		Generics: DefaultGenerics(), Readings: DefaultReadings(),
+		Da: words("words_da.tsv", false), Yang: words("words_yang.tsv", false), Guai: words("words_guai.tsv", false),
+		LocalChars: words("chars_local.tsv", false), Traditional: words("chars_traditional.tsv", true),
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -208,8 +209,8 @@ func (r *Romanizer) tokens(text string) []token {
 				continue
 			}
 			t := token{text: string(c), han: true, start: i, end: i + 1, pos: i}
-			if py := pinyin.SinglePinyin(c, r.args); len(py) > 0 && py[0] != "" {
-				t.syl, t.known = strings.ReplaceAll(py[0], "v", "ü"), true
+			if syl := r.reading(c); syl != "" {
+				t.syl, t.known = syl, true
 			} else {
 				t.syl = string(c)
 			}
@@ -228,6 +229,22 @@ func (r *Romanizer) tokens(text string) []token {
 		}
 	}
 	return out
+}
+
+// runeReadings caches go-pinyin's first toneless reading of each character ("" for none): go-pinyin strips tones with
+// regular expressions, which costs far more than a map lookup.
+var runeReadings sync.Map // rune → string
+
+func (r *Romanizer) reading(c rune) string {
+	if v, ok := runeReadings.Load(c); ok {
+		return v.(string)
+	}
+	syl := ""
+	if py := pinyin.SinglePinyin(c, r.args); len(py) > 0 {
+		syl = strings.ReplaceAll(py[0], "v", "ü")
+	}
+	runeReadings.Store(c, syl)
+	return syl
 }
 
 // lookup returns the length and reading of the longest dictionary word starting rs, or 0.
@@ -273,7 +290,10 @@ const numerals = "〇零一二两三四五六七八九十百"
 // Runs of Latin letters or digits are kept as their own words; punctuation is dropped. Romanize never fails: an empty
 // name gives an empty spelling and a step saying so, a Han character without a reading is kept as itself and listed
 // in Unknown.
-func (r *Romanizer) Romanize(name string) Result {
+func (r *Romanizer) Romanize(name string) Result { return r.romanize(name, true) }
+
+// romanize is Romanize; without withSteps it leaves Steps empty (the rules need only the split and the spelling).
+func (r *Romanizer) romanize(name string, withSteps bool) Result {
 	name = strings.TrimSpace(name)
 	res := Result{Name: name}
 	if name == "" {
@@ -282,26 +302,35 @@ func (r *Romanizer) Romanize(name string) Result {
 	}
 	ts := r.tokens(name)
 	rs := []rune(name)
-	step := func(format string, args ...any) { res.Steps = append(res.Steps, fmt.Sprintf(format, args...)) }
+	step := func(format string, args ...any) {
+		if withSteps {
+			res.Steps = append(res.Steps, fmt.Sprintf(format, args...))
+		}
+	}
 
 	// Readings.
 	var parts []string
 	for i := 0; i < len(ts); i++ {
 		t := ts[i]
 		switch {
+		case !t.han:
+			if withSteps {
+				parts = append(parts, fmt.Sprintf("%s（非汉字，原样保留）", t.text))
+			}
+		case !t.known:
+			parts = append(parts, t.text+" ?（无读音）")
+			res.Unknown = append(res.Unknown, t.text)
+		case !withSteps:
 		case t.word != "":
 			parts = append(parts, fmt.Sprintf("%s %s（读音词典）", t.word, strings.Join(r.readings[t.word], " ")))
 			i += utf8.RuneCountInString(t.word) - 1
-		case !t.han:
-			parts = append(parts, fmt.Sprintf("%s（非汉字，原样保留）", t.text))
-		case !t.known:
-			parts = append(parts, fmt.Sprintf("%s ?（无读音）", t.text))
-			res.Unknown = append(res.Unknown, t.text)
 		default:
 			parts = append(parts, t.text+" "+t.syl)
 		}
 	}
-	step("读音：%s", strings.Join(parts, "，"))
+	if withSteps {
+		step("读音：%s", strings.Join(parts, "，"))
+	}
 
 	// 专名/通名 split.
 	cut := len(rs) // rune offset where the generic starts
@@ -379,6 +408,9 @@ func (r *Romanizer) Romanize(name string) Result {
 		flush()
 	}
 	res.Pinyin = strings.Join(out, " ")
+	if !withSteps {
+		return res
+	}
 	if strings.Contains(res.Pinyin, "'") {
 		step("a、o、e 开头的非首音节前加隔音符号（规则5）")
 	}
@@ -492,3 +524,5 @@ func classZh(c string) string {
 	}
 	return c
 }
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
