@@ -133,8 +133,8 @@ type server struct {
 	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
 	// limits guard everything but /healthz and /readyz, which must answer under overload too.
 	limits httpx.Limits
-	api   atomic.Pointer[http.Handler]
-	store atomic.Pointer[data.Store]
+	api    atomic.Pointer[http.Handler]
+	store  atomic.Pointer[data.Store]
 }
 
 func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
