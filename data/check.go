@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,12 +37,13 @@ type IndexChecker interface {
 	CheckIndexes(ctx context.Context, report func(Fault)) (int, error)
 }
 
-// CheckStore walks the whole store through its interface and reports every fault: each current record's history is
-// numbered 1…n without gaps and ends in a version whose document is the record's (server-set fields aside), never in
-// a delete; every version has exactly one OK audit entry naming it with the same action, and every OK audit entry
-// names a version that exists; a record whose history ends in a write is stored, one whose history ends in a delete is
-// not; a document's body is its last version's record. Then the store's IndexChecker, if it has one. It is the
-// `civmap check-store` command; the crash tests run it after every restart.
+// CheckStore walks the whole store through its interface and reports every fault: each record's history is numbered
+// 1…n without gaps; a current record's history ends in a version whose document is the record's (server-set fields
+// aside), never in a delete, and a record whose history ends in a write is stored; every version has exactly one OK
+// audit entry naming it with the same action, and every OK audit entry names a version that exists; a document's
+// body and version are its last version's. Then the store's IndexChecker, if it has one. It reads the audit log and
+// the versions once each (EachVersion), so its cost is linear in the store. It is the `civmap check-store` command;
+// the crash tests run it after every restart.
 func CheckStore(ctx context.Context, st Store, report func(Fault)) (CheckSummary, error) {
 	var sum CheckSummary
 	fault := func(kind edit.Kind, id, format string, args ...any) {
@@ -54,119 +54,153 @@ func CheckStore(ctx context.Context, st Store, report func(Fault)) (CheckSummary
 		kind edit.Kind
 		id   string
 	}
-	live := map[key][]byte{} // current record documents of the table kinds
-	add := func(kind edit.Kind, id string, rec any) error {
+	// The current records of the table kinds, as the hash of their document.
+	live := map[key]string{}
+	if err := eachRecord(ctx, st, func(kind edit.Kind, id string, rec any) error {
 		doc, err := Document(rec)
 		if err != nil {
 			return err
 		}
-		live[key{kind, id}] = doc
+		live[key{kind, id}] = edit.Hash(doc)
 		return nil
-	}
-	if err := eachRecord(ctx, st, add); err != nil {
+	}); err != nil {
 		return sum, err
 	}
 
-	// Audit first: it names every record ever written, deleted ones included, and documents' kinds.
 	type link struct {
 		action string
 		n      int
 	}
 	audited := map[key]map[int64]*link{}
-	var order []key
-	for off := 0; ; {
-		page, err := st.Audit(ctx, edit.AuditQuery{Limit: 10000, Offset: off})
-		if err != nil {
-			return sum, fmt.Errorf("check: audit: %w", err)
-		}
-		for _, e := range page.Items {
-			sum.Audit++
-			if e.Outcome != edit.OutcomeOK || e.Kind == "" {
-				continue
-			}
-			k := key{e.Kind, e.TargetID}
-			if audited[k] == nil {
-				audited[k] = map[int64]*link{}
-				order = append(order, k)
-			}
-			if l := audited[k][e.Version]; l != nil {
-				l.n++
-			} else {
-				audited[k][e.Version] = &link{e.Action, 1}
-			}
-		}
-		off += len(page.Items)
-		if len(page.Items) == 0 || off >= page.NumberMatched {
-			break
-		}
+	// One read of the whole log (Limit 0): paging by offset would rescan it per page.
+	page, err := st.Audit(ctx, edit.AuditQuery{})
+	if err != nil {
+		return sum, fmt.Errorf("check: audit: %w", err)
 	}
-	for k := range live {
+	for _, e := range page.Items {
+		sum.Audit++
+		if e.Outcome != edit.OutcomeOK || e.Kind == "" {
+			continue
+		}
+		k := key{e.Kind, e.TargetID}
 		if audited[k] == nil {
 			audited[k] = map[int64]*link{}
-			order = append(order, k)
+		}
+		if l := audited[k][e.Version]; l != nil {
+			l.n++
+		} else {
+			audited[k][e.Version] = &link{e.Action, 1}
 		}
 	}
 
-	for _, k := range order {
-		if err := ctx.Err(); err != nil {
-			return sum, err
+	// One record's versions at a time, as EachVersion groups them.
+	var cur key
+	var n int64
+	var last edit.Version
+	seen := map[key]bool{}
+	docKinds := map[edit.Kind]bool{}
+	finish := func() error {
+		if n == 0 {
+			return nil
 		}
-		hist, err := st.History(ctx, k.kind, k.id)
-		if errors.Is(err, apierr.ErrNotFound) {
-			hist = nil
-		} else if err != nil {
-			return sum, fmt.Errorf("check: history of %s %q: %w", k.kind, k.id, err)
-		}
-		sum.Versions += len(hist)
-		links := audited[k]
-		for i, v := range hist {
-			if v.Version != int64(i+1) || v.Kind != k.kind || v.ID != k.id {
-				fault(k.kind, k.id, "version %d of the history is numbered %d (%s %q)", i+1, v.Version, v.Kind, v.ID)
-			}
-			switch l := links[v.Version]; {
-			case l == nil:
-				fault(k.kind, k.id, "version %d has no audit entry", v.Version)
-			case l.n > 1:
-				fault(k.kind, k.id, "version %d has %d audit entries", v.Version, l.n)
-			case l.action != v.Meta.Action:
-				fault(k.kind, k.id, "version %d was %q but its audit entry says %q", v.Version, v.Meta.Action, l.action)
+		k := cur
+		seen[k] = true
+		for v := range audited[k] {
+			if v < 1 || v > n {
+				fault(k.kind, k.id, "the audit log names version %d, which the history (%d versions) lacks", v, n)
 			}
 		}
-		for n := range links {
-			if n < 1 || n > int64(len(hist)) {
-				fault(k.kind, k.id, "the audit log names version %d, which the history (%d versions) lacks", n, len(hist))
+		table := isTableKind(k.kind)
+		var stored string
+		isLive, same := false, false
+		if table {
+			stored, isLive = live[k]
+			same = stored == edit.Hash(last.Record)
+			if isLive && !same {
+				// Most versions hold the stored document byte for byte; the others differ in server fields only.
+				doc, err := recordDocument(ctx, st, k.kind, k.id)
+				if err != nil {
+					return err
+				}
+				same = contentOf(doc) == contentOf(last.Record)
 			}
-		}
-		var last *edit.Version
-		if len(hist) > 0 {
-			last = &hist[len(hist)-1]
-		}
-		doc, isLive := live[k]
-		isTable := isTableKind(k.kind)
-		if !isTable {
+		} else {
+			docKinds[k.kind] = true
 			d, err := st.Doc(ctx, k.kind, k.id)
 			switch {
 			case err == nil:
-				isLive, doc = true, d.Body
-				if d.Version != int64(len(hist)) {
-					fault(k.kind, k.id, "the document is at version %d, its history at %d", d.Version, len(hist))
+				isLive, same = true, string(d.Body) == string(last.Record)
+				if d.Version != last.Version {
+					fault(k.kind, k.id, "the document is at version %d, its history at %d", d.Version, last.Version)
 				}
 			case !errors.Is(err, apierr.ErrNotFound):
-				return sum, fmt.Errorf("check: document %s %q: %w", k.kind, k.id, err)
+				return fmt.Errorf("check: document %s %q: %w", k.kind, k.id, err)
 			}
+		}
+		switch {
+		case isLive && last.Deleted():
+			fault(k.kind, k.id, "stored, but its history ends in a delete (version %d)", last.Version)
+		case isLive && !same:
+			fault(k.kind, k.id, "the stored record differs from its last version (%d)", last.Version)
+		case !isLive && !last.Deleted():
+			fault(k.kind, k.id, "its history ends in a write (version %d) but the record is not stored", last.Version)
 		}
 		if isLive {
 			sum.Records++
 		}
-		switch {
-		case isLive && last == nil:
+		return nil
+	}
+	err = st.EachVersion(ctx, func(v edit.Version) error {
+		sum.Versions++
+		if k := (key{v.Kind, v.ID}); k != cur || n == 0 {
+			if err := finish(); err != nil {
+				return err
+			}
+			cur, n = k, 0
+		}
+		n++
+		if v.Version != n {
+			fault(v.Kind, v.ID, "version %d of the history is numbered %d", n, v.Version)
+		}
+		switch l := audited[cur][v.Version]; {
+		case l == nil:
+			fault(v.Kind, v.ID, "version %d has no audit entry", v.Version)
+		case l.n > 1:
+			fault(v.Kind, v.ID, "version %d has %d audit entries", v.Version, l.n)
+		case l.action != v.Meta.Action:
+			fault(v.Kind, v.ID, "version %d was %q but its audit entry says %q", v.Version, v.Meta.Action, l.action)
+		}
+		last = v
+		return nil
+	})
+	if err != nil {
+		return sum, fmt.Errorf("check: versions: %w", err)
+	}
+	if err := finish(); err != nil {
+		return sum, err
+	}
+	for k := range live {
+		if !seen[k] {
+			sum.Records++
 			fault(k.kind, k.id, "stored, but has no history")
-		case isLive && last.Deleted():
-			fault(k.kind, k.id, "stored, but its history ends in a delete (version %d)", last.Version)
-		case isLive && !sameContent(doc, last.Record, isTable):
-			fault(k.kind, k.id, "the stored record differs from its last version (%d)", last.Version)
-		case !isLive && last != nil && !last.Deleted():
-			fault(k.kind, k.id, "its history ends in a write (version %d) but the record is not stored", last.Version)
+		}
+	}
+	for k, links := range audited {
+		if !seen[k] {
+			for v := range links {
+				fault(k.kind, k.id, "the audit log names version %d, which the history (0 versions) lacks", v)
+			}
+		}
+	}
+	for kind := range docKinds {
+		ds, err := st.Docs(ctx, kind, "")
+		if err != nil {
+			return sum, fmt.Errorf("check: documents %s: %w", kind, err)
+		}
+		for _, d := range ds {
+			if !seen[key{kind, d.ID}] {
+				fault(kind, d.ID, "stored, but has no history")
+			}
 		}
 	}
 	if ic, ok := st.(IndexChecker); ok {
@@ -188,26 +222,46 @@ func isTableKind(k edit.Kind) bool {
 	return false
 }
 
-// sameContent compares a stored record's document with a version's: byte for byte for documents, and for table kinds
-// as JSON with edit.ServerFields left out of the properties (a version may be written before the store stamps them).
-func sameContent(stored, version []byte, table bool) bool {
-	if !table {
-		return bytes.Equal(stored, version)
+// contentOf is the hash of a table record's document with edit.ServerFields left out of its properties (a version may
+// be written before the store stamps them).
+func contentOf(doc []byte) string {
+	var f map[string]any
+	if json.Unmarshal(doc, &f) != nil {
+		return edit.Hash(doc)
 	}
-	canon := func(b []byte) string {
-		var f map[string]any
-		if json.Unmarshal(b, &f) != nil {
-			return string(b)
+	if p, ok := f["properties"].(map[string]any); ok {
+		for _, s := range edit.ServerFields {
+			delete(p, s)
 		}
-		if p, ok := f["properties"].(map[string]any); ok {
-			for _, s := range edit.ServerFields {
-				delete(p, s)
-			}
-		}
-		out, _ := json.Marshal(f)
-		return string(out)
 	}
-	return canon(stored) == canon(version)
+	out, _ := json.Marshal(f)
+	return edit.Hash(out)
+}
+
+// recordDocument reads one current record of a table kind and returns its document.
+func recordDocument(ctx context.Context, st Store, kind edit.Kind, id string) ([]byte, error) {
+	var rec any
+	var err error
+	switch kind {
+	case edit.KindPlace:
+		rec, err = st.Place(ctx, id)
+	case edit.KindDivision:
+		rec, err = st.Division(ctx, id)
+	case edit.KindLine:
+		rec, err = st.BoundaryLine(ctx, id)
+	case edit.KindMarker:
+		rec, err = st.Marker(ctx, id)
+	case edit.KindFacility:
+		rec, err = st.Facility(ctx, id)
+	case edit.KindDemand:
+		rec, err = st.DemandUnit(ctx, id)
+	default:
+		return nil, fmt.Errorf("check: %s is not a table kind", kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check: read %s %q: %w", kind, id, err)
+	}
+	return Document(rec)
 }
 
 // eachRecord calls add for every current record of the table kinds.
