@@ -32,6 +32,8 @@ Usage:
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
+  civmap backup  --out FILE [--server URL]   (a consistent copy; PostGIS: pg_dump)
+  civmap restore [--force] FILE
   civmap check-store                 (verify every index, history chain and audit link; exit 1 on a fault)
   civmap version
 
@@ -64,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(ctx, rest, stdout, stderr)
 	case "check-store":
 		err = cmdCheckStore(ctx, rest, stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")
