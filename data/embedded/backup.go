@@ -120,4 +120,3 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
-
