@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load fuzz vet fmt clean
 
 all: build
 
@@ -64,6 +64,11 @@ bench:
 # edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).
 bench-load:
 	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Every fuzz target for FUZZTIME each (default 1m; FUZZTIME=10m for a release run). make test replays their corpora.
+FUZZTIME ?= 1m
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 # 200 concurrent requests for one uncached tile on each store: renders/herd must be 1 and all-200 1 (also in bench).
 bench-herd:
