@@ -162,6 +162,11 @@ func baseNumber(m gazetteer.Marker) string {
 
 // Report builds round id's report from the stored round, line, markers, findings and imports.
 func (s *Service) Report(ctx context.Context, id string) (Report, error) {
+	return s.report(ctx, id, true)
+}
+
+// report builds the report; without sides it skips the polygon check (a field save answers only its marker's row).
+func (s *Service) report(ctx context.Context, id string, sides bool) (Report, error) {
 	rd, err := s.Round(ctx, id)
 	if err != nil {
 		return Report{}, err
@@ -327,6 +332,8 @@ func (s *Service) Report(ctx context.Context, id string) (Report, error) {
 	}
 	opts := SideCheckOptions{CorridorM: rd.CorridorM, MinAreaM2: rd.MinGapAreaM, MinWidthM: rd.MinGapWidth}
 	switch {
+	case !sides:
+		rep.Checks.Sides = SideResult{Options: opts.withDefaults(), Gaps: []SidePiece{}, Overlaps: []SidePiece{}, Reason: "not run"}
 	case left == nil || right == nil:
 		missing := line.LeftCode
 		if left != nil {

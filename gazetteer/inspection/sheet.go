@@ -21,8 +21,9 @@ import (
 // case-insensitive); values may be empty where the row allows it. An optional "repairs" column records repairs done.
 var Columns = []string{"marker_no", "inspected_on", "condition", "x_north_m", "y_east_m", "crs", "team", "note"}
 
-// MaxSheetBytes is the largest spreadsheet an import reads (8 MiB: a line has tens of markers, not thousands).
-const MaxSheetBytes = 8 << 20
+// MaxSheetBytes is the largest spreadsheet an import reads (2 MiB, the server's default body limit: a line has tens of
+// markers, not thousands).
+const MaxSheetBytes = 2 << 20
 
 // Sheet formats.
 const (
