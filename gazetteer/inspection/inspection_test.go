@@ -1,8 +1,12 @@
 package inspection
 
 import (
+	"bytes"
+	"time"
+
 	"errors"
 	"fmt"
+	"github.com/xuri/excelize/v2"
 	"strings"
 	"testing"
 
@@ -329,5 +333,55 @@ func TestOffLine(t *testing.T) {
 	if len(tj) != 1 || tj[0].NeighbourLine != "象奉线" || tj[0].DistanceM != 0 || !tj[0].OK || tj[0].MarkerNo != "象宁001" ||
 		*tj[0].MarkerDistanceM > 0.01 {
 		t.Errorf("tri-junctions %+v; want the end at 象奉线, 0 m, marker 象宁001", tj)
+	}
+}
+
+// xlsxOf writes a CSV text's rows into a workbook, the inspected_on column as real Excel dates (serial numbers with a
+// date format), as a team's Excel would save it.
+func xlsxOf(t *testing.T, csvText string) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	for i, line := range strings.Split(strings.TrimSpace(csvText), "\n") {
+		cells := strings.Split(line, ",")
+		for j, c := range cells {
+			name, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			if d, err := time.Parse("2006-01-02", c); err == nil && j == 1 {
+				_ = f.SetCellValue("Sheet1", name, d)
+				_ = f.SetCellStyle("Sheet1", name, name, style)
+				continue
+			}
+			_ = f.SetCellStr("Sheet1", name, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestImportXLSX: the planted sheet as a workbook (dates as Excel dates, sent as text/csv by a careless client, so the
+// magic bytes decide) gives the same report as the CSV.
+func TestImportXLSX(t *testing.T) {
+	st := newFakeStore(t)
+	svc := &Service{Store: st}
+	r := newRound(t, svc)
+	for _, ct := range []string{XLSXContentType, "text/csv"} {
+		res, err := svc.Import(inspector(), r.ID, xlsxOf(t, planted(t)), ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Imported != 9 || len(res.Rejected) != 9 {
+			t.Fatalf("%s: imported %d rejected %+v", ct, res.Imported, res.Rejected)
+		}
+	}
+	rep, err := svc.Report(inspector(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlantedReport(t, rep)
+	if rep.Markers[0].InspectedOn != "2023-04-10" {
+		t.Errorf("Excel date read as %q, want 2023-04-10", rep.Markers[0].InspectedOn)
 	}
 }
