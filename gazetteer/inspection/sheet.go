@@ -165,3 +165,33 @@ func notUTF8(b []byte) error {
 	return apierr.Invalid{{Location: fmt.Sprintf("line %d", line), Field: "body",
 		Reason: "the file is not UTF-8 text; save it as \"CSV UTF-8\""}}
 }
+
+// SheetDates returns the first and last inspected_on date (YYYY-MM-DD) among a sheet's rows that have a readable one:
+// the CLI's default field dates for a round it creates. A whole-file problem is the import's error.
+func SheetDates(b []byte, contentType string) (first, last string, err error) {
+	format, err := SniffFormat(b, contentType)
+	if err != nil {
+		return "", "", err
+	}
+	rows, err := readSheet(b, format)
+	if err != nil {
+		return "", "", err
+	}
+	for _, r := range rows {
+		d, err := parseSheetDate(r.cells["inspected_on"])
+		if err != nil {
+			continue
+		}
+		s := d.Format(dateLayout)
+		if first == "" || s < first {
+			first = s
+		}
+		if s > last {
+			last = s
+		}
+	}
+	if first == "" {
+		return "", "", apierr.Field("inspected_on", "no row has a date YYYY-MM-DD; give --started-on and --ended-on")
+	}
+	return first, last, nil
+}
