@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
+	"civmap/gazetteer/inspection/inspectiontest"
 	"civmap/geo"
 )
 
@@ -32,76 +32,23 @@ func TestSidesSample(t *testing.T) {
 	}
 }
 
-// plant inserts a rectangle of depth d metres (into the neighbour, 宁海县) from chainage a to b along segment seg of
-// the line into polygon g's ring that runs along that segment: on the neighbour's ring it cuts the rectangle out (a
-// gap), on the county's ring it adds it (an overlap). Positions are built in EPSG:4550 and converted back to lon/lat.
-func plant(t *testing.T, line orb.LineString, g orb.Geometry, seg int, a, b, d float64) orb.MultiPolygon {
-	t.Helper()
-	mp, _ := geo.AsMultiPolygon(g)
-	mp = mp.Clone()
-	p0, _ := project(geo.EPSG4550, line[seg])
-	p1, _ := project(geo.EPSG4550, line[seg+1])
-	dir := p1.sub(p0).scale(1 / p1.sub(p0).norm())
-	n := xy{-dir.y, dir.x}
-	mid, _ := geo.ToLonLat(geo.EPSG4550, lerp(p0, p1, 0.5).add(n.scale(10)).x, lerp(p0, p1, 0.5).add(n.scale(10)).y)
-	if !planar.MultiPolygonContains(orb.MultiPolygon(mustMP(sampleCounty(t, "330226"))), mid) {
-		n = n.scale(-1) // n points into 宁海县
-	}
-	ll := func(q xy) orb.Point {
-		p, err := geo.ToLonLat(geo.EPSG4550, q.x, q.y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	pa, pb := p0.add(dir.scale(a)), p0.add(dir.scale(b))
-	ins := []orb.Point{ll(pa), ll(pa.add(n.scale(d))), ll(pb.add(n.scale(d))), ll(pb)}
-	for pi, poly := range mp {
-		r := poly[0]
-		for i := 0; i+1 < len(r); i++ {
-			var seq []orb.Point
-			switch {
-			case r[i] == line[seg] && r[i+1] == line[seg+1]:
-				seq = ins
-			case r[i] == line[seg+1] && r[i+1] == line[seg]:
-				seq = []orb.Point{ins[3], ins[2], ins[1], ins[0]}
-			default:
-				continue
-			}
-			nr := append(append(append(orb.Ring{}, r[:i+1]...), seq...), r[i+1:]...)
-			mp[pi][0] = nr
-			return mp
-		}
-	}
-	t.Fatalf("no ring edge along segment %d", seg)
-	return nil
-}
-
-func mustMP(g orb.Geometry) orb.MultiPolygon { mp, _ := geo.AsMultiPolygon(g); return mp }
-
-// longSegments returns the indexes of two segments of the line at least 600 m long, far apart.
-func longSegments(t *testing.T, line orb.LineString) (int, int) {
-	var segs []int
-	for i := 0; i+1 < len(line); i++ {
-		p0, _ := project(geo.EPSG4550, line[i])
-		p1, _ := project(geo.EPSG4550, line[i+1])
-		if p0.dist(p1) >= 600 && i > 2 && i < len(line)-3 {
-			segs = append(segs, i)
-		}
-	}
-	if len(segs) < 2 {
-		t.Fatalf("need two long segments, have %v", segs)
-	}
-	return segs[0], segs[len(segs)-1]
-}
-
 // TestSidesPlanted: a 3 m × 500 m sliver cut out of 宁海县 is one gap of 1500 m², 3.000 m wide; a 4 m × 50 m tongue of
 // 象山县 pushed into 宁海县 is one overlap of 200 m², 4.000 m wide; both at the chainages planted.
 func TestSidesPlanted(t *testing.T) {
 	line := sampleLine(t, "象宁线")
-	g, o := longSegments(t, line)
-	left := plant(t, line, sampleCounty(t, "330225"), o, 100, 150, 4)
-	right := plant(t, line, sampleCounty(t, "330226"), g, 50, 550, 3)
+	g, o, err := inspectiontest.LongSegments(geo.EPSG4550, line, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ninghai := mustMP(sampleCounty(t, "330226"))
+	left, err := inspectiontest.Plant(geo.EPSG4550, line, sampleCounty(t, "330225"), ninghai, o, 100, 150, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, err := inspectiontest.Plant(geo.EPSG4550, line, ninghai, ninghai, g, 50, 550, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := CheckSides(geo.EPSG4550, line, left, right, []orb.Geometry{sampleLine(t, "象奉线")}, SideCheckOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -136,3 +83,5 @@ func TestSidesPlanted(t *testing.T) {
 		t.Errorf("min width 3.5 m: gaps %d overlaps %d discarded %d; want 0, 1, 1", len(res.Gaps), len(res.Overlaps), res.Discarded)
 	}
 }
+
+func mustMP(g orb.Geometry) orb.MultiPolygon { mp, _ := geo.AsMultiPolygon(g); return mp }
