@@ -89,6 +89,7 @@ func ObservedInRegister(p Position, reg gazetteer.RegisteredPosition) (north, ea
 		return 0, 0, ReasonCRSMismatch, fmt.Sprintf("%q cannot be converted to the register's %s without loss; use EPSG:4549, EPSG:4550 (northing first) or EPSG:4490 lat/lon", p.CRS, regCRS)
 	}
 	var ll orb2
+	viaLonLat := false
 	if c.Projected() {
 		if err := geo.CheckProjectedPlausible(c, p.East, p.North); err != nil {
 			var swap *geo.AxisSwapError
@@ -104,7 +105,7 @@ func ObservedInRegister(p Position, reg gazetteer.RegisteredPosition) (north, ea
 			if err != nil {
 				return 0, 0, ReasonBadCoordinate, strings.TrimPrefix(err.Error(), "geo: ")
 			}
-			ll = orb2{pt[0], pt[1]}
+			ll, viaLonLat = orb2{pt[0], pt[1]}, true
 		}
 	} else {
 		lat, lon := p.North, p.East
@@ -114,9 +115,9 @@ func ObservedInRegister(p Position, reg gazetteer.RegisteredPosition) (north, ea
 		if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			return 0, 0, ReasonBadCoordinate, fmt.Sprintf("latitude %v / longitude %v out of range", lat, lon)
 		}
-		ll = orb2{lon, lat}
+		ll, viaLonLat = orb2{lon, lat}, true
 	}
-	if ll != (orb2{}) {
+	if viaLonLat {
 		e, n, err := geo.FromLonLat(regCRS, [2]float64(ll))
 		if err != nil {
 			return 0, 0, ReasonBadCoordinate, strings.TrimPrefix(err.Error(), "geo: ")
