@@ -50,6 +50,10 @@ describe('civmap inspectors field view', { timeout: 240_000 }, () => {
     });
     assert.equal(r.status, 201, JSON.stringify(r.data));
     round = r.data.id;
+    const reg = await apiCall('PUT', `/api/markers/${encodeURIComponent('象宁001')}/register`, {
+      faces: 3, references: [{ name: '电杆', bearing_deg: 45, distance_m: 12.5 }, { name: '水塘', bearing_deg: 210.5, distance_m: 30 }],
+    });
+    assert.equal(reg.status, 200, JSON.stringify(reg.data));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'] });
   });
   after(async () => browser?.close());
@@ -66,7 +70,8 @@ describe('civmap inspectors field view', { timeout: 240_000 }, () => {
     await page.locator('#signin-button').click();
     await page.locator('#marker-no', { hasText: '象宁001（1/16）' }).waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('#round').inputValue(), round);
-    assert.match(await page.locator('#register').textContent(), /三立/);
+    assert.match(await page.locator('#register').textContent(), /类型三立.*面数3 面/);
+    assert.equal(await page.locator('#references').textContent(), '电杆：方位 45°，距离 12.5 米水塘：方位 210.5°，距离 30 米');
     // No horizontal scrolling at phone width.
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'the page is wider than 360 px');
 

@@ -124,6 +124,7 @@ async function showMarker() {
   $('x').value = '';
   $('y').value = '';
   $('photo').value = '';
+  $('condition').value = 'intact';
   $('note').value = '';
   $('repairs').value = '';
   say($('result'), '');
