@@ -34,6 +34,14 @@ func plantedReport(t *testing.T) Report {
 	return rep
 }
 
+func putNeighbourB(b *testing.B, st *fakeStore) {
+	geom, _ := json.Marshal(geojson.NewGeometry(sampleCounty(b, "330226")))
+	body, _ := json.Marshal(NeighbourPolygon{Code: "330226", Name: "宁海县", Geometry: geom})
+	if _, err := st.WriteDocs(inspector(), []edit.DocWrite{{Kind: KindNeighbour, ID: "330226", Body: body}}, edit.Meta{Actor: "t"}); err != nil {
+		b.Fatal(err)
+	}
+}
+
 func putNeighbour(t *testing.T, st *fakeStore, code, name string) {
 	t.Helper()
 	geom, err := json.Marshal(geojsonGeometry(t, sampleCounty(t, code)))
