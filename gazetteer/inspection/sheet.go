@@ -65,7 +65,8 @@ func readSheet(b []byte, format string) ([]row, error) {
 	var lines []int
 	switch format {
 	case FormatXLSX:
-		f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true})
+		// Limits against zip bombs: a sheet of tens of rows unpacks to kilobytes.
+		f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true, UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
 		if err != nil {
 			return nil, apierr.Field("body", "the workbook cannot be read: %v", err)
 		}
