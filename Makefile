@@ -43,6 +43,7 @@ run: build
 # when ogrinfo is missing.
 test:
 	bash scripts/ensure-gdal.sh
+	bash scripts/ensure-chromium.sh
 	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 

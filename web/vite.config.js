@@ -17,6 +17,8 @@ export default defineConfig({
     // maplibre-gl is one large chunk by nature; do not warn about it.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
+    // Two pages: the planners' map (index.html) and the inspectors' field view (inspector.html).
+    rollupOptions: { input: { main: 'index.html', inspector: 'inspector.html' } },
   },
   plugins: [
     {

@@ -31,6 +31,7 @@ Usage:
   civmap serve   [--addr 127.0.0.1:8080] [--data-dir ./var | --database-url postgres://…] [--no-sample]
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
+  civmap inspection import --line ID --year Y FILE | report --round ID | neighbours FILE   (boundary inspections)
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
   civmap backup  --out FILE [--server URL]   (a consistent copy; PostGIS: pg_dump)
   civmap restore [--force] FILE
@@ -70,6 +71,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBackup(ctx, rest, stdout, stderr)
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout, stderr)
+	case "inspection":
+		err = cmdInspection(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

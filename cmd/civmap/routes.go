@@ -14,6 +14,7 @@ import (
 	"civmap/data"
 	"civmap/facilities"
 	"civmap/gazetteer"
+	"civmap/gazetteer/inspection"
 	"civmap/internal/auth"
 	"civmap/internal/httpx"
 	"civmap/tiles"
@@ -33,6 +34,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
+	inspection.Routes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
@@ -72,6 +74,7 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "inspections", "href": "/api/boundary-lines/{id}/inspections"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
 			{"rel": "style", "href": "/tiles/style.json"},

@@ -115,6 +115,11 @@ func openAndLoad(ctx context.Context, sf *storeFlags, noSample bool, log *slog.L
 		}
 		log.Info("loaded the bundled Xiangshan sample into the empty store (use --no-sample to start empty)",
 			"records", stats.Inserted, "county", sample.CountyCode)
+		// The neighbouring counties' polygons, for the boundary inspections' gap/overlap check.
+		if _, err := sample.LoadNeighbours(ctx, st); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("loading the sample's neighbour polygons: %w", err)
+		}
 	}
 	if err := st.Ready(ctx); err != nil {
 		st.Close()
