@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,11 +27,13 @@ import (
 // The crash tests kill `civmap` with SIGKILL at random moments while it writes, restart, and check what the store
 // promises: an import is all or nothing; every write that was acknowledged (2xx received) is there; a write that was
 // not acknowledged is either wholly there or not at all; and data.CheckStore finds no fault (indexes, history chains,
-// audit links). Kill points per store: crashImports during a 100,000-place import, crashEdits during streams of edits.
+// audit links). Kill points per store: crashImports during a 100,000-place import, crashEdits during streams of edits,
+// crashInspections during an inspection import.
 const (
-	crashImports = 5
-	crashEdits   = 45
-	crashPlaces  = 100_000
+	crashImports     = 5
+	crashEdits       = 45
+	crashInspections = 10
+	crashPlaces      = 100_000
 )
 
 // TestCrashImport kills `civmap import` of 100,000 places at random moments: after each kill the store holds a whole
@@ -298,4 +301,76 @@ func checkClean(t *testing.T, sf *storeFlags) {
 		t.Fatalf("CheckStore: %v %v", err, faults)
 	}
 	t.Logf("check-store: %+v", sum)
+}
+
+// TestCrashInspectionImport kills `civmap inspection import` at random moments: each attempt's sheet names the team
+// 象山组<k>, and after every kill the round's marker findings name one attempt's team throughout (an import is all or
+// nothing), and the store checks clean.
+func TestCrashInspectionImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: SIGKILLs civmap inspection import")
+	}
+	bin := civmapBinary(t)
+	sheet, err := os.ReadFile("testdata/inspection-xiangning-2023.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	team := regexp.MustCompile(`"team":"象山组(\d*)"`)
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		sa := storeArgs(sf)
+		serveBin(t, bin, nil, sa...).stop()
+		rng := rand.New(rand.NewPCG(3, uint64(len(sa))))
+		var whole time.Duration
+		kills := 0
+		for k := range crashInspections + 1 {
+			path := filepath.Join(t.TempDir(), "sheet.csv")
+			if err := os.WriteFile(path, bytes.ReplaceAll(sheet, []byte("象山组"), []byte("象山组"+strconv.Itoa(k))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, append([]string{"inspection", "import", "--line", "象宁线", "--year", "2023",
+				"--started-on", "2023-04-10", "--ended-on", "2023-04-20"}, append(sa, path)...)...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			if k == 0 {
+				if err := <-done; err != nil {
+					t.Fatalf("inspection import: %v\n%s", err, out.String())
+				}
+				whole = time.Since(start)
+			} else {
+				select {
+				case <-done:
+				case <-time.After(time.Duration(float64(whole) * (0.05 + 1.05*rng.Float64()))):
+					_ = cmd.Process.Kill()
+					<-done
+					kills++
+				}
+			}
+			st, _, err := sf.open(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs, err := st.Docs(context.Background(), "marker-findings", "象宁线-2023/")
+			st.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, d := range docs {
+				if m := team.FindSubmatch(d.Body); m != nil {
+					seen[string(m[1])]++
+				}
+			}
+			if len(seen) != 1 {
+				t.Fatalf("after attempt %d the round's findings name the teams of attempts %v: a partial import", k, seen)
+			}
+		}
+		checkClean(t, sf)
+		t.Logf("%d kills during inspection imports (a whole one took %v)", kills, whole.Round(time.Millisecond))
+	})
 }
