@@ -36,6 +36,8 @@ Usage:
   civmap backup  --out FILE [--server URL]   (a consistent copy; PostGIS: pg_dump)
   civmap restore [--force] FILE
   civmap check-store                 (verify every index, history chain and audit link; exit 1 on a fault)
+  civmap pinyin  [--stored] NAME…   (pinyin by the 1984 place-name rules)
+  civmap check-names [--division CODE] [--format json|csv|xlsx|html] [--out FILE]   (name screening report)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -73,6 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "inspection":
 		err = cmdInspection(ctx, rest, stdout, stderr)
+	case "pinyin":
+		err = cmdPinyin(ctx, rest, stdout, stderr)
+	case "check-names":
+		err = cmdCheckNames(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

@@ -31,7 +31,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	r := httpx.NewRouter()
-	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
+	gsvc := gazetteer.NewService(st, facilities.DivisionReferences(st))
+	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
+	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
 	inspection.Routes(r, st)
@@ -75,6 +77,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "demand", "href": "/api/demand"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
 			{"rel": "inspections", "href": "/api/boundary-lines/{id}/inspections"},
+			{"rel": "names-pinyin", "href": "/api/names/pinyin?name=石浦镇"},
+			{"rel": "screenings", "href": "/api/screenings"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
 			{"rel": "style", "href": "/tiles/style.json"},

@@ -18,6 +18,7 @@ import './style.css';
 import { el } from './dom.js';
 import { apiFetch, serverURL, transformRequest } from './editor/api.js';
 import { mountEditor } from './editor/index.js';
+import { mountNames } from './names/index.js';
 import {
   FACILITY_STATUSES,
   FACILITY_TYPES,
@@ -554,6 +555,7 @@ async function main() {
   buildFacilityFilters(map, style, ctx);
   setupSearch(map, ctx);
   const editor = mountEditor(map, { categories: VALUE_LABELS.category });
+  mountNames(map); // 地名规范: name check, sign check, screening findings layer
 
   // Coordinates under the cursor (lon/lat, 6 decimals ≈ 0.1 m) and the zoom level.
   const coords = $('#coords');
