@@ -32,6 +32,7 @@ Usage:
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
+  civmap coverage [--phase 2025] | query --types A,B --distance 1000 | siting --indicator meal --p 5   (layout plan)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
+	case "coverage":
+		err = cmdCoverage(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

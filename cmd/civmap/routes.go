@@ -13,6 +13,7 @@ import (
 
 	"civmap/data"
 	"civmap/facilities"
+	"civmap/facilities/coverage"
 	"civmap/gazetteer"
 	"civmap/internal/auth"
 	"civmap/internal/httpx"
@@ -32,6 +33,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r := httpx.NewRouter()
 	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
 	facilities.Routes(r, st, st)
+	coverage.Routes(r, st)
 	tiles.Routes(r, tsvc)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
@@ -70,6 +72,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "places", "href": "/api/places"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
+			{"rel": "coverage", "href": "/api/coverage"},
+			{"rel": "plans", "href": "/api/plans"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},

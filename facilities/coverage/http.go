@@ -62,8 +62,7 @@ func NewHandler(st Store) http.Handler {
 //	PUT  /api/plans/{id}   replace (If-Match "<version>" or *) or create (If-None-Match: *) a plan (planner role);
 //	     JSON or YAML body, validated (422 naming the path, e.g. indicators[2].distance_m).
 func Routes(r *mux.Router, st Store) {
-	h := &api{st: st}
-	h.docs, _ = st.(edit.DocStore)
+	h := NewService(st).h
 	sub := httpx.Sub(r)
 	get := []string{http.MethodGet, http.MethodHead}
 	sub.Handle("/api/coverage/query", httpx.HandlerFunc(h.query)).Methods(get...)
@@ -82,6 +81,32 @@ func Routes(r *mux.Router, st Store) {
 type api struct {
 	st   Store
 	docs edit.DocStore
+}
+
+// Service runs what the API answers, for the command line: the same checks and numbers.
+type Service struct{ h *api }
+
+// NewService returns the coverage service over st (plans from st when it is an edit.DocStore).
+func NewService(st Store) *Service {
+	h := &api{st: st}
+	h.docs, _ = st.(edit.DocStore)
+	return &Service{h}
+}
+
+// Query is GET /api/coverage/query with its parameters read from get (types, statuses, distance_m,
+// distance_m_community).
+func (s *Service) Query(ctx context.Context, get func(string) string) (QueryResponse, error) {
+	return s.h.adhoc(ctx, get)
+}
+
+// Gaps is POST /api/coverage: the gap table of req's plan, phase and scenario (with its posted sites).
+func (s *Service) Gaps(ctx context.Context, req CoverageRequest) (Result, error) {
+	return s.h.gaps(ctx, req)
+}
+
+// Siting is POST /api/coverage/siting.
+func (s *Service) Siting(ctx context.Context, req SitingRequest) (SitingResult, error) {
+	return s.h.runSiting(ctx, req)
 }
 
 // QueryResponse is the answer of GET /api/coverage/query.
@@ -149,11 +174,15 @@ func distance(s, field string, required bool) (float64, error) {
 }
 
 func (h *api) runQuery(r *http.Request) (QueryResponse, error) {
-	q, err := ParseQuery(r.URL.Query().Get)
+	return h.adhoc(r.Context(), r.URL.Query().Get)
+}
+
+func (h *api) adhoc(ctx context.Context, get func(string) string) (QueryResponse, error) {
+	q, err := ParseQuery(get)
 	if err != nil {
 		return QueryResponse{}, err
 	}
-	d, err := h.load(r.Context(), Default().County)
+	d, err := h.load(ctx, Default().County)
 	if err != nil {
 		return QueryResponse{}, err
 	}
@@ -315,11 +344,15 @@ func (h *api) gapResult(w http.ResponseWriter, r *http.Request) (Result, error) 
 		q := r.URL.Query()
 		req = CoverageRequest{Plan: q.Get("plan"), Phase: q.Get("phase"), Scenario: q.Get("scenario")}
 	}
-	p, phase, scen, d, err := h.setup(r.Context(), req.Plan, req.Phase, req.Scenario)
+	return h.gaps(r.Context(), req)
+}
+
+func (h *api) gaps(ctx context.Context, req CoverageRequest) (Result, error) {
+	p, phase, scen, d, err := h.setup(ctx, req.Plan, req.Phase, req.Scenario)
 	if err != nil {
 		return Result{}, err
 	}
-	extra, err := h.sites(r.Context(), p.County, req.Sites, "sites")
+	extra, err := h.sites(ctx, p.County, req.Sites, "sites")
 	if err != nil {
 		return Result{}, err
 	}
