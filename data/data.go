@@ -66,7 +66,8 @@ type Store interface {
 	facilities.Store
 	edit.Store
 	edit.Current
-	auth.Store // API tokens
+	edit.DocStore // documents: kinds without a table of their own
+	auth.Store    // API tokens
 
 	// Import writes b in one transaction, upserting by natural key (division code, place ID, line ID, marker number,
 	// facility ID, demand-unit code), so importing the same batch twice leaves one copy. Every record that is new or

@@ -50,7 +50,7 @@ var (
 	bucketVersions   = []byte("versions") // every version of every record (versions.go)
 	bucketAudit      = []byte("audit")    // the append-only audit log
 	allBuckets       = [][]byte{bucketMeta, bucketDivisions, bucketPlaces, bucketHistory, bucketPlaceIdx, bucketLines,
-		bucketMarkers, bucketFacilities, bucketDemand, bucketVersions, bucketAudit}
+		bucketMarkers, bucketFacilities, bucketDemand, bucketVersions, bucketAudit, bucketDocs}
 )
 
 // Options configure Open.

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileIDsSample", testTileIDsSample},
 		{"TileSeams", testTileSeams},
 		{"Tokens", testTokens},
+		{"Docs", testDocs},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
 	}
 	tests = append(tests, versionTests...)

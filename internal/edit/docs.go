@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 
 // Documents are the records of kinds that have no table of their own: layout plans, inspection rounds and their
 // findings, screening findings, the county reading dictionary, and what later issues add. A domain package owns a
-// document's JSON shape; the store keeps its body byte for byte, versions it like every record (a Version whose Record
+// document's JSON shape; the store keeps its body as written (CompactDoc), versions it like every record (a Version whose Record
 // is the body, and an OK AuditEntry, in the write's transaction) and lists the current documents of a kind. History,
 // restore and the audit log work on documents as on every other kind.
 
@@ -52,7 +53,7 @@ type DocStore interface {
 	// Docs lists the current documents of kind whose id starts with prefix ("" for all), ordered by id (bytewise).
 	Docs(ctx context.Context, kind Kind, prefix string) ([]Doc, error)
 	// WriteDocs applies ws in order in one transaction and returns each document's version after it. A write whose
-	// body is byte-for-byte the current body is a no-op: it returns the current version and appends nothing. Any error
+	// body is the current body (after CompactDoc) is a no-op: it returns the current version and appends nothing. Any error
 	// (a failed expectation, an invalid id or body, two writes of one document in the batch) writes nothing at all.
 	// Bodies must be JSON objects (or null for a delete).
 	WriteDocs(ctx context.Context, ws []DocWrite, meta Meta) ([]int64, error)
@@ -78,6 +79,9 @@ func CheckDocWrites(ws []DocWrite) error {
 		if w.ExpectVersion < AnyVersion {
 			bad.Add(at+".expect_version", "must be %d (any), 0 (create) or a version ≥ 1 (got %d)", AnyVersion, w.ExpectVersion)
 		}
+		if w.IsDelete() && w.ExpectVersion == 0 {
+			bad.Add(at+".expect_version", "a delete needs the version it deletes, or %d (any); 0 means create", AnyVersion)
+		}
 		if !w.IsDelete() {
 			b := strings.TrimSpace(string(w.Body))
 			if !strings.HasPrefix(b, "{") || !json.Valid(w.Body) {
@@ -94,6 +98,16 @@ func CheckDocWrites(ws []DocWrite) error {
 		return bad
 	}
 	return nil
+}
+
+// CompactDoc is the form in which both stores keep a body: json.Compact of it (members and their order as written,
+// insignificant space removed), so that a body, its version's Record and its hash agree on either store.
+func CompactDoc(body json.RawMessage) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, body); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // IsDelete reports whether w deletes its document (Body nil or JSON null).
