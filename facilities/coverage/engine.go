@@ -215,13 +215,15 @@ func (d *Data) selectSites(types, statuses []string, extra []Site) []Site {
 type Index struct {
 	tr  rtree.RTreeG[int32]
 	pts []orb.Point
+	cos []float64 // cos(latitude) of each point, for the planar pre-filter
 }
 
 // NewIndex indexes pts (lon/lat degrees); search results are indices into pts.
 func NewIndex(pts []orb.Point) *Index {
-	ix := &Index{pts: pts}
+	ix := &Index{pts: pts, cos: make([]float64, len(pts))}
 	for i, p := range pts {
 		ix.tr.Insert([2]float64{p[0], p[1]}, [2]float64{p[0], p[1]}, int32(i))
+		ix.cos[i] = math.Cos(p[1] / degPerRad)
 	}
 	return ix
 }
@@ -248,36 +250,68 @@ func Bound(p orb.Point, r float64) (minLon, minLat, maxLon, maxLat float64) {
 	return p[0] - dlon, p[1] - dlat, p[0] + dlon, p[1] + dlat
 }
 
-// haversine is the great-circle distance on the IUGG mean sphere (R1); the ellipsoidal geodesic differs from it by
-// less than 0.56 % (sphereSlack), which lets it filter candidates before the exact Vincenty distance.
-func haversine(a, b orb.Point) float64 {
-	const r1 = 6371008.8
-	la1, la2 := a[1]/degPerRad, b[1]/degPerRad
-	dla, dlo := la2-la1, (b[0]-a[0])/degPerRad
-	s1, s2 := math.Sin(dla/2), math.Sin(dlo/2)
-	h := s1*s1 + math.Cos(la1)*math.Cos(la2)*s2*s2
-	return 2 * r1 * math.Asin(math.Sqrt(math.Min(1, h)))
+// near is the planar pre-filter around one query point: the local equirectangular distance on the GRS80 ellipsoid,
+// with the meridian radius M and the prime-vertical radius N at the query's latitude and the mean of the two points'
+// cos(latitude). Within 100 km of a point below 80° of latitude it differs from the geodesic by far less than
+// filterSlack (1 %), so it only decides which candidates get the exact Vincenty distance (geo.Distance); answers are
+// always geodesic. At higher latitudes every candidate in the safe box is measured exactly.
+type near struct {
+	p         orb.Point
+	m, n, cos float64
+	exact     bool
 }
 
-const sphereSlack = 1.0067
+const filterSlack = 1.01
+
+func newNear(p orb.Point) near {
+	s := math.Sin(p[1] / degPerRad)
+	w := math.Sqrt(1 - grs80E2*s*s)
+	return near{p: p, m: grs80A * (1 - grs80E2) / (w * w * w) / degPerRad, n: grs80A / w / degPerRad,
+		cos: math.Cos(p[1] / degPerRad), exact: math.Abs(p[1]) > 80}
+}
+
+// approx is the pre-filter distance to q (cosQ its cos(latitude)) in metres; 0 when the filter is off.
+func (nr *near) approx(q orb.Point, cosQ float64) float64 {
+	if nr.exact {
+		return 0
+	}
+	dy := (q[1] - nr.p[1]) * nr.m
+	dx := (q[0] - nr.p[0]) * nr.n * (nr.cos + cosQ) / 2
+	return math.Sqrt(dx*dx + dy*dy)
+}
 
 // Nearest returns the index of the nearest point within r metres of p (geodesic, geo.Distance) and its distance, or
 // -1. skip, when set, leaves indices out.
 func (ix *Index) Nearest(p orb.Point, r float64) (int, float64) {
-	best, bestD := -1, math.Inf(1)
 	lo0, la0, lo1, la1 := Bound(p, r)
-	lim := r*sphereSlack + 1
+	nr := newNear(p)
+	lim := r*filterSlack + 1
+	// Gather the candidates the filter keeps, then measure exactly only those that may be the nearest: within
+	// filterSlack² of the smallest filter distance (each of the two distances is within filterSlack of the geodesic).
+	type cand struct {
+		i int32
+		a float64
+	}
+	var buf [32]cand
+	cs := buf[:0]
+	minA := math.Inf(1)
 	ix.tr.Search([2]float64{lo0, la0}, [2]float64{lo1, la1}, func(_, _ [2]float64, i int32) bool {
-		q := ix.pts[i]
-		h := haversine(p, q)
-		if h > lim || h > bestD*sphereSlack+1 {
-			return true
-		}
-		if d := geo.Distance(p, q); d <= r && (d < bestD || d == bestD && int(i) < best) {
-			best, bestD = int(i), d
+		if a := nr.approx(ix.pts[i], ix.cos[i]); a <= lim {
+			cs = append(cs, cand{i, a})
+			minA = math.Min(minA, a)
 		}
 		return true
 	})
+	best, bestD := -1, math.Inf(1)
+	cut := minA*filterSlack*filterSlack + 2
+	for _, c := range cs {
+		if c.a > cut && !nr.exact {
+			continue
+		}
+		if d := geo.Distance(p, ix.pts[c.i]); d <= r && (d < bestD || d == bestD && int(c.i) < best) {
+			best, bestD = int(c.i), d
+		}
+	}
 	if best < 0 {
 		return -1, -1
 	}
@@ -287,11 +321,11 @@ func (ix *Index) Nearest(p orb.Point, r float64) (int, float64) {
 // Within calls f with every point within r metres of p (geodesic) and its distance.
 func (ix *Index) Within(p orb.Point, r float64, f func(i int, d float64)) {
 	lo0, la0, lo1, la1 := Bound(p, r)
-	lim := r*sphereSlack + 1
+	nr := newNear(p)
+	lim := r*filterSlack + 1
 	ix.tr.Search([2]float64{lo0, la0}, [2]float64{lo1, la1}, func(_, _ [2]float64, i int32) bool {
-		q := ix.pts[i]
-		if haversine(p, q) <= lim {
-			if d := geo.Distance(p, q); d <= r {
+		if nr.approx(ix.pts[i], ix.cos[i]) <= lim {
+			if d := geo.Distance(p, ix.pts[i]); d <= r {
 				f(int(i), d)
 			}
 		}
