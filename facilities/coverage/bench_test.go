@@ -45,20 +45,21 @@ func BenchmarkMCLPGreedy(b *testing.B) {
 	b.ReportMetric(float64(res.CoveredAfter-res.CoveredBefore), "added-elderly")
 }
 
-// BenchmarkMCLPExactCBC: the exact MCLP through CBC on 500 candidates over 10,000 demand units, p = 20, 1,000 m.
+// BenchmarkMCLPExactCBC: the exact MCLP through CBC on 500 candidates over 20,000 demand units, p = 30, 2,000 m
+// (overlapping service areas, so that greedy and exact can differ).
 func BenchmarkMCLPExactCBC(b *testing.B) {
-	d := covtest.Data(10_000, 1000, 3)
+	d := covtest.Data(20_000, 1000, 3)
 	cands := covtest.Candidates(500, 4)
-	in := coverage.Indicator{ID: "hc", Kind: coverage.KindCoverage, Types: covtest.Indicators[0].Types, DistanceM: 1000}
+	in := coverage.Indicator{ID: "hc", Kind: coverage.KindCoverage, Types: covtest.Indicators[0].Types, DistanceM: 2000}
 	var ex, gr coverage.SitingResult
 	for b.Loop() {
 		var err error
-		ex, err = d.Siting(context.Background(), in, []string{"existing"}, nil, cands, coverage.ObjectiveMCLP, coverage.SolverExact, 20)
+		ex, err = d.Siting(context.Background(), in, []string{"existing"}, nil, cands, coverage.ObjectiveMCLP, coverage.SolverExact, 30)
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	gr, _ = d.Siting(context.Background(), in, []string{"existing"}, nil, cands, coverage.ObjectiveMCLP, coverage.SolverGreedy, 20)
+	gr, _ = d.Siting(context.Background(), in, []string{"existing"}, nil, cands, coverage.ObjectiveMCLP, coverage.SolverGreedy, 30)
 	if gr.CoveredAfter > ex.CoveredAfter {
 		b.Fatalf("greedy %d > exact %d", gr.CoveredAfter, ex.CoveredAfter)
 	}
