@@ -55,6 +55,8 @@ func NewHandler(st Store) http.Handler {
 //	GET  /api/coverage/gaps.xlsx?plan=&scenario=   the gap table as an Excel workbook, one sheet per phase.
 //	GET  /api/coverage/uncovered?indicator=&plan=&scenario=   GeoJSON FeatureCollection of the demand units a coverage
 //	     indicator leaves uncovered, with the nearest site of its types (searched to 100 km) and its distance.
+//	GET  /api/coverage/units?indicator=&plan=&scenario=   every demand unit as GeoJSON with status covered | uncovered,
+//	     its service distance and the nearest site of the indicator's types and its distance (metres, 0.1 m).
 //	GET  /api/coverage/access?indicator=&plan=&scenario=&method=2sfca|e2sfca   2SFCA / E2SFCA scores (Access).
 //	POST /api/coverage/siting   SitingRequest → SitingResult (MCLP or LSCP, greedy or exact through CBC).
 //	GET  /api/plans   the plans (stored ones, and the default when it is not stored).
@@ -71,6 +73,7 @@ func Routes(r *mux.Router, st Store) {
 	sub.Handle("/api/coverage/gaps.csv", httpx.HandlerFunc(h.gapsCSV)).Methods(get...)
 	sub.Handle("/api/coverage/gaps.xlsx", httpx.HandlerFunc(h.gapsXLSX)).Methods(get...)
 	sub.Handle("/api/coverage/uncovered", httpx.HandlerFunc(h.uncovered)).Methods(get...)
+	sub.Handle("/api/coverage/units", httpx.HandlerFunc(h.units)).Methods(get...)
 	sub.Handle("/api/coverage/access", httpx.HandlerFunc(h.access)).Methods(get...)
 	sub.Handle("/api/coverage/siting", httpx.HandlerFunc(h.siting)).Methods(http.MethodPost)
 	sub.Handle("/api/plans", httpx.HandlerFunc(h.plans)).Methods(get...)
@@ -425,7 +428,7 @@ func coverageIndicator(p Plan, id string) (Indicator, error) {
 	return in, nil
 }
 
-// UncoveredProps are the properties of an uncovered demand unit's Feature.
+// UncoveredProps are the properties of a demand unit's Feature in /api/coverage/uncovered and /api/coverage/units.
 type UncoveredProps struct {
 	Code         string   `json:"code"`
 	Name         string   `json:"name"`
@@ -435,10 +438,17 @@ type UncoveredProps struct {
 	DistanceM    float64  `json:"distance_m"` // the unit's service distance
 	NearestID    string   `json:"nearest_id,omitempty"`
 	NearestM     *float64 `json:"nearest_m"` // null: no site of the types within 100 km
-	Status       string   `json:"status"`    // "uncovered"
+	Status       string   `json:"status"`    // "covered" or "uncovered"
 }
 
-func (h *api) uncovered(w http.ResponseWriter, r *http.Request) error {
+func (h *api) uncovered(w http.ResponseWriter, r *http.Request) error { return h.unitsFC(w, r, false) }
+
+func (h *api) units(w http.ResponseWriter, r *http.Request) error { return h.unitsFC(w, r, true) }
+
+// unitsFC answers the demand units of a coverage indicator as GeoJSON: every unit (all) or the uncovered ones, each with
+// its status (covered | uncovered), its service distance and the nearest site of the indicator's types with its
+// geodesic distance (searched out to 100 km for an uncovered unit; null beyond).
+func (h *api) unitsFC(w http.ResponseWriter, r *http.Request, all bool) error {
 	q := r.URL.Query()
 	p, _, scen, d, err := h.setup(r.Context(), q.Get("plan"), "", q.Get("scenario"))
 	if err != nil {
@@ -453,12 +463,15 @@ func (h *api) uncovered(w http.ResponseWriter, r *http.Request) error {
 		DistanceCommunityM: in.DistanceCommunityM, Nearest: true})
 	fc := httpx.FeatureCollection{Features: []httpx.Feature{}}
 	for k, u := range res.Units {
-		if u.Covered {
+		if u.Covered && !all {
 			continue
 		}
 		dm := d.Demand[k]
 		props := UncoveredProps{Code: dm.Code, Name: dm.Name, TownshipCode: dm.TownshipCode, Elderly: dm.Elderly,
 			Community: dm.Community, DistanceM: in.DistanceM, NearestID: u.NearestID, Status: "uncovered"}
+		if u.Covered {
+			props.Status = "covered"
+		}
 		if dm.Community {
 			props.DistanceM = in.CommunityDistance()
 		}

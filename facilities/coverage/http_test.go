@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -390,6 +391,32 @@ func TestPutPlanNeedsPlanner(t *testing.T) {
 		code, _, body := call(t, "PUT", ts.URL+"/api/plans/"+DefaultPlanID, string(defaultPlanJSON), "If-Match", "*")
 		if code != want {
 			t.Errorf("%s: %d %s", role, code, body)
+		}
+	}
+}
+
+// TestUnitsAPI: every unit with its status and nearest site. In small(), home-care (1000 m, communities 1000 m too):
+// u1–u3 are 443, 665 and 887 m north of A; u4 is 9.6 km from A (the closed X beside it does not count).
+func TestUnitsAPI(t *testing.T) {
+	ts, _ := serve(t, "")
+	code, _, body := call(t, "GET", ts.URL+"/api/coverage/units?indicator=home-care", "")
+	var fc struct {
+		Features []struct{ Properties UncoveredProps }
+	}
+	if err := json.Unmarshal(body, &fc); code != 200 || err != nil || len(fc.Features) != 4 {
+		t.Fatalf("%d %s", code, body)
+	}
+	want := []struct {
+		status string
+		m      float64
+	}{{"covered", 443.4}, {"covered", 665.1}, {"covered", 886.8}, {"uncovered", 9652}}
+	for i, f := range fc.Features {
+		p := f.Properties
+		if p.Status != want[i].status || p.NearestID != "A" || p.NearestM == nil || math.Abs(*p.NearestM-want[i].m) > 50 {
+			t.Errorf("unit %d: %+v", i, p)
+		}
+		if i < 3 && math.Abs(*p.NearestM-want[i].m) > 0.2 {
+			t.Errorf("unit %d: %.1f m, hand value %.1f m", i, *p.NearestM, want[i].m)
 		}
 	}
 }
