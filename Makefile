@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-coverage vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage fuzz vet fmt clean
 
 all: build
 
@@ -59,6 +59,17 @@ bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
 	bash scripts/bench-serve.sh
+	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Mixed load (internal/tools/load): 200 connections × 60 s of tiles, feature queries, locate, search, records and 5 %
+# edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).
+bench-load:
+	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Every fuzz target for FUZZTIME each (default 1m; FUZZTIME=10m for a release run). make test replays their corpora.
+FUZZTIME ?= 1m
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 # 200 concurrent requests for one uncached tile on each store: renders/herd must be 1 and all-200 1 (also in bench).
 bench-herd:

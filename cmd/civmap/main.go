@@ -32,6 +32,9 @@ Usage:
   civmap import  --kind places|facilities|demand|divisions|markers|lines [--crs EPSG:4326] [--skip-invalid] FILE
   civmap migrate [--database-url postgres://…]
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
+  civmap backup  --out FILE [--server URL]   (a consistent copy; PostGIS: pg_dump)
+  civmap restore [--force] FILE
+  civmap check-store                 (verify every index, history chain and audit link; exit 1 on a fault)
   civmap coverage [--phase 2025] | query --types A,B --distance 1000 | siting --indicator meal --p 5   (layout plan)
   civmap version
 
@@ -62,6 +65,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
+	case "check-store":
+		err = cmdCheckStore(ctx, rest, stdout, stderr)
+	case "backup":
+		err = cmdBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "coverage":
 		err = cmdCoverage(ctx, rest, stdout, stderr)
 	case "version":

@@ -39,6 +39,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		authOpts.Audit = st
 	}
 	auth.Routes(r, authOpts.Audit)
+	backupRoutes(r, st)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
