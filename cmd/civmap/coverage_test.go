@@ -191,11 +191,15 @@ func TestCoverageSample(t *testing.T) {
 		// 2,396 / 166,761 × 1,000 = 14.3679 → 14.37; 2,661 / 166,761 × 1,000 = 15.9570 → 15.96.
 		// 康养联合体 in 9 of 18 townships (001 002 101 103 104 105 108 110 200) = 50 %; a home-care centre in all 18.
 		// canteens 6 existing (+4 planned = 10); courtyards 12, all planned, 8+8+7+10+8+10+11+8+6+10+6+9 = 101 beds.
-		for scen, want := range map[string]map[string]float64{
-			"existing":           {"beds": 14.37, "kangyang": 50, "hc-centre": 100, "count-canteen": 6, "count-courtyard-beds": 0},
-			"under_construction": {"beds": 15.96, "kangyang": 50, "count-canteen": 6},
-			"planned":            {"beds": 15.96, "count-canteen": 10, "count-courtyard-beds": 101, "count-meal-point": 30},
+		for _, c := range []struct {
+			scen string
+			want map[string]float64
+		}{
+			{"existing", map[string]float64{"beds": 14.37, "kangyang": 50, "hc-centre": 100, "count-canteen": 6, "count-courtyard-beds": 0}},
+			{"under_construction", map[string]float64{"beds": 15.96, "kangyang": 50, "count-canteen": 6}},
+			{"planned", map[string]float64{"beds": 15.96, "count-canteen": 10, "count-courtyard-beds": 101, "count-meal-point": 30}},
 		} {
+			scen, want := c.scen, c.want
 			r := do(t, "GET", ts.URL+"/api/coverage?phase=2025&scenario="+scen, "")
 			res := decode[coverage.Result](t, r)
 			answers[kind] = append(answers[kind], string(r.body))
