@@ -38,6 +38,7 @@ Usage:
   civmap check-store                 (verify every index, history chain and audit link; exit 1 on a fault)
   civmap pinyin  [--stored] NAME…   (pinyin by the 1984 place-name rules)
   civmap check-names [--division CODE] [--format json|csv|xlsx|html] [--out FILE]   (name screening report)
+  civmap coverage [--phase 2025] | query --types A,B --distance 1000 | siting --indicator meal --p 5   (layout plan)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -79,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdPinyin(ctx, rest, stdout, stderr)
 	case "check-names":
 		err = cmdCheckNames(ctx, rest, stdout, stderr)
+	case "coverage":
+		err = cmdCoverage(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

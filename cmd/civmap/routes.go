@@ -13,6 +13,7 @@ import (
 
 	"civmap/data"
 	"civmap/facilities"
+	"civmap/facilities/coverage"
 	"civmap/gazetteer"
 	"civmap/gazetteer/inspection"
 	"civmap/internal/auth"
@@ -35,6 +36,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
 	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
+	coverage.Routes(r, st)
 	tiles.Routes(r, tsvc)
 	inspection.Routes(r, st)
 	if authOpts.Audit == nil {
@@ -75,6 +77,8 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "places", "href": "/api/places"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
+			{"rel": "coverage", "href": "/api/coverage"},
+			{"rel": "plans", "href": "/api/plans"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
 			{"rel": "inspections", "href": "/api/boundary-lines/{id}/inspections"},
 			{"rel": "names-pinyin", "href": "/api/names/pinyin?name=石浦镇"},
