@@ -61,6 +61,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
 	authOpts.Tokens, authOpts.Log = st, log
+	// POSTs that only read: checks, what-if runs and posted geometries need no token where reading needs none.
+	authOpts.Queries = append(authOpts.Queries, "/api/names/check", "/api/names/sign-check", "/api/coverage",
+		"/api/coverage/siting")
 	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
 	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
 	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, h)), nil
