@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-search fuzz-names vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search fuzz fuzz-names vet fmt clean
 
 all: build
 
@@ -44,6 +44,8 @@ run: build
 test:
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-pdf-tools.sh
+	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-cbc.sh
 	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 
@@ -59,6 +61,17 @@ bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
 	bash scripts/bench-serve.sh
+	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Mixed load (internal/tools/load): 200 connections × 60 s of tiles, feature queries, locate, search, records and 5 %
+# edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).
+bench-load:
+	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Every fuzz target for FUZZTIME each (default 1m; FUZZTIME=10m for a release run). make test replays their corpora.
+FUZZTIME ?= 1m
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 # 200 concurrent requests for one uncached tile on each store: renders/herd must be 1 and all-200 1 (also in bench).
 bench-herd:
@@ -78,6 +91,14 @@ FUZZTIME ?= 60s
 fuzz-names:
 	go test -run '^$$' -fuzz FuzzRomanize -fuzztime $(FUZZTIME) ./gazetteer/names/
 	go test -run '^$$' -fuzz FuzzSignCheck -fuzztime $(FUZZTIME) ./gazetteer/names/
+
+# Coverage engine: 100,000 demand units × 10,000 facilities × 5 indicators in Go (ns/op and cpu-ms/op) and the same as
+# one PostGIS ST_DWithin query (equal covered elderly); MCLP greedy p = 30 of 5,000 candidates over 100,000 units; exact
+# MCLP through CBC on 500 candidates.
+bench-coverage:
+	bash scripts/ensure-cbc.sh
+	go test -run '^$$' -bench 'Coverage$$|MCLP' -benchtime 3x ./facilities/coverage/
+	$(WITH_POSTGIS) go test -run '^$$' -bench CoverageSQL -benchtime 1x -timeout 30m ./data/postgis/
 
 vet:
 	go vet ./...

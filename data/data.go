@@ -81,6 +81,9 @@ type Store interface {
 	// repeats within one kind (apierr.ErrConflict), or a marker's LineID is in neither the batch nor the store
 	// (apierr.Invalid). Marker numbers carry their line's prefix (象宁001) and are unique across the county.
 	Import(ctx context.Context, b Batch, meta edit.Meta) (ImportStats, error)
+	// EachVersion calls fn with every stored version of every record, deleted ones included: grouped by record (kind
+	// and id), oldest first within one. It stops at fn's first error and returns it (CheckStore walks it).
+	EachVersion(ctx context.Context, fn func(edit.Version) error) error
 	// Empty reports whether the store holds no divisions (a fresh store, to be loaded with the sample).
 	Empty(ctx context.Context) (bool, error)
 	// Ready reports nil once the store is open and its indexes are built.

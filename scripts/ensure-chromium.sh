@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Usage: scripts/ensure-chromium.sh [CMD...]
 #
-# Makes sure Debian's chromium is installed (/usr/bin/chromium), prints its
-# version, and, when given a command, runs it with CHROMIUM_PATH exported.
+# Makes sure Debian's chromium is installed (/usr/bin/chromium), and poppler-utils'
+# pdftotext (the inspection report's PDF test reads the text Chromium printed),
+# prints chromium's version, and, when given a command, runs it with CHROMIUM_PATH exported.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 chromium=/usr/bin/chromium
 
-if [[ ! -x $chromium ]]; then
-  bash "$here/apt-install.sh" chromium
+missing=()
+[[ -x $chromium ]] || missing+=(chromium)
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  bash "$here/apt-install.sh" "${missing[@]}"
 fi
 if [[ ! -x $chromium ]]; then
   echo "ensure-chromium: $chromium still missing after install" >&2

@@ -22,12 +22,14 @@ type storeFlags struct {
 	databaseURL string
 	lockTimeout time.Duration
 	stmtTimeout time.Duration
+	maxConns    int
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	stringVar(fs, &s.dataDir, "data-dir", "CIVMAP_DATA_DIR", "./var", "folder of the embedded store (used when no database URL is given)")
 	stringVar(fs, &s.databaseURL, "database-url", "CIVMAP_DATABASE_URL", "", "PostGIS URL (postgres://user@host:port/db); empty uses the embedded store")
 	durationVar(fs, &s.lockTimeout, "lock-timeout", "CIVMAP_LOCK_TIMEOUT", time.Second, "how long to wait for another process to release the embedded store")
+	intVar(fs, &s.maxConns, "max-conns", "CIVMAP_MAX_CONNS", 0, "PostGIS: most database connections the pool opens; requests beyond it queue for one (0: pgx's default, the larger of 4 and the CPU count)")
 	durationVar(fs, &s.stmtTimeout, "statement-timeout", "CIVMAP_STATEMENT_TIMEOUT", 30*time.Second, "PostGIS: statement_timeout of reads and single edits (imports have none); 0 keeps the server's")
 }
 
@@ -39,11 +41,15 @@ func (s *storeFlags) open(ctx context.Context) (data.Store, string, error) {
 // openMode is open, read-only when readOnly (a dry run): nothing is created, migrated or locked for writing, and a
 // missing or outdated store is an error.
 func (s *storeFlags) openMode(ctx context.Context, readOnly bool) (data.Store, string, error) {
+	if s.maxConns < 0 {
+		return nil, "", fmt.Errorf("--max-conns ($CIVMAP_MAX_CONNS) must not be negative, got %d", s.maxConns)
+	}
 	if s.lockTimeout < 0 || s.stmtTimeout < 0 {
 		return nil, "", fmt.Errorf("--lock-timeout ($CIVMAP_LOCK_TIMEOUT) and --statement-timeout ($CIVMAP_STATEMENT_TIMEOUT) must not be negative, got %v and %v", s.lockTimeout, s.stmtTimeout)
 	}
 	if s.databaseURL != "" {
-		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout, ReadOnly: readOnly})
+		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout, ReadOnly: readOnly,
+			MaxConns: int32(s.maxConns)})
 		return st, "postgis", err
 	}
 	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout, ReadOnly: readOnly})

@@ -13,7 +13,9 @@ import (
 
 	"civmap/data"
 	"civmap/facilities"
+	"civmap/facilities/coverage"
 	"civmap/gazetteer"
+	"civmap/gazetteer/inspection"
 	"civmap/internal/auth"
 	"civmap/internal/httpx"
 	"civmap/tiles"
@@ -34,6 +36,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
 	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
+	coverage.Routes(r, st)
 	tiles.Routes(r, tsvc)
 	if err := searchRoutes(r, st); err != nil {
 		return nil, err
@@ -41,10 +44,12 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	if err := gazetteerRoutes(r, st); err != nil {
 		return nil, err
 	}
+	inspection.Routes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
 	auth.Routes(r, authOpts.Audit)
+	backupRoutes(r, st)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -62,6 +67,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
 	authOpts.Tokens, authOpts.Log = st, log
+	// POSTs that only read: checks, what-if runs and posted geometries need no token where reading needs none.
+	authOpts.Queries = append(authOpts.Queries, "/api/names/check", "/api/names/sign-check", "/api/coverage",
+		"/api/coverage/siting")
 	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
 	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
 	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, h)), nil
@@ -80,7 +88,10 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "gazetteer", "href": "/api/gazetteer?f=html"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
+			{"rel": "coverage", "href": "/api/coverage"},
+			{"rel": "plans", "href": "/api/plans"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
+			{"rel": "inspections", "href": "/api/boundary-lines/{id}/inspections"},
 			{"rel": "names-pinyin", "href": "/api/names/pinyin?name=石浦镇"},
 			{"rel": "screenings", "href": "/api/screenings"},
 			{"rel": "me", "href": "/api/auth/me"},

@@ -38,7 +38,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var authOpts auth.Options
 	fs.TextVar(&authOpts.Anonymous, "anonymous", auth.AnonymousRead, "what requests without a token may do: read, or none (every /api and /tiles request needs a token) ($CIVMAP_ANONYMOUS)")
 	fs.Int64Var(&authOpts.MaxBody, "max-body", auth.DefaultMaxBody, "largest request body in bytes; a larger one is answered 413 ($CIVMAP_MAX_BODY)")
+	var lim serveLimits
+	lim.register(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := lim.check(); err != nil {
 		return err
 	}
 	if authOpts.MaxBody <= 0 {
@@ -52,8 +57,9 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy})
-	srv.auth = authOpts
-	httpSrv := &http.Server{Handler: auth.RequestID(srv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	srv.auth, srv.limits = authOpts, lim.http
+	httpSrv := &http.Server{Handler: auth.RequestID(srv), ReadHeaderTimeout: lim.readHeader, ReadTimeout: lim.read,
+		WriteTimeout: lim.write, IdleTimeout: lim.idle, MaxHeaderBytes: lim.maxHeader,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -109,6 +115,11 @@ func openAndLoad(ctx context.Context, sf *storeFlags, noSample bool, log *slog.L
 		}
 		log.Info("loaded the bundled Xiangshan sample into the empty store (use --no-sample to start empty)",
 			"records", stats.Inserted, "county", sample.CountyCode)
+		// The neighbouring counties' polygons, for the boundary inspections' gap/overlap check.
+		if _, err := sample.LoadNeighbours(ctx, st); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("loading the sample's neighbour polygons: %w", err)
+		}
 	}
 	if err := st.Ready(ctx); err != nil {
 		st.Close()
@@ -125,8 +136,10 @@ type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
 	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
-	api   atomic.Pointer[http.Handler]
-	store atomic.Pointer[data.Store]
+	// limits guard everything but /healthz and /readyz, which must answer under overload too.
+	limits httpx.Limits
+	api    atomic.Pointer[http.Handler]
+	store  atomic.Pointer[data.Store]
 }
 
 func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
@@ -138,6 +151,7 @@ func (s *server) setStore(st data.Store) error {
 	if err != nil {
 		return err
 	}
+	h = httpx.Limit(s.limits, h)
 	s.api.Store(&h)
 	s.store.Store(&st)
 	return nil

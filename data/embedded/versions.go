@@ -263,3 +263,20 @@ func auditMatch(q *edit.AuditQuery, e *edit.AuditEntry) bool {
 	return (q.Actor == "" || e.Actor == q.Actor) && (q.Target == "" || e.TargetID == q.Target) &&
 		(q.Since.IsZero() || !e.Time.Before(q.Since)) && (q.Until.IsZero() || e.Time.Before(q.Until))
 }
+
+// EachVersion calls fn with every stored version, grouped by record and oldest first within one (data.Store), in one
+// read transaction.
+func (s *Store) EachVersion(ctx context.Context, fn func(edit.Version) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketVersions).ForEach(func(k, v []byte) error {
+			var r versionRec
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("embedded store: decode version %q: %w", k, err)
+			}
+			if err := fn(r.Version); err != nil {
+				return err
+			}
+			return ctx.Err()
+		})
+	})
+}

@@ -46,6 +46,9 @@ type Options struct {
 	// ReadOnly opens a database that is already migrated without applying migrations or backfills (a dry run writes
 	// nothing): a database without civmap's schema, or with migrations pending, is an error saying so.
 	ReadOnly bool
+	// MaxConns caps the pool (pgxpool's MaxConns); 0 keeps pgx's default, the larger of 4 and the CPU count. Requests
+	// beyond it wait for a connection rather than opening one, so a burst never meets PostgreSQL's "too many clients".
+	MaxConns int32
 }
 
 // Store is a data.Store in PostgreSQL/PostGIS. It is safe for concurrent use.
@@ -77,6 +80,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	if opts.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -413,3 +413,23 @@ const (
 	benchNoAudit
 	benchBare
 )
+
+// EachVersion calls fn with every stored version, grouped by record and oldest first within one (data.Store), from one
+// query in primary-key order.
+func (s *Store) EachVersion(ctx context.Context, fn func(edit.Version) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT `+versionCols+` FROM versions ORDER BY kind, id, version`)
+	if err != nil {
+		return fmt.Errorf("postgis: versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return fmt.Errorf("postgis: versions: %w", err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

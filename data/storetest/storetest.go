@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"TileSeams", testTileSeams},
 		{"Tokens", testTokens},
 		{"Docs", testDocs},
+		{"CheckStore", testCheckStore},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
 	}
 	tests = append(tests, versionTests...)
