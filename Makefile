@@ -44,7 +44,6 @@ run: build
 test:
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-pdf-tools.sh
-	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-cbc.sh
 	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
