@@ -92,11 +92,12 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // gazetteerRoutes registers GET /api/gazetteer (book.Routes) over st.
-func gazetteerRoutes(r *mux.Router, st data.Store) error {
-	rom, err := names.Default()
-	if err != nil {
-		return err
-	}
-	book.Routes(r, st, rom)
+func gazetteerRoutes(r *mux.Router, st data.Store, nsvc *names.Service) error {
+	book.Routes(r, st, currentRomanizer{nsvc})
 	return nil
 }
+
+// currentRomanizer spells with the names service's lists as they are at each call (the office's edits included).
+type currentRomanizer struct{ svc *names.Service }
+
+func (c currentRomanizer) Romanize(name string) names.Result { return c.svc.Romanizer().Romanize(name) }

@@ -18,10 +18,10 @@ import (
 
 // namesRoutes registers the place-name API (pinyin, checks, sign check, lists, screenings) over st and returns the
 // pinyin func that the gazetteer service uses for places saved without pinyin.
-func namesRoutes(r *mux.Router, st data.Store) func(string) string {
+func namesRoutes(r *mux.Router, st data.Store) *names.Service {
 	svc := names.NewService(st, st)
 	names.Routes(r, svc)
-	return svc.Pinyin
+	return svc
 }
 
 // cmdPinyin prints each NAME's spelling by the 1984 rules as the API does (GET /api/names/pinyin): one JSON object per

@@ -85,6 +85,22 @@ func TestNamesAPI(t *testing.T) {
 		if res := decode[names.Result](t, r); res.Pinyin != "Dange Donglu" {
 			t.Errorf("after the edit: %s", r.body)
 		}
+		// The search index and the 地名志 follow the office's dictionary at once: with 丹东 read "mu ke" (a
+		// planted reading), 丹东街道 is found by "mukejiedao" and spelled Muke Jiedao in the book.
+		if r := do(t, "GET", ts.URL+"/api/search?q=mukejiedao&kinds=division", ""); strings.Contains(string(r.body), "丹东街道") {
+			t.Fatalf("found by a reading not yet in the dictionary: %s", r.body)
+		}
+		planted := `{"entries":[{"word":"丹河","pinyin":"dan ge"},{"word":"丹东","pinyin":"mu ke"}]}`
+		if r := do(t, "PUT", ts.URL+"/api/names/lists/readings", planted, "Content-Type", J, "Authorization", reviewer,
+			"If-Match", `"1"`); r.status != 200 {
+			t.Fatalf("second reading: %d %s", r.status, r.body)
+		}
+		if r := do(t, "GET", ts.URL+"/api/search?q=mukejiedao&kinds=division", ""); !strings.Contains(string(r.body), "丹东街道") {
+			t.Errorf("search after the dictionary edit does not find 丹东街道 by mukejiedao: %.300s", r.body)
+		}
+		if r := do(t, "GET", ts.URL+"/api/gazetteer?f=json&villages=false", ""); !strings.Contains(string(r.body), "Muke Jiedao") {
+			t.Errorf("the 地名志 does not spell 丹东街道 Muke Jiedao after the edit: %.300s", r.body)
+		}
 
 		// A county screening finds the sample's seven duplicate 专名 (each record of a pair flagged) and 象山国际风情街.
 		r = do(t, "POST", ts.URL+"/api/screenings", `{"division":"330225"}`, "Content-Type", J, "Authorization", editor)

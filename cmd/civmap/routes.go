@@ -33,15 +33,16 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	}
 	r := httpx.NewRouter()
 	gsvc := gazetteer.NewService(st, facilities.DivisionReferences(st))
-	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
+	nsvc := namesRoutes(r, st)  // names.go: /api/names, /api/screenings
+	gsvc.SetPinyin(nsvc.Pinyin) // derived pinyin for places
 	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
 	coverage.Routes(r, st)
 	tiles.Routes(r, tsvc)
-	if err := searchRoutes(r, st); err != nil {
+	if err := searchRoutes(r, st, nsvc); err != nil {
 		return nil, err
 	}
-	if err := gazetteerRoutes(r, st); err != nil {
+	if err := gazetteerRoutes(r, st, nsvc); err != nil {
 		return nil, err
 	}
 	inspection.Routes(r, st)

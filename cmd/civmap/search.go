@@ -17,10 +17,12 @@ import (
 // change notifications (tiles.Notifier, after each commit and before the write returns; on PostGIS also other
 // processes' writes by LISTEN/NOTIFY) mark the changed kinds, which the next search reloads. A Change carries layers
 // and bounds, not record keys, so the kind is re-read whole (the county's few thousand records take milliseconds).
-func newSearch(ctx context.Context, st data.Store) (*search.Live, error) {
-	rom, err := names.Default()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+//
+// rom spells the names (the office's reading dictionary); nsvc, when given, tells the index when the dictionary
+// changes, and it is rebuilt with the new spelling.
+func newSearch(ctx context.Context, st data.Store, rom *names.Romanizer, nsvc *names.Service) (*search.Live, error) {
+	if rom == nil {
+		return nil, fmt.Errorf("search: no romanizer")
 	}
 	live, err := search.NewLive(ctx, rom, map[search.Kind]search.Loader{
 		search.KindDivision: search.DivisionLoader(st),
@@ -29,6 +31,9 @@ func newSearch(ctx context.Context, st data.Store) (*search.Live, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if nsvc != nil {
+		nsvc.OnListsChange(func(r *names.Romanizer) { live.SetSyllabler(r) })
 	}
 	if n, ok := st.(tiles.Notifier); ok {
 		n.Subscribe(func(c tiles.Change) {
@@ -47,9 +52,9 @@ func newSearch(ctx context.Context, st data.Store) (*search.Live, error) {
 	return live, nil
 }
 
-// searchRoutes registers GET /api/search (search.Routes) over st.
-func searchRoutes(r *mux.Router, st data.Store) error {
-	live, err := newSearch(context.Background(), st)
+// searchRoutes registers GET /api/search (search.Routes) over st, spelling with nsvc's lists.
+func searchRoutes(r *mux.Router, st data.Store, nsvc *names.Service) error {
+	live, err := newSearch(context.Background(), st, nsvc.Romanizer(), nsvc)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,9 +48,10 @@ type Service struct {
 	recs Records
 	now  func() time.Time
 
-	mu  sync.Mutex
-	eng *Engine
-	at  time.Time
+	mu      sync.Mutex
+	eng     *Engine
+	at      time.Time
+	changed []func(*Romanizer) // OnListsChange
 
 	ixMu  sync.Mutex
 	ix    *Index // the records indexed for Check, built at ixAt with ixEng
@@ -249,8 +251,32 @@ func (s *Service) PutList(ctx context.Context, name string, entries json.RawMess
 	}
 	s.mu.Lock()
 	s.eng = nil // reload at once
+	fs := slices.Clone(s.changed)
 	s.mu.Unlock()
+	if e, err := s.Engine(ctx); err == nil {
+		for _, f := range fs {
+			f(e.Rom)
+		}
+	}
 	return vs[0], nil
+}
+
+// OnListsChange registers f, called with the new Romanizer after every PutList in this process (the search index and
+// the 地名志 spell with the office's reading dictionary from then on). Other processes on the same PostGIS database
+// see an edit within listTTL, when their Engine reloads.
+func (s *Service) OnListsChange(f func(*Romanizer)) {
+	s.mu.Lock()
+	s.changed = append(s.changed, f)
+	s.mu.Unlock()
+}
+
+// Romanizer is the current lists' Romanizer, or the embedded defaults' when the stored lists cannot be read.
+func (s *Service) Romanizer() *Romanizer {
+	if e, err := s.Engine(context.Background()); err == nil {
+		return e.Rom
+	}
+	r, _ := Default()
+	return r
 }
 
 // Romanize spells name with the current lists. Errors: apierr.Invalid naming "name" for an empty name or one longer
