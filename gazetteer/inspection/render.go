@@ -2,15 +2,12 @@ package inspection
 
 import (
 	"bytes"
+	"civmap/internal/pdf"
 	"context"
 	"fmt"
 	"html/template"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -257,51 +254,11 @@ func XLSX(rep Report) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ChromiumPath is the browser PDF uses: $CHROMIUM_PATH, else /usr/bin/chromium (scripts/ensure-chromium.sh installs
-// Debian's).
-func ChromiumPath() string {
-	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
-
-// PDF prints the HTML report to A4 PDF with headless Chromium (--print-to-pdf, no header/footer), within 90 s.
+// PDF prints the HTML report to A4 PDF with headless Chromium (internal/pdf).
 func PDF(ctx context.Context, rep Report) ([]byte, error) {
 	page, err := HTML(rep)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "civmap-report-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	in, out := filepath.Join(dir, "report.html"), filepath.Join(dir, "report.pdf")
-	if err := os.WriteFile(in, page, 0o600); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ChromiumPath(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--no-first-run", "--user-data-dir="+filepath.Join(dir, "profile"), "--no-pdf-header-footer",
-		"--print-to-pdf="+out, "file://"+in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("chromium --print-to-pdf: %w: %s", err, lastLines(stderr.String(), 5))
-	}
-	b, err := os.ReadFile(out)
-	if err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
-		return nil, fmt.Errorf("chromium wrote no PDF (%v): %s", err, lastLines(stderr.String(), 5))
-	}
-	return b, nil
-}
-
-func lastLines(s string, n int) string {
-	ls := strings.Split(strings.TrimSpace(s), "\n")
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	return strings.Join(ls, " | ")
+	return pdf.FromHTML(ctx, page)
 }

@@ -2,6 +2,7 @@ package inspection
 
 import (
 	"bytes"
+	"civmap/internal/pdf"
 	"context"
 	"encoding/json"
 	"os"
@@ -77,7 +78,7 @@ func TestHTMLAndPDF(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if _, err := os.Stat(ChromiumPath()); err != nil {
+	if _, err := os.Stat(pdf.Chromium()); err != nil {
 		t.Fatalf("chromium missing (%v): run scripts/ensure-chromium.sh", err)
 	}
 	if _, err := exec.LookPath("pdftotext"); err != nil {

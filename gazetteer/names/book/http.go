@@ -2,6 +2,7 @@ package book
 
 import (
 	"bytes"
+	"civmap/internal/pdf"
 	"errors"
 	"net/http"
 	"strconv"
@@ -69,7 +70,7 @@ func Routes(r *mux.Router, st Store, rom Romanizer) {
 		}
 		var buf bytes.Buffer
 		err = Write(r, b, f, &buf)
-		if errors.Is(err, ErrNoChromium) {
+		if errors.Is(err, pdf.ErrNoChromium) {
 			return httpx.WithStatus(http.StatusServiceUnavailable, err)
 		}
 		if err != nil {

@@ -3,19 +3,15 @@ package book
 import (
 	"archive/zip"
 	"bytes"
+	"civmap/internal/pdf"
 	"context"
 	"embed"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"civmap/gazetteer"
 )
@@ -50,65 +46,19 @@ func (b *Book) WriteJSON(w io.Writer) error {
 // pinyin with links to the entries).
 func (b *Book) WriteHTML(w io.Writer) error { return htmlTmpl.Execute(w, b) }
 
-// ErrNoChromium is returned by WritePDF when no Chromium is installed.
-var ErrNoChromium = errors.New("PDF output needs Chromium (chromium or chromium-browser on PATH, or CIVMAP_CHROMIUM)")
-
-// Chromium is the path of the Chromium binary used for PDF output, or "".
-func Chromium() string {
-	if p := os.Getenv("CIVMAP_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// WritePDF renders the HTML with `chromium --headless --print-to-pdf` (A4 from the page's @page rule) and writes the
-// PDF. It gives up after 2 minutes or when ctx ends.
+// WritePDF renders the HTML with headless Chromium (internal/pdf; A4 from the page's @page rule) and writes the PDF.
+// Errors: pdf.ErrNoChromium, ctx's, or Chromium's.
 func (b *Book) WritePDF(ctx context.Context, w io.Writer) error {
-	bin := Chromium()
-	if bin == "" {
-		return ErrNoChromium
-	}
-	dir, err := os.MkdirTemp("", "civmap-book-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	html, pdf := filepath.Join(dir, "book.html"), filepath.Join(dir, "book.pdf")
 	var buf bytes.Buffer
 	if err := b.WriteHTML(&buf); err != nil {
 		return err
 	}
-	if err := os.WriteFile(html, buf.Bytes(), 0o600); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--print-to-pdf="+pdf, "file://"+html)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("chromium --print-to-pdf: %w: %s", err, lastLine(stderr.String()))
-	}
-	out, err := os.ReadFile(pdf)
+	out, err := pdf.FromHTML(ctx, buf.Bytes())
 	if err != nil {
-		return fmt.Errorf("chromium wrote no PDF: %w: %s", err, lastLine(stderr.String()))
+		return err
 	}
 	_, err = w.Write(out)
 	return err
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	return s
 }
 
 // WriteDOCX writes the book as a WordprocessingML document (ECMA-376, the parts Word needs: content types, package
