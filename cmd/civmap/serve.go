@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"civmap/data"
 	"civmap/data/sample"
 	"civmap/internal/auth"
@@ -38,6 +40,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var authOpts auth.Options
 	fs.TextVar(&authOpts.Anonymous, "anonymous", auth.AnonymousRead, "what requests without a token may do: read, or none (every /api and /tiles request needs a token) ($CIVMAP_ANONYMOUS)")
 	fs.Int64Var(&authOpts.MaxBody, "max-body", auth.DefaultMaxBody, "largest request body in bytes; a larger one is answered 413 ($CIVMAP_MAX_BODY)")
+	bmFlags := addBasemapFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,12 +50,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(stderr, logLevel)
 	slog.SetDefault(log) // one format: the log package's output (goose, libraries) goes through this handler too
 
+	tileOpts := tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy}
+	bm, err := bmFlags.open(&tileOpts) // a refused or unreadable basemap stops serve before it listens
+	if err != nil {
+		return err
+	}
+	defer bm.Close()
+	srv := newServer(log, tileOpts)
+	srv.auth = authOpts
+	srv.extra = append(srv.extra, basemapRoutes(bm))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy})
-	srv.auth = authOpts
 	httpSrv := &http.Server{Handler: auth.RequestID(srv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
@@ -125,6 +135,7 @@ type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
 	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
+	extra []func(*mux.Router) // more routes (the basemap), registered before the map client's
 	api   atomic.Pointer[http.Handler]
 	store atomic.Pointer[data.Store]
 }
@@ -134,7 +145,7 @@ func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
 }
 
 func (s *server) setStore(st data.Store) error {
-	h, err := newRouter(st, s.tiles, s.auth, s.log)
+	h, err := newRouter(st, s.tiles, s.auth, s.log, s.extra...)
 	if err != nil {
 		return err
 	}
