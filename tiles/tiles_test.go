@@ -785,11 +785,11 @@ func TestStyle(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	var st struct {
-		Version  int                         `json:"version"`
-		Glyphs   *string                     `json:"glyphs"`
-		Sprite   any                         `json:"sprite"`
-		Sources  map[string]map[string]any   `json:"sources"`
-		Layers   []map[string]any            `json:"layers"`
+		Version  int                        `json:"version"`
+		Glyphs   *string                    `json:"glyphs"`
+		Sprite   any                        `json:"sprite"`
+		Sources  map[string]map[string]any  `json:"sources"`
+		Layers   []map[string]any           `json:"layers"`
 		Metadata map[string]json.RawMessage `json:"metadata"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil {

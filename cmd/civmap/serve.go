@@ -134,7 +134,7 @@ const readyTimeout = 2 * time.Second
 type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
-	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
+	auth  auth.Options        // Anonymous and MaxBody; the stores are set by setStore
 	extra []func(*mux.Router) // more routes (the basemap), registered before the map client's
 	api   atomic.Pointer[http.Handler]
 	store atomic.Pointer[data.Store]
