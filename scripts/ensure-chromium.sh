@@ -2,7 +2,8 @@
 # Usage: scripts/ensure-chromium.sh [CMD...]
 #
 # Makes sure Debian's chromium is installed (/usr/bin/chromium), prints its
-# version, and, when given a command, runs it with CHROMIUM_PATH exported.
+# version, and, when given a command, runs it with CHROMIUM_PATH exported. Also installs poppler-utils (pdftotext) for
+# the print test.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,6 +17,11 @@ if [[ ! -x $chromium ]]; then
   exit 1
 fi
 "$chromium" --version
+
+# pdftotext (poppler-utils) reads the map's print PDF back in web/test/map-planner.test.mjs.
+if ! command -v pdftotext >/dev/null; then
+  bash "$here/apt-install.sh" poppler-utils
+fi
 
 if [[ $# -gt 0 ]]; then
   export CHROMIUM_PATH=$chromium
