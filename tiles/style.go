@@ -52,9 +52,10 @@ var FacilityColors = func() map[string]string {
 // the sprite by the client's build, web/scripts/sprite.mjs); "fac-other" for a type the style does not know.
 func FacilityIcon(t string) string { return "fac-" + strings.ReplaceAll(t, "_", "-") }
 
-// ChoroplethColours are the township choropleth's classes, lightest first (ColorBrewer Greys, 5 classes); the client
+// ChoroplethColours are the township choropleth's classes, lightest first (ColorBrewer Greys, the lighter five of the
+// nine classes, so that icons and labels stay legible on the darkest); the client
 // sets the class breaks from the data (elderly per km²) and draws the legend.
-var ChoroplethColours = []string{"#f7f7f7", "#cccccc", "#969696", "#636363", "#252525"}
+var ChoroplethColours = []string{"#f7f7f7", "#e0e0e0", "#c8c8c8", "#a8a8a8", "#878787"}
 
 // DemandScale is how the elderly-population circles grow: radius in pixels = k·√(elderly population) with k
 // interpolated linearly in zoom between these (zoom, k) stops, so a circle's area is proportional to the population

@@ -56,7 +56,7 @@ export function createPrint(map, panel, style, ctx) {
     document.head.append(el('style', { id: 'print-page-style' }, `@page { size: ${p} ${orientation}; margin: 10mm; }`));
     document.querySelector('#print-sheet')?.remove();
     const model = legendModel(map, style, ctx);
-    const sheet = el('div', { id: 'print-sheet', class: `print-sheet ${orientation}`, 'data-paper': p, style: { '--sheet-w': `${w - 20}mm`, '--sheet-h': `${h - 20}mm` } },
+    const sheet = el('div', { id: 'print-sheet', class: `print-sheet ${orientation}`, 'data-paper': p },
       el('h1', { class: 'ps-title' }, t),
       el('div', { class: 'ps-body' },
         el('div', { class: 'ps-map' }, el('img', { src: img, alt: t }),
@@ -69,6 +69,9 @@ export function createPrint(map, panel, style, ctx) {
       el('footer', { class: 'ps-foot' }, el('span', {}, `制图日期：${today()}`), el('span', {}, `数据来源：${sources(map)}`),
         el('span', {}, `坐标系：CGCS2000（EPSG:4490），Web 墨卡托投影显示`)));
     sheet.querySelector('.ps-north').innerHTML = NORTH;
+    // Custom properties need setProperty (Object.assign on style ignores them): the sheet fills the page inside 10 mm.
+    sheet.style.setProperty('--sheet-w', `${w - 20}mm`);
+    sheet.style.setProperty('--sheet-h', `${h - 20}mm`);
     document.body.append(sheet);
     await Promise.all([...sheet.querySelectorAll('img')].map((i) => (i.complete ? null : new Promise((r) => { i.onload = r; i.onerror = r; }))));
     return { sheet, scale: bar, legend: model };

@@ -70,7 +70,10 @@ export function mountPanelToggle(map) {
     requestAnimationFrame(() => map.resize());
   };
   btn.addEventListener('click', () => set(document.body.classList.contains('panel-collapsed')));
-  document.querySelector('#map-wrap').append(btn);
+  // In the editor's toolbar when there is one (first, so they never overlap), else on its own over the map.
+  const bar = document.querySelector('#map-wrap .ed-bar');
+  if (bar) bar.prepend(btn);
+  else document.querySelector('#map-wrap').append(btn);
   set(!window.matchMedia('(max-width: 720px)').matches);
   return { set };
 }
