@@ -112,7 +112,8 @@ func Style(base string, center orb.Point, bounds orb.Bound, b Basemap) map[strin
 		return map[string]any{"civmap:group": group, "civmap:title": title}
 	}
 	isPolygon := []any{"==", []any{"geometry-type"}, "Polygon"}
-	isPoint := []any{"==", []any{"geometry-type"}, "Point"}
+	// Point or MultiPoint (MapLibre ≥ 2 tells them apart in geometry-type).
+	isPoint := []any{"match", []any{"geometry-type"}, []any{"Point", "MultiPoint"}, true, false}
 	notLabel := []any{"!=", []any{"get", "label_point"}, true}
 	isLabel := []any{"==", []any{"get", "label_point"}, true}
 	level := func(l string) []any { return []any{"==", []any{"get", "level"}, l} }

@@ -1012,7 +1012,7 @@ func TestStyleWithBasemap(t *testing.T) {
 		t.Errorf("facility labels %v", tf)
 	}
 	// Place labels draw points only (area places have their label point), so a polygon is labelled once.
-	if f := byID["place-labels"]["filter"].([]any); f[0] != "==" || f[2] != "Point" {
+	if f := byID["place-labels"]["filter"].([]any); f[0] != "match" || !slices.Equal(f[2].([]any), []any{"Point", "MultiPoint"}) {
 		t.Errorf("place-labels filter %v", f)
 	}
 }
