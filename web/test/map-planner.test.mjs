@@ -264,7 +264,7 @@ for (const size of SIZES) {
       const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
       const pages = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
       assert.match(pages, /Pages:\s+1\b/, 'the sheet is not one page');
-      assert.match(pages, /Page size:\s+841\.\d+ x 595\.\d+/, 'not A4 landscape');
+      assert.match(pages, /Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)/, "not A4 landscape (297 × 210 mm = 841.9 × 595.3 pt)");
       for (const want of ['象山县养老服务设施分布图（测试）', '图例', '养老服务', '老年食堂', '助餐点', '社会工作站', '村（社区）老年人口', '制图日期', '数据来源', 'OpenStreetMap']) {
         assert.ok(text.includes(want), `PDF text lacks ${want}:\n${text}`);
       }
