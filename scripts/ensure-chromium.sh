@@ -21,6 +21,11 @@ if [[ ! -x $chromium ]]; then
 fi
 "$chromium" --version
 
+# pdftotext (poppler-utils) reads the map's print PDF back in web/test/map-planner.test.mjs.
+if ! command -v pdftotext >/dev/null; then
+  bash "$here/apt-install.sh" poppler-utils
+fi
+
 if [[ $# -gt 0 ]]; then
   export CHROMIUM_PATH=$chromium
   exec "$@"

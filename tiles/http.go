@@ -21,7 +21,7 @@ var (
 )
 
 // Attribution is the TileJSON attribution of every tileset.
-const Attribution = "© OpenStreetMap contributors (ODbL) for place records; sample positions synthetic"
+const Attribution = "地名 © OpenStreetMap 贡献者（ODbL）；区划代码 国家统计局；乡镇界为示意（非权威）；设施与老年人口为示意数据"
 
 // Routes registers the tile endpoints on r (on a subrouter matching the encoded path, so read variables with
 // httpx.PathVar):
@@ -284,7 +284,8 @@ func (s *Service) serveLayersDocument(w http.ResponseWriter, r *http.Request, do
 
 func (s *Service) serveStyle(w http.ResponseWriter, r *http.Request) {
 	s.setDocumentHeaders(w)
-	httpx.WriteJSON(w, http.StatusOK, Style(s.baseURL(r)+"/tiles/"+AllLayers()+".json", s.tileJSONExtent(r.Context()).center))
+	ext := s.tileJSONExtent(r.Context())
+	httpx.WriteJSON(w, http.StatusOK, Style(s.baseURL(r), ext.center, ext.bounds, s.opts.Basemap))
 }
 
 // setDocumentHeaders sets Cache-Control and Vary of TileJSON and style answers, whose URLs depend on the request

@@ -35,7 +35,7 @@ type Layer struct {
 // layers with exactly these fields:
 //
 //	divisions       county and township polygons, and one label Point per division (property label_point = true)
-//	places          place-name records (not abolished ones)
+//	places          place-name records (not abolished ones), and one label Point per area place (label_point = true)
 //	boundary_lines  county boundary lines (界线)
 //	markers         boundary markers (界桩)
 //	facilities      eldercare, meal and service facilities
@@ -56,7 +56,7 @@ var Layers = []Layer{
 	{Name: "places", Description: "地名", MinZoom: 8, MaxZoom: 22, FullZoom: 13,
 		ClassRank: map[string]int{"hospital": 1, "school": 2}, Fields: map[string]string{
 			"id": String, "name": String, "pinyin": String, "category": String, "status": String, "heritage": Boolean,
-			"division_code": String}},
+			"division_code": String, "label_point": Boolean}},
 	{Name: "facilities", Description: "养老、助餐与社区服务设施", MinZoom: 8, MaxZoom: 22, FullZoom: 11,
 		ClassRank: map[string]int{"nursing_home": 1, "home_care_center": 1, "service_complex": 1, "kangyang_union": 1,
 			"canteen": 2}, Fields: map[string]string{

@@ -171,7 +171,8 @@ func DivisionFeatures(d gazetteer.Division, id uint64) []Feature {
 	return out
 }
 
-// PlaceFeature returns a place's feature in the places layer: feature id id (its stored tile id); id, name, pinyin, category, status, heritage and division_code (the first DivisionCodes entry).
+// PlaceFeature returns a place's feature in the places layer: feature id id (its stored tile id); id, name, pinyin,
+// category, status, heritage, division_code (the first DivisionCodes entry) and label_point = false.
 // Abolished places are not in the layer: the store filters them out.
 func PlaceFeature(p gazetteer.Place, id uint64) Feature {
 	div := ""
@@ -180,7 +181,25 @@ func PlaceFeature(p gazetteer.Place, id uint64) Feature {
 	}
 	return Feature{ID: id, Geometry: p.Geometry, Properties: props(
 		"id", p.ID, "name", p.Name, "pinyin", p.Pinyin, "category", p.Category, "status", p.Status,
-		"heritage", p.Heritage, "division_code", div)}
+		"heritage", p.Heritage, "division_code", div, "label_point", false)}
+}
+
+// PlaceFeatures returns a place's features in the places layer: PlaceFeature and, for a Polygon or MultiPolygon, its
+// label Point (LabelPoint; feature id PlaceLabelID(id), the same properties with label_point = true), in that order.
+// The style labels only points, so an area place has one label however many tiles it crosses. The PostGIS store keeps
+// the same point in the place's doc (label_point, written with the place) so both stores draw it alike.
+func PlaceFeatures(p gazetteer.Place, id uint64) []Feature {
+	f := PlaceFeature(p, id)
+	lp, ok := LabelPoint(p.Geometry)
+	if !ok {
+		return []Feature{f}
+	}
+	lprops := make(map[string]any, len(f.Properties))
+	for k, v := range f.Properties {
+		lprops[k] = v
+	}
+	lprops["label_point"] = true
+	return []Feature{f, {ID: PlaceLabelID(id), Geometry: lp, Properties: lprops}}
 }
 
 // LineFeature returns a boundary line's feature in the boundary_lines layer: feature id id; id, name, left_code,

@@ -69,6 +69,9 @@ type Options struct {
 	// could point the tile URLs that shared caches keep at a host of its choosing. False: the request's Host and TLS
 	// state.
 	TrustProxy bool
+	// Basemap is what the style draws under the county's layers (land, sprite, local or online basemap; see
+	// tiles/basemap). The zero value: sea only, facilities as circles.
+	Basemap Basemap
 }
 
 // divisionLister is the part of gazetteer.Store that TileJSON uses for its bounds and center.

@@ -774,7 +774,8 @@ var styleKeys = map[string][]string{
 	"circle": {"circle-color", "circle-radius", "circle-opacity", "circle-stroke-color", "circle-stroke-width",
 		"circle-stroke-opacity", "circle-blur", "visibility"},
 	"symbol": {"text-field", "text-font", "text-size", "text-offset", "text-anchor", "text-optional", "text-color",
-		"text-halo-color", "text-halo-width", "symbol-placement", "visibility"},
+		"text-halo-color", "text-halo-width", "symbol-placement", "visibility", "text-max-width", "symbol-sort-key",
+		"icon-image", "icon-size", "icon-allow-overlap", "icon-ignore-placement", "icon-opacity"},
 }
 
 func TestStyle(t *testing.T) {
@@ -784,12 +785,12 @@ func TestStyle(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 	var st struct {
-		Version  int                         `json:"version"`
-		Glyphs   *string                     `json:"glyphs"`
-		Sprite   any                         `json:"sprite"`
-		Sources  map[string]map[string]any   `json:"sources"`
-		Layers   []map[string]any            `json:"layers"`
-		Metadata map[string][]map[string]any `json:"metadata"`
+		Version  int                        `json:"version"`
+		Glyphs   *string                    `json:"glyphs"`
+		Sprite   any                        `json:"sprite"`
+		Sources  map[string]map[string]any  `json:"sources"`
+		Layers   []map[string]any           `json:"layers"`
+		Metadata map[string]json.RawMessage `json:"metadata"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil {
 		t.Fatal(err)
@@ -854,7 +855,8 @@ func TestStyle(t *testing.T) {
 			t.Errorf("type %s has no colour", ty)
 		}
 	}
-	legend := st.Metadata["civmap:facility-types"]
+	var legend []map[string]any
+	_ = json.Unmarshal(st.Metadata["civmap:facility-types"], &legend)
 	if len(legend) != len(facilities.Types) {
 		t.Errorf("legend %v", legend)
 	}
@@ -962,5 +964,55 @@ func TestRouteTables(t *testing.T) {
 				t.Errorf("errors %+v, want one naming %s", p.Errors, tc.field)
 			}
 		})
+	}
+}
+
+// TestStyleWithBasemap: with land and a sprite, the sea is the background, the land a GeoJSON fill with its coastline,
+// and the facilities a symbol layer whose icon-image names a distinct sprite icon for every type.
+func TestStyleWithBasemap(t *testing.T) {
+	st := Style("http://example.com", orb.Point{121.87, 29.47}, DefaultBounds,
+		Basemap{LandURL: "/basemap/land.geojson", SpriteURL: "/sprite/facilities"})
+	if st["sprite"] != "http://example.com/sprite/facilities" {
+		t.Errorf("sprite %v", st["sprite"])
+	}
+	land := st["sources"].(map[string]any)["land"].(map[string]any)
+	if land["type"] != "geojson" || land["data"] != "http://example.com/basemap/land.geojson" {
+		t.Errorf("land source %v", land)
+	}
+	layers := st["layers"].([]map[string]any)
+	byID := map[string]map[string]any{}
+	order := []string{}
+	for _, l := range layers {
+		byID[l["id"].(string)] = l
+		order = append(order, l["id"].(string))
+	}
+	if order[0] != "background" || order[1] != "land" || order[2] != "coastline" ||
+		byID["background"]["paint"].(map[string]any)["background-color"] != SeaColour {
+		t.Errorf("layer order %v", order[:3])
+	}
+	fac := byID["facilities"]
+	if fac["type"] != "symbol" {
+		t.Fatalf("facilities: %v layer", fac["type"])
+	}
+	icon := fac["layout"].(map[string]any)["icon-image"].([]any)
+	icons := map[any]bool{}
+	for ty := range facilities.Types {
+		i := slices.Index(icon, any(ty))
+		if i < 2 || i+1 >= len(icon) {
+			t.Errorf("type %s has no icon", ty)
+			continue
+		}
+		icons[icon[i+1]] = true
+	}
+	if len(icons) != len(facilities.Types) || len(icon) != 2+2*len(facilities.Types)+1 {
+		t.Errorf("%d distinct icons for %d types: %v", len(icons), len(facilities.Types), icon)
+	}
+	// Facility names from z14: text-field is "" below.
+	if tf := fac["layout"].(map[string]any)["text-field"].([]any); tf[0] != "step" || tf[3] != 14.0 && tf[3] != 14 {
+		t.Errorf("facility labels %v", tf)
+	}
+	// Place labels draw points only (area places have their label point), so a polygon is labelled once.
+	if f := byID["place-labels"]["filter"].([]any); f[0] != "match" || !slices.Equal(f[2].([]any), []any{"Point", "MultiPoint"}) {
+		t.Errorf("place-labels filter %v", f)
 	}
 }

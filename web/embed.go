@@ -40,6 +40,12 @@ func Built() bool {
 	return err == nil
 }
 
+// Has reports whether the built client holds the file at name (a path under dist/, e.g. "sprite/facilities.json").
+func Has(name string) bool {
+	_, err := fs.Stat(dist, path.Join("dist", name))
+	return err == nil
+}
+
 type file struct {
 	data  []byte
 	ctype string

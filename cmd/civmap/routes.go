@@ -26,7 +26,8 @@ import (
 // (Prometheus), an API index at /api and the map client at /, behind the auth middleware (tokens, request ids, the
 // refused-attempt audit and the body limit of authOpts). /api answers CORS
 // (httpx.APICORS) and /tiles (tiles.CORS), preflights included, before the auth middleware.
-func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log *slog.Logger) (http.Handler, error) {
+// extra registers more routes (the basemap's) before the map client's files.
+func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log *slog.Logger, extra ...func(*mux.Router)) (http.Handler, error) {
 	tsvc, err := tiles.NewService(st, tileOpts)
 	if err != nil {
 		return nil, err
@@ -65,6 +66,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r.HandleFunc("/api", index).Methods(http.MethodGet, http.MethodHead)
 	// An unknown /api path is a 404 for every method, not the map client's 405 (fault 12).
 	r.PathPrefix("/api/").Handler(httpx.FallbackHandler(r))
+	for _, add := range extra {
+		add(r)
+	}
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
 	authOpts.Tokens, authOpts.Log = st, log

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"civmap/data"
 	"civmap/data/sample"
 	"civmap/internal/auth"
@@ -40,6 +42,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Int64Var(&authOpts.MaxBody, "max-body", auth.DefaultMaxBody, "largest request body in bytes; a larger one is answered 413 ($CIVMAP_MAX_BODY)")
 	var lim serveLimits
 	lim.register(fs)
+	bmFlags := addBasemapFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,12 +55,19 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log := newLogger(stderr, logLevel)
 	slog.SetDefault(log) // one format: the log package's output (goose, libraries) goes through this handler too
 
+	tileOpts := tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy}
+	bm, err := bmFlags.open(&tileOpts) // a refused or unreadable basemap stops serve before it listens
+	if err != nil {
+		return err
+	}
+	defer bm.Close()
+	srv := newServer(log, tileOpts)
+	srv.auth, srv.limits = authOpts, lim.http
+	srv.extra = append(srv.extra, basemapRoutes(bm))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := newServer(log, tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy})
-	srv.auth, srv.limits = authOpts, lim.http
 	httpSrv := &http.Server{Handler: auth.RequestID(srv), ReadHeaderTimeout: lim.readHeader, ReadTimeout: lim.read,
 		WriteTimeout: lim.write, IdleTimeout: lim.idle, MaxHeaderBytes: lim.maxHeader,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -135,7 +145,8 @@ const readyTimeout = 2 * time.Second
 type server struct {
 	log   *slog.Logger
 	tiles tiles.Options
-	auth  auth.Options // Anonymous and MaxBody; the stores are set by setStore
+	auth  auth.Options        // Anonymous and MaxBody; the stores are set by setStore
+	extra []func(*mux.Router) // more routes (the basemap), registered before the map client's
 	// limits guard everything but /healthz and /readyz, which must answer under overload too.
 	limits httpx.Limits
 	api    atomic.Pointer[http.Handler]
@@ -147,7 +158,7 @@ func newServer(log *slog.Logger, tileOpts tiles.Options) *server {
 }
 
 func (s *server) setStore(st data.Store) error {
-	h, err := newRouter(st, s.tiles, s.auth, s.log)
+	h, err := newRouter(st, s.tiles, s.auth, s.log, s.extra...)
 	if err != nil {
 		return err
 	}

@@ -295,7 +295,7 @@ func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]ti
 	err = readTileRecords(ctx, s.db, bucketPlaces, "places", ids, decodePlaceTile, func(p gazetteer.Place, id uint64) {
 		// The index is updated after the commit: a record read in between may differ from its entry.
 		if p.Geometry != nil && gazetteer.Published(p.Status) && p.Geometry.Bound().Intersects(bound) {
-			out = append(out, tiles.PlaceFeature(p, id))
+			out = append(out, tiles.PlaceFeatures(p, id)...)
 		}
 	})
 	return out, err

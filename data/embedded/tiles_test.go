@@ -287,12 +287,12 @@ func TestTileFeaturesOrderAndZoom(t *testing.T) {
 		if err != nil || len(fs) == 0 {
 			t.Fatalf("%s: %d features, %v", l.Name, len(fs), err)
 		}
-		// Ordered by record key (byte order); a division's polygon before its label point.
+		// Ordered by record key (byte order); a division's or an area place's polygon before its label point.
 		key := map[string]string{"divisions": "code", "places": "id", "boundary_lines": "id", "markers": "number",
 			"facilities": "id", "demand": "code"}[l.Name]
 		for i := 1; i < len(fs); i++ {
 			a, b := fs[i-1].Properties[key].(string), fs[i].Properties[key].(string)
-			if a > b || (a == b && (l.Name != "divisions" || fs[i].Properties["label_point"] != true)) {
+			if a > b || (a == b && ((l.Name != "divisions" && l.Name != "places") || fs[i].Properties["label_point"] != true)) {
 				t.Errorf("%s: %s %q before %q", l.Name, key, a, b)
 			}
 		}

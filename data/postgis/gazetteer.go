@@ -86,10 +86,17 @@ type placeDoc struct {
 	Version       *struct{} `json:"version,omitempty"`
 	CreatedAt     *struct{} `json:"created_at,omitempty"`
 	UpdatedAt     *struct{} `json:"updated_at,omitempty"`
+	// LabelPoint is where the places tile layer labels an area place (tiles.LabelPoint, lon/lat), computed here at
+	// every write so that the tile SQL draws the very point the embedded store computes; not part of the Place.
+	LabelPoint *[2]float64 `json:"label_point,omitempty"`
 }
 
 func placeDocJSON(p *gazetteer.Place) ([]byte, error) {
-	b, err := json.Marshal(placeDoc{Place: p})
+	d := placeDoc{Place: p}
+	if lp, ok := tiles.LabelPoint(p.Geometry); ok {
+		d.LabelPoint = &[2]float64{lp[0], lp[1]}
+	}
+	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("place %q: encode: %w", p.ID, err)
 	}

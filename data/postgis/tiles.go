@@ -68,6 +68,8 @@ type tileLayer struct {
 	candidates string
 	props      string
 	grid       *gridLayer
+	// labels, when set, adds label points: a query over c (the candidates, with a doc column) appended to them.
+	labels string
 }
 
 // gridLayer is a layer that the label grid thins: its table, the select list (property columns, tile_id, geom), the
@@ -140,9 +142,17 @@ var tileLayers = map[string]tileLayer{
 			cols: `id, NULLIF(name, '') AS name, NULLIF(doc->>'pinyin', '') AS pinyin,
 				NULLIF(category, '') AS category, NULLIF(status, '') AS status,
 				coalesce((doc->'heritage')::boolean, false) AS heritage, NULLIF(division_codes[1], '') AS division_code,
-				tile_id, geom`,
+				false AS label_point, doc, tile_id, geom`,
 			where: `status IN ('` + gazetteer.StatusCurrent + `', '` + gazetteer.StatusHistorical + `')`},
-		props: `id, name, pinyin, category, status, heritage, division_code`,
+		props: `id, name, pinyin, category, status, heritage, division_code, label_point`,
+		// An area place's one label point (tiles.PlaceFeatures): the point its doc holds (written with the place), else
+		// ST_PointOnSurface for a row written before label points; id tile_id | 2^52 (tiles.PlaceLabelID).
+		labels: `SELECT id, name, pinyin, category, status, heritage, division_code, true AS label_point,
+				tile_id | ` + strconv.FormatUint(tiles.PlaceLabelBit, 10) + ` AS tile_id,
+				CASE WHEN jsonb_typeof(doc->'label_point') = 'array'
+					THEN ST_SetSRID(ST_MakePoint((doc->'label_point'->>0)::float8, (doc->'label_point'->>1)::float8), 4490)
+					ELSE ST_PointOnSurface(geom) END AS geom
+			FROM c WHERE ST_GeometryType(geom) IN ('ST_Polygon', 'ST_MultiPolygon')`,
 	},
 	"boundary_lines": {
 		candidates: `SELECT id, NULLIF(name, '') AS name, NULLIF(left_code, '') AS left_code,
@@ -213,6 +223,12 @@ func (s *Store) tileSQL(layers []tiles.Layer, zoom int) (tileStatement, error) {
 			if l.Thinned(zoom) {
 				cands, st.grid = tl.grid.ranked(), true
 			}
+		}
+		if tl.labels != "" {
+			// Each label right after its place, as the embedded store lists them.
+			cands = `WITH c AS (` + cands + `)
+	SELECT * FROM (SELECT ` + tl.props + `, tile_id, geom FROM c UNION ALL ` + tl.labels + `) u
+	ORDER BY id COLLATE "C", label_point`
 		}
 		if i > 0 {
 			b.WriteString(",\n")

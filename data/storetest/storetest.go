@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"Docs", testDocs},
 		{"CheckStore", testCheckStore},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
+		{"PlaceLabels", testPlaceLabels},
 	}
 	tests = append(tests, versionTests...)
 	for _, tc := range tests {

@@ -30,6 +30,7 @@ export const GROUPS = [
   { group: 'boundary_lines', title: '行政区域界线' },
   { group: 'demand', title: '村（社区）老年人口' },
   { group: 'divisions', title: '行政区划' },
+  { group: 'base', title: '底图' },
 ];
 
 /** Source layer names in Chinese (popup subtitles). */

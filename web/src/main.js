@@ -19,6 +19,7 @@ import { apiFetch, serverURL, transformRequest } from './editor/api.js';
 import { mountEditor } from './editor/index.js';
 import { setupSearch } from './search.js';
 import { mountNames } from './names/index.js';
+import { hashHasView, mountMapTools, prepareStyle } from './map/index.js';
 import {
   FACILITY_STATUSES,
   FACILITY_TYPES,
@@ -200,6 +201,7 @@ function swatch(layer) {
 
 function valueLabel(field, value, sourceLayer, ctx) {
   if (typeof value === 'boolean') return value ? '是' : '否';
+  if (/(^|_)code$/.test(field) && ctx.divisionNames?.has(value)) return `${ctx.divisionNames.get(value)}（${value}）`;
   if (sourceLayer === 'facilities' && field === 'type') return ctx.typeNames.get(value) ?? value;
   if (sourceLayer === 'facilities' && field === 'status') return ctx.statusNames.get(value) ?? value;
   const table = VALUE_LABELS[field];
@@ -402,7 +404,7 @@ async function main() {
   let style;
   let styleError = null;
   try {
-    style = await loadStyle();
+    style = prepareStyle(await loadStyle());
   } catch (err) {
     styleError = err;
     style = EMPTY_STYLE;
@@ -415,13 +417,17 @@ async function main() {
   ctx.typeNames = new Map(ctx.types.map((t) => [t.type, t.name]));
   ctx.statusNames = new Map(ctx.statuses.map((s) => [s.status, s.name]));
 
+  // The first view: the link's (URL hash), else the county's bounds (style metadata), else the style's centre.
   const hasView = Array.isArray(style.center) && typeof style.zoom === 'number';
+  const bounds = style.metadata?.['civmap:bounds'];
   const map = new MapLibreMap({
     container: 'map',
     style,
     center: hasView ? style.center : FALLBACK_CENTER,
     zoom: hasView ? style.zoom : FALLBACK_ZOOM,
-    hash: true,
+    bounds: !hashHasView() && Array.isArray(bounds) ? bounds : undefined,
+    fitBoundsOptions: { padding: 16 },
+    hash: 'map',
     locale: LOCALE,
     localIdeographFontFamily: CJK_FONTS,
     attributionControl: false,
@@ -442,7 +448,7 @@ async function main() {
     if (attributed) return;
     attributed = true;
     const credits = Object.keys(map.getStyle().sources ?? {}).map((id) => map.getSource(id)?.attribution ?? '').join(' ');
-    const osm = /OpenStreetMap/i.test(credits) ? undefined : '地名数据 © OpenStreetMap contributors';
+    const osm = /OpenStreetMap/i.test(credits) ? undefined : '地名 © OpenStreetMap 贡献者';
     map.addControl(new AttributionControl({ compact: false, customAttribution: osm }), 'bottom-right');
   };
   map.on('sourcedata', (e) => { if (e.sourceDataType === 'metadata') addAttribution(); });
@@ -467,20 +473,15 @@ async function main() {
   });
   const editor = mountEditor(map, { categories: VALUE_LABELS.category });
   mountNames(map); // 地名规范: name check, sign check, screening findings layer
-
-  // Coordinates under the cursor (lon/lat, 6 decimals ≈ 0.1 m) and the zoom level.
-  const coords = $('#coords');
-  const showCoords = (lngLat) => {
-    coords.textContent = `经度 ${lngLat.lng.toFixed(6)}°，纬度 ${lngLat.lat.toFixed(6)}° · 缩放 ${map.getZoom().toFixed(1)}`;
-  };
-  map.on('mousemove', (e) => showCoords(e.lngLat));
+  const tools = mountMapTools(map, style, ctx); // web/src/map/: hash, coordinates, legend, measure, radius, print
+  window.__civmap.tools = tools;
 
   // Clickable features: every layer drawn from a vector source.
   const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
   const hitBox = (pt, r) => [[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]];
   let popup = null;
   map.on('click', (e) => {
-    if (editor.claimsClick(e)) return; // edit mode: a click opens the place in the editor, not a popup
+    if (editor.claimsClick(e) || tools.claimsClick(e)) return; // edit mode or a tool: no popup
     const feats = map.queryRenderedFeatures(hitBox(e.point, 5), { layers: interactive() });
     // Points before lines before areas: a facility over a township polygon is what was meant.
     const rank = (f) => (f.geometry.type.endsWith('Point') ? 0 : f.geometry.type.endsWith('LineString') ? 1 : 2);
@@ -501,21 +502,6 @@ async function main() {
 
   map.on('dataloading', () => setStatus('正在加载瓦片…'));
   map.on('idle', () => setStatus(`就绪 · 缩放 ${map.getZoom().toFixed(1)}`));
-
-  // No view in the style or the URL: fit the county (the bounds of the first source's TileJSON), once.
-  if (!hasView && !location.hash) {
-    let fitted = false;
-    const fit = (e) => {
-      if (fitted || e.sourceDataType !== 'metadata') return;
-      const b = map.getSource(e.sourceId)?.bounds;
-      if (Array.isArray(b) && b.length === 4 && b[0] > -180 && b[2] < 180) {
-        fitted = true;
-        map.off('sourcedata', fit);
-        map.fitBounds(b, { padding: 20, animate: false });
-      }
-    };
-    map.on('sourcedata', fit);
-  }
 }
 
 main().catch((err) => {
