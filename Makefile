@@ -7,6 +7,7 @@ DATA_DIR ?= ./var
 
 # Throwaway PostGIS cluster around a command; see scripts/with-postgis.sh.
 WITH_POSTGIS := bash scripts/with-postgis.sh
+WITH_REPLICA := bash scripts/with-replica.sh
 
 # `civmap version` prints these: the nearest tag (or the commit) with -dirty for local changes, and the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
@@ -36,7 +37,8 @@ web:
 run: build
 	./bin/civmap serve --addr $(ADDR) --data-dir $(DATA_DIR)
 
-# CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing.
+# CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing; scripts/with-replica.sh adds a
+# streaming replica of the throwaway primary (CIVMAP_TEST_REPLICA_URL) and CIVMAP_REQUIRE_REPLICA=1 fails its tests without it.
 # Then the browser tests: scripts/browser-test.sh builds the client and civmap, starts a throwaway server and drives
 # Debian chromium through web/test/map.test.mjs (screenshots in web/test-results/).
 # GDAL (Debian gdal-bin, installed by scripts/ensure-gdal.sh) is the real client of cmd/civmap/gdal_test.go, which fails
@@ -44,7 +46,7 @@ run: build
 test:
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-chromium.sh
-	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
+	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 
 test-browser:

@@ -59,6 +59,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	authOpts.Tokens, authOpts.Log = st, log
 	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
 	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
+	h = readRouting(st, h) // PostGIS read replicas: the reads of writes on the primary, Civmap-LSN (replicas.go)
 	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, h)), nil
 }
 
