@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load fuzz vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-scale fuzz vet fmt clean
 
 all: build
 
@@ -67,6 +67,11 @@ bench:
 # edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).
 bench-load:
 	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Province scale run (internal/tools/scale): 1×, 10×, 100× the county on both stores (SCALE_FACTORS="1 10" for a quick
+# one); prints the README's scale table. Not in test or bench: 100× (5.5 M places) takes hours here.
+bench-scale:
+	$(WITH_POSTGIS) bash scripts/bench-scale.sh
 
 # Every fuzz target for FUZZTIME each (default 1m; FUZZTIME=10m for a release run). make test replays their corpora.
 FUZZTIME ?= 1m
