@@ -33,7 +33,7 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 	durationVar(fs, &s.lockTimeout, "lock-timeout", "CIVMAP_LOCK_TIMEOUT", time.Second, "how long to wait for another process to release the embedded store")
 	intVar(fs, &s.maxConns, "max-conns", "CIVMAP_MAX_CONNS", 0, "PostGIS: most database connections the pool opens; requests beyond it queue for one (0: pgx's default, the larger of 4 and the CPU count)")
 	fs.Var(&s.replicaURLs, "database-replica-url", "PostGIS: a streaming replica for tiles, feature reads, search and coverage; repeatable, comma-separated in the variable ($CIVMAP_DATABASE_REPLICA_URL)")
-	durationVar(fs, &s.replicaLag, "replica-max-lag", "CIVMAP_REPLICA_MAX_LAG", 5*time.Second, "PostGIS: a replica lagging longer behind the primary is taken out and the primary serves")
+	durationVar(fs, &s.replicaLag, "replica-max-lag", "CIVMAP_REPLICA_MAX_LAG", 5*time.Second, "PostGIS: a replica lagging longer behind the primary is taken out and the primary serves (0: 5s)")
 	durationVar(fs, &s.stmtTimeout, "statement-timeout", "CIVMAP_STATEMENT_TIMEOUT", 30*time.Second, "PostGIS: statement_timeout of reads and single edits (imports have none); 0 keeps the server's")
 }
 
@@ -54,8 +54,8 @@ func (s *storeFlags) openMode(ctx context.Context, readOnly bool) (data.Store, s
 	if len(s.replicaURLs) > 0 && s.databaseURL == "" {
 		return nil, "", fmt.Errorf("--database-replica-url ($CIVMAP_DATABASE_REPLICA_URL) needs --database-url")
 	}
-	if s.replicaLag <= 0 {
-		return nil, "", fmt.Errorf("--replica-max-lag ($CIVMAP_REPLICA_MAX_LAG) must be positive, got %v", s.replicaLag)
+	if s.replicaLag < 0 {
+		return nil, "", fmt.Errorf("--replica-max-lag ($CIVMAP_REPLICA_MAX_LAG) must not be negative, got %v", s.replicaLag)
 	}
 	if s.databaseURL != "" {
 		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout, ReadOnly: readOnly,
