@@ -27,7 +27,10 @@ import (
 // than the invalidation that dropped it), and a client that carries the LSN of its last write (cmd/civmap sets the
 // Civmap-LSN response header and cookie on writes and reads it back) reads its own writes from any server of a fleet.
 // The replica's replay position (pg_last_wal_replay_lsn()) is known from its last health check; when it is behind what a
-// read needs, one live check on the replica decides, and if it is still behind the primary serves the read.
+// read needs, one live check on the replica decides, and if it is still behind the primary serves the read. (The insert
+// position can sit one page header past the last record's end when that ends on a WAL page boundary; the replica then
+// looks behind until the primary writes more WAL — at worst the bgwriter's standby snapshot, every 15 s — and the primary
+// serves meanwhile: safe, only slower.)
 //
 // Health. Every ReplicaCheck a goroutine samples pg_current_wal_lsn() on the primary (time, LSN) and asks each replica
 // for pg_is_in_recovery() and pg_last_wal_replay_lsn(). A replica's lag is the time since the primary first held WAL the
