@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-scale fuzz vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search bench-scale fuzz fuzz-names vet fmt clean
 
 all: build
 
@@ -45,7 +45,9 @@ run: build
 # when ogrinfo is missing.
 test:
 	bash scripts/ensure-gdal.sh
+	bash scripts/ensure-pdf-tools.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-cbc.sh
 	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 
@@ -85,6 +87,25 @@ bench-herd:
 # Place edits per second on each store with history and audit, a no-op audit and the bare write (a few seconds).
 bench-edits:
 	$(WITH_POSTGIS) go test -run '^$$' -bench EditPlace -benchtime 2s ./data/embedded/ ./data/postgis/
+
+# Name search over 1,000,000 generated names: p50/p99 per query class (wall and thread CPU), heap bytes per name. The
+# index is the same whichever store feeds it, so it needs no store (CIVMAP_SEARCH_BENCH_N=100000 for a quicker run).
+bench-search:
+	go test -run '^$$' -bench Search -benchtime 2000x -timeout 40m ./gazetteer/names/search/
+
+# The place-name fuzz targets (romanizer and rules, sign parser), FUZZTIME each.
+FUZZTIME ?= 60s
+fuzz-names:
+	go test -run '^$$' -fuzz FuzzRomanize -fuzztime $(FUZZTIME) ./gazetteer/names/
+	go test -run '^$$' -fuzz FuzzSignCheck -fuzztime $(FUZZTIME) ./gazetteer/names/
+
+# Coverage engine: 100,000 demand units × 10,000 facilities × 5 indicators in Go (ns/op and cpu-ms/op) and the same as
+# one PostGIS ST_DWithin query (equal covered elderly); MCLP greedy p = 30 of 5,000 candidates over 100,000 units; exact
+# MCLP through CBC on 500 candidates.
+bench-coverage:
+	bash scripts/ensure-cbc.sh
+	go test -run '^$$' -bench 'Coverage$$|MCLP' -benchtime 3x ./facilities/coverage/
+	$(WITH_POSTGIS) go test -run '^$$' -bench CoverageSQL -benchtime 1x -timeout 30m ./data/postgis/
 
 vet:
 	go vet ./...

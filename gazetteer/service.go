@@ -30,9 +30,32 @@ func chinaStandardTime() *time.Location { return time.FixedZone("CST", 8*60*60) 
 // Errors: apierr.Invalid for bad input (each FieldError names the field: "lon", "division", "division_codes[0]",
 // "geometry", …), apierr.ErrNotFound, apierr.ErrConflict, apierr.ErrVersionMismatch, and the store's own errors.
 type Service struct {
-	store Store
-	now   func() time.Time
-	refs  []ReferenceCheck
+	store  Store
+	now    func() time.Time
+	refs   []ReferenceCheck
+	pinyin func(name string) string // derives a place's pinyin (SetPinyin); nil: none
+}
+
+// SetPinyin sets the func that spells a name in pinyin (gazetteer/names, injected: names imports gazetteer). A place
+// created without pinyin then gets the derived spelling, and so does an edit that clears it or renames the place; a
+// place saved with pinyin keeps it (set by hand to fix a polyphone); an edit that renames a place whose pinyin was the
+// derived one re-derives it; an edit that keeps the name of a place stored without pinyin leaves it without.
+func (s *Service) SetPinyin(derive func(name string) string) { s.pinyin = derive }
+
+// derivePinyin fills in p's pinyin (see SetPinyin); cur is the stored version for an edit, nil for a create.
+func (s *Service) derivePinyin(cur *Place, p *Place) {
+	if s.pinyin == nil {
+		return
+	}
+	renamed := cur != nil && p.Name != cur.Name
+	if renamed && p.Pinyin == cur.Pinyin && cur.Pinyin == s.pinyin(cur.Name) {
+		p.Pinyin = "" // the old spelling was derived, not set by hand: derive the new name's
+	}
+	// An edit that keeps the name of a record stored without pinyin stays a no-op (edit.Unchanged).
+	keep := cur != nil && !renamed && cur.Pinyin == ""
+	if !keep && strings.TrimSpace(p.Pinyin) == "" && strings.TrimSpace(p.Name) != "" {
+		p.Pinyin = s.pinyin(strings.TrimSpace(p.Name))
+	}
 }
 
 // NewService returns a Service over st; refs say what other packages' records refer to a division (DELETE of a
@@ -220,6 +243,7 @@ func (s *Service) CreatePlace(ctx context.Context, p Place) (Place, error) {
 	if len(errs) > 0 {
 		return Place{}, httpx.WithStatus(http.StatusConflict, errs)
 	}
+	s.derivePinyin(nil, &p)
 	if err := s.normalize(ctx, &p); err != nil {
 		return Place{}, err
 	}
@@ -298,6 +322,7 @@ func (s *Service) update(ctx context.Context, id string, expectVersion int64, va
 	}
 	next.Version, next.CreatedAt, next.UpdatedAt = cur.Version, cur.CreatedAt, cur.UpdatedAt
 	if validate {
+		s.derivePinyin(&cur, &next)
 		// The workflow's refusals (a role, a status, a server-managed field: 403, 409) come before the record's
 		// validation (422), so that a write the principal may not make is refused as such whatever its content.
 		nerr := s.normalize(ctx, &next)

@@ -5,9 +5,8 @@
 #   1. builds the client (npm ci when node_modules is out of date, npm run build when a source is newer than the build),
 #   2. builds civmap with the client embedded (bin/civmap),
 #   3. starts `civmap serve` on a free loopback port with a throwaway data folder (the bundled Xiangshan sample), after
-#      making an editor and a reviewer token in that folder for the editor
-#      tests (CIVMAP_EDITOR_TOKEN, CIVMAP_REVIEWER_TOKEN) and an inspector token for the field view's
-#      (CIVMAP_INSPECTOR_TOKEN),
+#      making an editor, a reviewer, an inspector and a planner token in that folder for the editor, field-view and
+#      coverage tests (CIVMAP_EDITOR_TOKEN, CIVMAP_REVIEWER_TOKEN, CIVMAP_INSPECTOR_TOKEN, CIVMAP_PLANNER_TOKEN),
 #   4. waits for /readyz, then runs `npm test` in web/ with CIVMAP_URL set and Debian chromium (scripts/ensure-chromium.sh),
 #   5. stops the server, whatever happened.
 # Needs Node.js and npm; installs chromium and a CJK font (for readable labels and screenshots) when missing.
@@ -67,7 +66,9 @@ trap 'exit 130' INT TERM
 editor_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试编辑员 --role editor | tail -n 1)
 reviewer_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试审核员 --role reviewer | tail -n 1)
 inspector_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试联检员 --role inspector | tail -n 1)
-if [[ -z $editor_token || -z $reviewer_token || -z $inspector_token ]]; then
+# and a planner's for the coverage dashboard (web/test/coverage.test.mjs: posted sites and siting)
+planner_token=$(./bin/civmap token create --data-dir "$tmp/var" --name 测试规划员 --role planner | tail -n 1)
+if [[ -z $editor_token || -z $reviewer_token || -z $inspector_token || -z $planner_token ]]; then
   echo "browser-test: civmap token create printed no token" >&2
   exit 1
 fi
@@ -108,7 +109,8 @@ fi
 
 status=0
 (cd "$web" && CIVMAP_URL=$url CIVMAP_EDITOR_TOKEN=$editor_token CIVMAP_REVIEWER_TOKEN=$reviewer_token \
-  CIVMAP_INSPECTOR_TOKEN=$inspector_token bash "$root/scripts/ensure-chromium.sh" npm test) || status=$?
+  CIVMAP_INSPECTOR_TOKEN=$inspector_token CIVMAP_PLANNER_TOKEN=$planner_token \
+  bash "$root/scripts/ensure-chromium.sh" npm test) || status=$?
 if [[ $status -ne 0 ]]; then
   echo "browser-test: FAILED (server log: web/test-results/civmap.log, screenshots: web/test-results/)" >&2
 fi

@@ -4,6 +4,7 @@
 // still compiles: go:embed needs the folder to exist) is written back by the plugin below, byte for byte, so a build
 // leaves `git status` clean.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const placeholder = readFileSync(new URL('./dist-placeholder.md', import.meta.url), 'utf8');
@@ -17,8 +18,15 @@ export default defineConfig({
     // maplibre-gl is one large chunk by nature; do not warn about it.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
-    // Two pages: the planners' map (index.html) and the inspectors' field view (inspector.html).
-    rollupOptions: { input: { main: 'index.html', inspector: 'inspector.html' } },
+    // Three pages: the planners' map (index.html), the inspectors' field view (inspector.html) and the planners'
+    // coverage dashboard (coverage.html).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        inspector: fileURLToPath(new URL('./inspector.html', import.meta.url)),
+        coverage: fileURLToPath(new URL('./coverage.html', import.meta.url)),
+      },
+    },
   },
   plugins: [
     {

@@ -33,9 +33,13 @@ Usage:
   civmap migrate [--database-url postgres://…]
   civmap inspection import --line ID --year Y FILE | report --round ID | neighbours FILE   (boundary inspections)
   civmap token   create --name NAME --role ROLE | list | revoke NAME   (API tokens)
+  civmap export  gazetteer [--format html|pdf|docx|json] [-o FILE]   (the draft county gazetteer, 地名志)
   civmap backup  --out FILE [--server URL]   (a consistent copy; PostGIS: pg_dump)
   civmap restore [--force] FILE
   civmap check-store                 (verify every index, history chain and audit link; exit 1 on a fault)
+  civmap pinyin  [--stored] NAME…   (pinyin by the 1984 place-name rules)
+  civmap check-names [--division CODE] [--format json|csv|xlsx|html] [--out FILE]   (name screening report)
+  civmap coverage [--phase 2025] | query --types A,B --distance 1000 | siting --indicator meal --p 5   (layout plan)
   civmap version
 
 Run "civmap COMMAND --help" for a command's flags. Every flag can also be set with an environment variable, named
@@ -65,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "token":
 		err = cmdToken(ctx, rest, stdout, stderr)
+	case "export":
+		err = cmdExport(ctx, rest, stdout, stderr)
 	case "check-store":
 		err = cmdCheckStore(ctx, rest, stdout, stderr)
 	case "backup":
@@ -73,6 +79,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRestore(ctx, rest, stdout, stderr)
 	case "inspection":
 		err = cmdInspection(ctx, rest, stdout, stderr)
+	case "pinyin":
+		err = cmdPinyin(ctx, rest, stdout, stderr)
+	case "check-names":
+		err = cmdCheckNames(ctx, rest, stdout, stderr)
+	case "coverage":
+		err = cmdCoverage(ctx, rest, stdout, stderr)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintln(stderr, "Usage: civmap version   (prints the version and the VCS revision it was built from)")

@@ -13,6 +13,7 @@ import (
 
 	"civmap/data"
 	"civmap/facilities"
+	"civmap/facilities/coverage"
 	"civmap/gazetteer"
 	"civmap/gazetteer/inspection"
 	"civmap/internal/auth"
@@ -31,9 +32,18 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	r := httpx.NewRouter()
-	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
+	gsvc := gazetteer.NewService(st, facilities.DivisionReferences(st))
+	gsvc.SetPinyin(namesRoutes(r, st)) // names.go: /api/names, /api/screenings; derived pinyin for places
+	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
+	coverage.Routes(r, st)
 	tiles.Routes(r, tsvc)
+	if err := searchRoutes(r, st); err != nil {
+		return nil, err
+	}
+	if err := gazetteerRoutes(r, st); err != nil {
+		return nil, err
+	}
 	inspection.Routes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
@@ -57,6 +67,9 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	r.PathPrefix("/").Handler(web.Handler()) // last: the map client's files
 	r.Use(m.middleware)
 	authOpts.Tokens, authOpts.Log = st, log
+	// POSTs that only read: checks, what-if runs and posted geometries need no token where reading needs none.
+	authOpts.Queries = append(authOpts.Queries, "/api/names/check", "/api/names/sign-check", "/api/coverage",
+		"/api/coverage/siting")
 	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
 	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
 	h = readRouting(st, h) // PostGIS read replicas: the reads of writes on the primary, Civmap-LSN (replicas.go)
@@ -72,10 +85,16 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "divisions", "href": "/api/divisions"},
 			{"rel": "locate", "href": "/api/locate?lon=121.87&lat=29.47"},
 			{"rel": "places", "href": "/api/places"},
+			{"rel": "search", "href": "/api/search?q=dandong"},
+			{"rel": "gazetteer", "href": "/api/gazetteer?f=html"},
 			{"rel": "facilities", "href": "/api/facilities"},
 			{"rel": "demand", "href": "/api/demand"},
+			{"rel": "coverage", "href": "/api/coverage"},
+			{"rel": "plans", "href": "/api/plans"},
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
 			{"rel": "inspections", "href": "/api/boundary-lines/{id}/inspections"},
+			{"rel": "names-pinyin", "href": "/api/names/pinyin?name=石浦镇"},
+			{"rel": "screenings", "href": "/api/screenings"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
 			{"rel": "style", "href": "/tiles/style.json"},

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,6 +68,10 @@ type Options struct {
 	Anonymous Anonymous  // "" is AnonymousRead
 	MaxBody   int64      // request body limit in bytes; <= 0 is DefaultMaxBody
 	Log       *slog.Logger
+	// Queries are the paths whose POST only reads: a query too large or too structured for a URL (a name check, a
+	// what-if coverage run, a posted geometry). They are reads for the write guard and the refused-attempt audit, so
+	// that with AnonymousRead they need no token.
+	Queries []string
 }
 
 // Handler wraps next (the whole API, map client included) with, in order:
@@ -81,7 +86,8 @@ type Options struct {
 //   - the refused-attempt audit: every POST, PUT, PATCH or DELETE under /api answered 4xx, and every /api request
 //     answered 401 or 403, appends one edit.OutcomeRefused entry (status, the problem's detail cut to MaxDetail
 //     characters, actor and role, the target kind and id from /api/{kind}/{id}…, request id and client address);
-//   - the write guard: a write (POST, PUT, PATCH, DELETE) without a token is answered 401 before any handler sees it;
+//   - the write guard: a write (POST, PUT, PATCH, DELETE; a POST to one of Queries is a read) without a token is
+//     answered 401 before any handler sees it;
 //   - the body limit: a body over MaxBytes is answered 413 problem+json, whether the Content-Length says so at once or
 //     the handler finds out while reading (an error the handler answers then becomes the 413).
 //
@@ -235,7 +241,7 @@ func (m *middleware) refused(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		write := isWrite(r.Method)
+		write := m.isWrite(r)
 		rec := &recorder{ResponseWriter: w, hold: func(s int) bool {
 			return (write && s >= 400 && s < 500) || s == http.StatusUnauthorized || s == http.StatusForbidden
 		}}
@@ -261,7 +267,7 @@ func (m *middleware) refused(next http.Handler) http.Handler {
 // write reaches a handler anonymously, whatever the handler checks).
 func (m *middleware) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := edit.PrincipalFrom(r.Context()); !ok && isWrite(r.Method) {
+		if _, ok := edit.PrincipalFrom(r.Context()); !ok && m.isWrite(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="civmap"`)
 			fe := apierr.FieldError{Field: "Authorization",
 				Reason: "every write needs a token: send Authorization: Bearer TOKEN (civmap token create makes one)"}
@@ -391,9 +397,12 @@ func (w *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func isWrite(method string) bool {
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+// isWrite reports whether r may write: POST (but to one of Options.Queries), PUT, PATCH or DELETE.
+func (m *middleware) isWrite(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost:
+		return !slices.Contains(m.o.Queries, r.URL.Path)
+	case http.MethodPut, http.MethodPatch, http.MethodDelete:
 		return true
 	}
 	return false

@@ -82,6 +82,15 @@ func newRig(t *testing.T, anon Anonymous, maxBody int64) *rig {
 		}
 		return nil
 	})).Methods(http.MethodPut)
+	// A query POST: it only reads, and answers 400 for a bad body.
+	r.Handle("/api/names/check", httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		var body map[string]any
+		if err := httpx.DecodeJSON(w, r, httpx.DefaultMaxBody, &body); err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, body)
+		return nil
+	})).Methods(http.MethodPost)
 	r.PathPrefix("/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			w.Header().Set("Allow", "GET")
@@ -90,7 +99,8 @@ func newRig(t *testing.T, anon Anonymous, maxBody int64) *rig {
 		}
 		io.WriteString(w, "<html>map</html>")
 	}))
-	g.srv = httptest.NewServer(Handler(r, Options{Tokens: g.tokens, Audit: g.audit, Anonymous: anon, MaxBody: maxBody}))
+	g.srv = httptest.NewServer(Handler(r, Options{Tokens: g.tokens, Audit: g.audit, Anonymous: anon, MaxBody: maxBody,
+		Queries: []string{"/api/names/check"}}))
 	t.Cleanup(g.srv.Close)
 	return g
 }
@@ -229,6 +239,22 @@ func TestRequestIDAndAnonymousReads(t *testing.T) {
 	if n := len(g.audit.all()); n != 0 {
 		t.Errorf("%d audit entries for reads", n)
 	}
+}
+
+// A POST to one of Options.Queries is a read: anonymous under AnonymousRead (a bad body is a 400 that is not audited
+// as a refused write), refused under AnonymousNone; a POST elsewhere still needs a token.
+func TestQueryPOSTs(t *testing.T) {
+	g := newRig(t, AnonymousRead, 0)
+	if a := g.do("POST", "/api/names/check", strings.NewReader(`{"name":"石浦镇"}`)); a.status != 200 {
+		t.Errorf("anonymous query POST: %d %s", a.status, a.body)
+	}
+	g.do("POST", "/api/names/check", strings.NewReader(`{`)).want(t, "bad query body", http.StatusBadRequest, "")
+	if n := len(g.audit.all()); n != 0 {
+		t.Errorf("query POSTs left %d audit entries: %+v", n, g.audit.all())
+	}
+	g.do("POST", "/api/places", strings.NewReader(`{}`)).want(t, "anonymous write", http.StatusUnauthorized, "Authorization")
+	none := newRig(t, AnonymousNone, 0)
+	none.do("POST", "/api/names/check", strings.NewReader(`{}`)).want(t, "query POST under none", http.StatusUnauthorized, "Authorization")
 }
 
 func TestAnonymousNone(t *testing.T) {

@@ -1,11 +1,10 @@
 // civmap planners' map: the county's layers from /tiles/style.json, a layer switcher with legend, facility filters, feature
-// popups, place search over /api/places, scale bar and cursor coordinates. Everything it loads comes from the civmap server
+// popups, name search over /api/search (search.js), scale bar and cursor coordinates. Everything it loads comes from the civmap server
 // it is served by (no external tiles, fonts, sprites or scripts): the style has no `glyphs`, so MapLibre draws every label
 // locally with TinySDF from the fonts installed on the machine.
 import {
   AttributionControl,
   Map as MapLibreMap,
-  Marker,
   NavigationControl,
   Popup,
   ScaleControl,
@@ -18,6 +17,8 @@ import './style.css';
 import { el } from './dom.js';
 import { apiFetch, serverURL, transformRequest } from './editor/api.js';
 import { mountEditor } from './editor/index.js';
+import { setupSearch } from './search.js';
+import { mountNames } from './names/index.js';
 import {
   FACILITY_STATUSES,
   FACILITY_TYPES,
@@ -394,98 +395,6 @@ function popupContent(f, ctx) {
 // ---------------------------------------------------------------------------------------------------------------------
 // Search
 
-function bboxOf(geometry) {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      minX = Math.min(minX, c[0]); maxX = Math.max(maxX, c[0]);
-      minY = Math.min(minY, c[1]); maxY = Math.max(maxY, c[1]);
-    } else c.forEach(walk);
-  };
-  if (geometry?.type === 'GeometryCollection') geometry.geometries.forEach((g) => walk(g.coordinates));
-  else if (geometry?.coordinates) walk(geometry.coordinates);
-  return Number.isFinite(minX) ? [minX, minY, maxX, maxY] : null;
-}
-
-function setupSearch(map, ctx) {
-  const input = $('#search-input');
-  const form = $('#search-form');
-  const results = $('#search-results');
-  const status = $('#search-status');
-  let seq = 0;
-  let timer = 0;
-  let marker = null;
-  let placePopup = null;
-
-  const goTo = (f) => {
-    const bbox = bboxOf(f.geometry);
-    if (!bbox) return;
-    const p = f.properties ?? {};
-    const point = f.geometry.type === 'Point' ? f.geometry.coordinates : [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2];
-    if (f.geometry.type === 'Point' || (bbox[0] === bbox[2] && bbox[1] === bbox[3])) {
-      map.flyTo({ center: point, zoom: Math.max(map.getZoom(), 16), essential: true });
-    } else {
-      map.fitBounds(bbox, { padding: 80, maxZoom: 17, essential: true });
-    }
-    marker?.remove();
-    placePopup?.remove();
-    marker = new Marker({ color: '#c23b22' }).setLngLat(point).addTo(map);
-    placePopup = new Popup({ offset: 30, closeButton: true, className: 'place-popup' })
-      .setLngLat(point)
-      .setDOMContent(el('div', { class: 'feature-popup' },
-        el('div', { class: 'fp-head' }, el('strong', { class: 'fp-name' }, p.name ?? '地名'), el('span', { class: 'fp-layer' }, '搜索结果')),
-        el('table', { class: 'fp-table' }, el('tbody', {},
-          p.category ? el('tr', {}, el('th', {}, FIELD_LABELS.category), el('td', {}, valueLabel('category', p.category, 'places', ctx))) : null,
-          p.pinyin ? el('tr', {}, el('th', {}, FIELD_LABELS.pinyin), el('td', {}, p.pinyin)) : null,
-          el('tr', {}, el('th', {}, '坐标'), el('td', {}, `${point[0].toFixed(6)}, ${point[1].toFixed(6)}`))))))
-      .addTo(map);
-    for (const li of results.children) li.classList.toggle('active', li.dataset.id === String(p.id ?? f.id));
-  };
-
-  const search = async (q, fly) => {
-    const my = ++seq;
-    if (!q) {
-      results.replaceChildren();
-      status.textContent = '';
-      return;
-    }
-    status.textContent = '正在搜索…';
-    let fc;
-    try {
-      const res = await apiFetch(serverURL(`api/places?q=${encodeURIComponent(q)}&limit=${SEARCH_LIMIT}`));
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      fc = await res.json();
-    } catch (err) {
-      if (my === seq) status.textContent = `搜索失败：${err.message}`;
-      return;
-    }
-    if (my !== seq) return; // a newer search has started
-    const feats = (fc.features ?? []).filter((f) => f.geometry);
-    const total = fc.numberMatched ?? feats.length;
-    status.textContent = feats.length ? `找到 ${total} 条${total > feats.length ? `，显示前 ${feats.length} 条` : ''}` : `没有找到“${q}”`;
-    results.replaceChildren(...feats.map((f) => {
-      const p = f.properties ?? {};
-      const li = el('li', { tabindex: 0, 'data-id': p.id ?? f.id },
-        el('span', { class: 'r-name' }, p.name ?? p.id),
-        el('span', { class: 'r-meta' }, [valueLabel('category', p.category, 'places', ctx), p.attributes?.township].filter(Boolean).join(' · ')));
-      li.addEventListener('click', () => goTo(f));
-      li.addEventListener('keydown', (e) => { if (e.key === 'Enter') goTo(f); });
-      return li;
-    }));
-    if (fly && feats.length) goTo(feats[0]);
-  };
-
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => search(input.value.trim(), false), 300);
-  });
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearTimeout(timer);
-    search(input.value.trim(), true);
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------------------
 // Map
 
@@ -552,8 +461,12 @@ async function main() {
 
   buildLayerList(map, style, ctx);
   buildFacilityFilters(map, style, ctx);
-  setupSearch(map, ctx);
+  setupSearch(map, {
+    limit: SEARCH_LIMIT,
+    label: (p) => valueLabel(p.kind === 'facility' ? 'type' : 'category', p.category, p.kind === 'facility' ? 'facilities' : 'places', ctx),
+  });
   const editor = mountEditor(map, { categories: VALUE_LABELS.category });
+  mountNames(map); // 地名规范: name check, sign check, screening findings layer
 
   // Coordinates under the cursor (lon/lat, 6 decimals ≈ 0.1 m) and the zoom level.
   const coords = $('#coords');

@@ -180,7 +180,7 @@ describe('civmap place editor', { timeout: 300_000 }, () => {
     await page.locator('#search-results li').first().waitFor({ timeout: 10_000 });
     const later = page.requests.slice(from).filter((r) => /\/(api|tiles)\//.test(r.url));
     assert.ok(later.some((r) => /\/tiles\/.+\.(mvt|pbf)/.test(r.url)), 'no tile requests after the sign-in');
-    assert.ok(later.some((r) => /\/api\/places\?/.test(r.url)), 'no search request after the sign-in');
+    assert.ok(later.some((r) => /\/api\/search\?/.test(r.url)), 'no search request after the sign-in');
     for (const r of later) assert.equal(r.auth, `Bearer ${EDITOR_TOKEN}`, `${r.url} without the bearer token`);
     for (const r of page.requests) assert.ok(!r.url.includes(EDITOR_TOKEN), `token in a URL: ${r.url}`);
     assert.ok(!page.url().includes(EDITOR_TOKEN));

@@ -194,6 +194,30 @@ describe('civmap map client', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${RESULTS}map.png` });
   });
 
+  test('search finds names by initials and traditional characters and says how', async () => {
+    needMap();
+    // GET /api/search answers dxjd → 丹西街道 by its pinyin initials; the list shows 首字母 beside it.
+    const fc = await getJSON('/api/search?q=dxjd&limit=5');
+    assert.equal(fc.features[0]?.properties.name, '丹西街道');
+    assert.equal(fc.features[0].properties.matched, 'initials');
+    await page.locator('#search-input').fill('dxjd');
+    await page.locator('#search-input').press('Enter');
+    // Wait for this search's list (the previous search's list is still shown until it arrives).
+    await page.locator('#search-results li[data-matched="initials"]', { hasText: '丹西街道' }).first().waitFor({ timeout: 10_000 });
+    const first = page.locator('#search-results li').first();
+    assert.equal(await first.locator('.r-name').textContent(), '丹西街道');
+    assert.equal(await first.locator('.r-match').textContent(), '首字母');
+    assert.equal(await first.getAttribute('data-matched'), 'initials');
+    await page.locator('.maplibregl-popup.place-popup', { hasText: '丹西街道' }).waitFor({ timeout: 10_000 });
+
+    await page.locator('#search-input').fill('丹東街道');
+    await page.locator('#search-input').press('Enter');
+    await page.locator('#search-status', { hasText: '按简体“丹东街道”' }).waitFor({ timeout: 10_000 });
+    await page.locator('#search-results li', { hasText: '丹东街道' }).first().waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#search-results li .r-name').first().textContent(), '丹东街道');
+    assert.equal(await page.locator('#search-results li .r-match').first().textContent(), '名称');
+  });
+
   test('no console errors, failed requests or external requests', (t) => {
     if (cancelledTiles.length) t.diagnostic(`${cancelledTiles.length} tile request(s) cancelled by MapLibre after camera moves (not failures)`);
     assert.deepEqual(problems, []);

@@ -1,0 +1,723 @@
+package search
+
+import (
+	"cmp"
+	"container/heap"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// key is one indexed name of a doc. Its strings live in the segment's text arena, each followed by a 0 byte; keys hold
+// no pointers (the garbage collector need not scan a million of them). A doc's keys are contiguous (segment.docKeys).
+type key struct {
+	name   uint8 // index in Doc.Names
+	own    bool  // py is the record's own Pinyin (then han and ini are empty)
+	hanLen uint16
+	pyLen  uint16
+	nSyl   uint16
+	han    uint32 // offset in text of foldHan(name)
+	py     uint32 // offset in text of the toneless pinyin without separators, foldPinyin form ("dandongjiedao")
+	ini    uint32 // offset in text of the first letter of each syllable ("ddjd"), nSyl bytes
+}
+
+// An entry of a suffix array packs all that matching needs without touching the key: the doc index (22 bits), the
+// name's field class (2: current name, alias, former), whether the suffix starts the string (1), the bytes from the
+// suffix to the string's end (8; 255 means 255 or more: then the 0 byte ends it) and the suffix's offset in the text
+// arena (31).
+type entry uint64
+
+const (
+	remShift   = 31
+	startShift = 39
+	fcShift    = 40
+	docShift   = 42
+	remMax     = 255
+	// MaxDocs is the most docs one kind may hold, and maxText the largest text arena (both limits of an entry).
+	MaxDocs = 1 << 22
+	maxText = 1 << 31
+)
+
+func mkEntry(doc uint32, fc uint64, start bool, rem, pos int) entry {
+	st := uint64(0)
+	if start {
+		st = 1
+	}
+	return entry(uint64(doc)<<docShift | fc<<fcShift | st<<startShift | uint64(min(rem, remMax))<<remShift | uint64(pos))
+}
+func (e entry) doc() uint32 { return uint32(e >> docShift) }
+func (e entry) fc() uint64  { return uint64(e>>fcShift) & 3 }
+func (e entry) start() bool { return e>>startShift&1 == 1 }
+func (e entry) rem() int    { return int(e>>remShift) & remMax }
+func (e entry) pos() uint32 { return uint32(e) & (maxText - 1) }
+
+// segment is the index of one kind of record. Suffix arrays, sorted by suffix:
+//   - han: every rune offset of every key's han string (Chinese substring and prefix);
+//   - py: every syllable offset of every key's pinyin (full pinyin from the first or any later syllable);
+//   - py0: offset 0 of every key's pinyin (typos are matched from the name's start only);
+//   - ini: offset 0 of every key's initials (initials match the name's start only: inner initials match too much).
+//
+// boundary has a bit per text byte: set where a pinyin syllable starts or a pinyin string ends (whole-syllable matches).
+type segment struct {
+	kind     Kind
+	docs     []Doc
+	base     []uint64 // per doc: the score bits that do not depend on the match (score)
+	keys     []key
+	docKeys  []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
+	text     string
+	boundary []uint64
+	han      []entry
+	py       []entry
+	py0      []entry
+	ini      []entry
+
+	mu   sync.Mutex
+	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
+}
+
+// fieldClass ranks a name field: the current name and short name 0, aliases 1, former names 2.
+func fieldClass(f Field) uint64 {
+	switch f {
+	case FieldAlias:
+		return 1
+	case FieldFormer:
+		return 2
+	}
+	return 0
+}
+
+// newSegment indexes docs. prev, if not nil, is the segment it replaces: the pinyin of a name it already held is taken
+// from it rather than asked of syl again (romanizing is most of the cost of a rebuild).
+func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, error) {
+	if len(docs) > MaxDocs {
+		return nil, fmt.Errorf("search: %d %ss: one kind holds at most %d", len(docs), kind, MaxDocs)
+	}
+	s := &segment{kind: kind, docs: docs}
+	slices.SortFunc(s.docs, func(a, b Doc) int { return strings.Compare(a.ID, b.ID) })
+	var text strings.Builder
+	var bounds []int // text offsets of syllable starts and pinyin ends
+	put := func(str string) (uint32, uint16) {
+		if len(str) > maxOffset {
+			str = str[:maxOffset]
+		}
+		off := uint32(text.Len())
+		text.WriteString(str)
+		text.WriteByte(0)
+		return off, uint16(len(str))
+	}
+	addKey := func(ni int, own bool, han, py string, sy []uint16) {
+		for len(sy) > 0 && int(sy[len(sy)-1]) >= maxOffset {
+			sy = sy[:len(sy)-1]
+		}
+		k := key{name: uint8(ni), own: own, nSyl: uint16(len(sy))}
+		k.han, k.hanLen = put(han)
+		k.py, k.pyLen = put(py)
+		for _, o := range sy {
+			bounds = append(bounds, int(k.py)+int(o))
+		}
+		bounds = append(bounds, int(k.py)+int(k.pyLen))
+		ini := make([]byte, len(sy))
+		for i, o := range sy {
+			ini[i] = py[o]
+		}
+		k.ini, _ = put(string(ini))
+		s.keys = append(s.keys, k)
+	}
+	read := func(text string) (string, []uint16) { return syllables(text, syl) }
+	if prev != nil {
+		known := prev.readings()
+		read = func(text string) (string, []uint16) {
+			if k, ok := known[text]; ok {
+				return prev.pyOf(k), prev.syllableOffsets(k)
+			}
+			return syllables(text, syl)
+		}
+	}
+	s.base = make([]uint64, len(s.docs))
+	s.docKeys = make([]uint32, len(s.docs)+1)
+	for di := range s.docs {
+		d := &s.docs[di]
+		s.base[di] = baseScore(d, uint32(di))
+		s.docKeys[di] = uint32(len(s.keys))
+		for ni, n := range d.Names {
+			if ni > 255 || strings.TrimSpace(n.Text) == "" {
+				continue
+			}
+			py, sy := read(n.Text)
+			addKey(ni, false, foldHan(n.Text), py, sy)
+			if ni == 0 && d.Pinyin != "" {
+				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
+					addKey(0, true, "", opy, osy)
+				}
+			}
+		}
+		if text.Len() >= maxText {
+			return nil, fmt.Errorf("search: the %ss' names exceed %d bytes", kind, maxText)
+		}
+	}
+	s.docKeys[len(s.docs)] = uint32(len(s.keys))
+	s.text = text.String()
+	s.boundary = make([]uint64, len(s.text)/64+1)
+	for _, b := range bounds {
+		s.boundary[b/64] |= 1 << (b % 64)
+	}
+	for di := range s.docs {
+		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+			k := &s.keys[ki]
+			fc := uint64(0)
+			if !k.own {
+				fc = fieldClass(s.docs[di].Names[k.name].Field)
+			}
+			h := s.text[k.han : k.han+uint32(k.hanLen)]
+			for off := range h {
+				if utf8.RuneStart(h[off]) {
+					s.han = append(s.han, mkEntry(uint32(di), fc, off == 0, len(h)-off, int(k.han)+off))
+				}
+			}
+			if k.pyLen > 0 {
+				s.py0 = append(s.py0, mkEntry(uint32(di), fc, true, int(k.pyLen), int(k.py)))
+				if !k.own { // a hand-set romanization has words, not syllables: no initials
+					s.ini = append(s.ini, mkEntry(uint32(di), fc, true, int(k.nSyl), int(k.ini)))
+				}
+			}
+			for p := int(k.py); p < int(k.py)+int(k.pyLen); p++ {
+				if s.isBoundary(p) {
+					s.py = append(s.py, mkEntry(uint32(di), fc, p == int(k.py), int(k.py)+int(k.pyLen)-p, p))
+				}
+			}
+		}
+	}
+	for _, sa := range [][]entry{s.han, s.py, s.py0, s.ini} {
+		s.sortSA(sa)
+	}
+	return s, nil
+}
+
+// maxOffset is the longest name string indexed (longer ones are cut).
+const maxOffset = 0xffff
+
+func (s *segment) isBoundary(p int) bool { return s.boundary[p/64]&(1<<(p%64)) != 0 }
+
+// suffix is the text from e's offset to the end of its string.
+func (s *segment) suffix(e entry) string {
+	p := e.pos()
+	if r := e.rem(); r < remMax {
+		return s.text[p : p+uint32(r)]
+	}
+	t := s.text[p:]
+	return t[:strings.IndexByte(t, 0)]
+}
+
+// remains reports whether e's suffix is exactly n bytes long.
+func (s *segment) remains(e entry, n int) bool {
+	if r := e.rem(); r < remMax || n < remMax {
+		return r == n
+	}
+	return len(s.suffix(e)) == n
+}
+
+func (s *segment) sortSA(sa []entry) {
+	slices.SortFunc(sa, func(a, b entry) int {
+		if c := strings.Compare(s.suffix(a), s.suffix(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+}
+
+// prefixRange returns the entries of sa whose suffix starts with q.
+func (s *segment) prefixRange(sa []entry, q string) []entry {
+	lo := sort.Search(len(sa), func(i int) bool { return s.suffix(sa[i]) >= q })
+	n := sort.Search(len(sa)-lo, func(i int) bool { return !strings.HasPrefix(s.suffix(sa[lo+i]), q) })
+	return sa[lo : lo+n]
+}
+
+// keyAt finds the key of doc di whose strings hold text offset pos.
+func (s *segment) keyAt(di, pos uint32) *key {
+	for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+		k := &s.keys[ki]
+		if pos >= k.han && pos <= k.ini+uint32(k.nSyl) {
+			return k
+		}
+	}
+	return &s.keys[s.docKeys[di]]
+}
+
+func (s *segment) hanOf(k *key) string { return s.text[k.han : k.han+uint32(k.hanLen)] }
+func (s *segment) pyOf(k *key) string  { return s.text[k.py : k.py+uint32(k.pyLen)] }
+func (s *segment) iniOf(k *key) string { return s.text[k.ini : k.ini+uint32(k.nSyl)] }
+
+// readings maps each name text the segment holds to its key (names read by the Syllabler, not hand-set pinyin).
+func (s *segment) readings() map[string]*key {
+	m := make(map[string]*key, len(s.keys))
+	for di := range s.docs {
+		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
+			if k := &s.keys[ki]; !k.own {
+				m[s.docs[di].Names[k.name].Text] = k
+			}
+		}
+	}
+	return m
+}
+
+// syllableOffsets is syllableStarts as the 16-bit offsets syllables returns.
+func (s *segment) syllableOffsets(k *key) []uint16 {
+	starts := s.syllableStarts(k)
+	out := make([]uint16, len(starts))
+	for i, o := range starts {
+		out[i] = uint16(o)
+	}
+	return out
+}
+
+// syllableStarts lists the offsets in k's pinyin where its syllables start.
+func (s *segment) syllableStarts(k *key) []int {
+	var out []int
+	for p := 0; p < int(k.pyLen); p++ {
+		if s.isBoundary(int(k.py) + p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// syllables romanizes a name: the Syllabler's reading of each Han character and each run of ASCII letters or digits
+// (lower-cased) as one syllable; other characters (punctuation, rare characters without a reading) are skipped. The
+// Syllabler may return one reading per Han character only, or one per Han character and Latin run (names.Romanizer);
+// any other count is read character by character.
+func syllables(text string, syl Syllabler) (string, []uint16) {
+	text = widthFold(text)
+	type tok struct {
+		han  bool
+		text string
+	}
+	var toks []tok
+	nHan := 0
+	latinStart := -1
+	for i, r := range text {
+		isLatin := r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if latinStart >= 0 && !isLatin {
+			toks = append(toks, tok{text: strings.ToLower(text[latinStart:i])})
+			latinStart = -1
+		}
+		switch {
+		case isHan(r):
+			toks = append(toks, tok{han: true, text: string(r)})
+			nHan++
+		case isLatin && latinStart < 0:
+			latinStart = i
+		}
+	}
+	if latinStart >= 0 {
+		toks = append(toks, tok{text: strings.ToLower(text[latinStart:])})
+	}
+	if nHan > 0 && syl != nil {
+		rd := syl.Syllables(text)
+		switch len(rd) {
+		case len(toks):
+			for i := range toks {
+				if toks[i].han {
+					toks[i].text = rd[i]
+				}
+			}
+		case nHan:
+			j := 0
+			for i := range toks {
+				if toks[i].han {
+					toks[i].text = rd[j]
+					j++
+				}
+			}
+		default:
+			for i := range toks {
+				if toks[i].han {
+					if r := syl.Syllables(toks[i].text); len(r) > 0 {
+						toks[i].text = r[0]
+					}
+				}
+			}
+		}
+	}
+	var py []byte
+	var offs []uint16
+	for _, t := range toks {
+		f := t.text
+		if t.han {
+			f = foldPinyin(f)
+		}
+		if f == "" || len(py) > maxOffset {
+			continue
+		}
+		offs = append(offs, uint16(len(py)))
+		py = append(py, f...)
+	}
+	return string(py), offs
+}
+
+// widthFold is NFKC without the cost for plain text: full-width letters and digits become ASCII.
+func widthFold(s string) string {
+	for _, r := range s {
+		if r >= 0xff00 && r <= 0xffef {
+			return foldHanKeepSpace(s)
+		}
+	}
+	return s
+}
+
+func foldHanKeepSpace(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xff01 && r <= 0xff5e {
+			r -= 0xfee0
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ownPinyin folds a record's own romanization ("Dandong Jiedao", "Huangbi'ao Xiang"); its syllable offsets are the
+// starts of its words, split at spaces, apostrophes and hyphens.
+func ownPinyin(p string) (string, []uint16) {
+	var py strings.Builder
+	var offs []uint16
+	for _, w := range strings.FieldsFunc(p, func(r rune) bool { return r == ' ' || r == '\'' || r == '’' || r == '-' }) {
+		f := foldPinyin(w)
+		if f == "" || py.Len() > maxOffset {
+			continue
+		}
+		offs = append(offs, uint16(py.Len()))
+		py.WriteString(f)
+	}
+	return py.String(), offs
+}
+
+// ---- matching -----------------------------------------------------------------------------------------------------
+
+// tier is a match's quality, best first.
+type tier uint8
+
+const (
+	tierExact          tier = iota // the Chinese name equals the query
+	tierPrefix                     // the Chinese name starts with the query
+	tierSubstring                  // the Chinese name contains the query
+	tierPinyinExact                // the full pinyin equals the query
+	tierPinyinPrefix               // the full pinyin starts with the query
+	tierInitialsExact              // the initials equal the query
+	tierInitialsPrefix             // the initials start with the query
+	tierPinyinInner                // the full pinyin from a later syllable starts with the query
+	tierHomophone                  // the query's pinyin is the name's, or its start (whole syllables)
+	tierHomophoneInner             // the query's pinyin is some later syllables of the name
+	tierTypo                       // the full pinyin starts with the query after one edit
+	tierNone
+)
+
+// scratch is one search's per-doc state in a segment: slots[d].stamp == gen marks doc d as seen in this search, with
+// slots[d].best its best score so far (excluded: filtered out) and slots[d].pos the text offset that gave it.
+type scratch struct {
+	gen     uint32
+	slots   []slot
+	touched []uint32
+	buf     []byte
+}
+
+type slot struct {
+	stamp uint32
+	pos   uint32
+	best  uint64
+}
+
+func (s *segment) getScratch() *scratch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.free); n > 0 {
+		sc := s.free[n-1]
+		s.free = s.free[:n-1]
+		return sc
+	}
+	return &scratch{slots: make([]slot, len(s.docs))}
+}
+
+// maxFree bounds the scratch kept per segment (one per concurrent search up to it).
+const maxFree = 8
+
+func (s *segment) putScratch(sc *scratch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.free) < maxFree {
+		s.free = append(s.free, sc)
+	}
+}
+
+const excluded = ^uint64(0)
+
+// retiredBit is the retired flag in a score.
+const retiredBit = 1 << 57
+
+// The score of one doc's match packs its ranking, smaller first: match tier (4 bits), name field class (2: current
+// name, alias, former), retired (1: abolished/closed after current), feature rank (3), name length in runes (10), doc
+// index (32: ID order). baseScore holds the last four.
+func baseScore(d *Doc, di uint32) uint64 {
+	ret := uint64(0)
+	if d.Retired {
+		ret = retiredBit
+	}
+	n := 0
+	if len(d.Names) > 0 {
+		n = min(utf8.RuneCountInString(d.Names[0].Text), 1023)
+	}
+	return ret | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
+}
+
+func (t tier) of(s uint64) tier { return tier(s >> 60) }
+
+// filter is a query's record filters.
+type filter struct {
+	division string
+	category string
+	statuses []string
+}
+
+func (f *filter) trivial() bool { return f.division == "" && f.category == "" && len(f.statuses) == 0 }
+
+func (f *filter) keep(d *Doc) bool {
+	if f.category != "" && d.Category != f.category {
+		return false
+	}
+	if len(f.statuses) == 0 {
+		if d.Retired {
+			return false
+		}
+	} else if !slices.Contains(f.statuses, d.Status) {
+		return false
+	}
+	if f.division != "" && !slices.ContainsFunc(d.Divisions, func(c string) bool { return strings.HasPrefix(c, f.division) }) {
+		return false
+	}
+	return true
+}
+
+// matcher is one query on one segment.
+type matcher struct {
+	s       *segment
+	sc      *scratch
+	f       *filter
+	trivial bool // no filter but the default (not retired): decided from the score base alone
+	kept    int  // docs matched and kept by the filter so far
+}
+
+func (q *matcher) add(e entry, t tier) {
+	di := e.doc()
+	sl := &q.sc.slots[di]
+	base := q.s.base[di]
+	if sl.stamp != q.sc.gen {
+		sl.stamp = q.sc.gen
+		q.sc.touched = append(q.sc.touched, di)
+		if q.trivial && base&retiredBit != 0 || !q.trivial && !q.f.keep(&q.s.docs[di]) {
+			sl.best = excluded
+			return
+		}
+		sl.best = excluded - 1
+		q.kept++
+	} else if sl.best == excluded {
+		return
+	}
+	if sv := uint64(t)<<60 | e.fc()<<58 | base; sv < sl.best {
+		sl.best = sv
+		sl.pos = e.pos()
+	}
+}
+
+// han matches a folded Chinese (or Latin) string as a substring of the names.
+func (q *matcher) han(text string) {
+	for _, e := range q.s.prefixRange(q.s.han, text) {
+		t := tierSubstring
+		if e.start() {
+			t = tierPrefix
+			if q.s.remains(e, len(text)) {
+				t = tierExact
+			}
+		}
+		q.add(e, t)
+	}
+}
+
+// pinyin matches folded pinyin from any syllable start. Whole-syllable matching (homophones) needs the match to end at
+// a syllable boundary too.
+func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
+	q.pinyinIn(q.s.prefixRange(q.s.py, text), len(text), first, exact, inner, whole)
+}
+
+func (q *matcher) pinyinIn(es []entry, n int, first, exact, inner tier, whole bool) {
+	for _, e := range es {
+		if whole && !q.s.isBoundary(int(e.pos())+n) {
+			continue
+		}
+		t := inner
+		if e.start() {
+			t = first
+			if q.s.remains(e, n) {
+				t = exact
+			}
+		}
+		q.add(e, t)
+	}
+}
+
+func (q *matcher) initials(text string) {
+	for _, e := range q.s.prefixRange(q.s.ini, text) {
+		t := tierInitialsPrefix
+		if q.s.remains(e, len(text)) {
+			t = tierInitialsExact
+		}
+		q.add(e, t)
+	}
+}
+
+// typos matches the names whose pinyin, from its start and to a syllable end, is one edit from p (Damerau–Levenshtein
+// distance 1 over a–z: a deletion, a transposition of neighbours, a substitution or an insertion). The variants that
+// edit p at position j share its first j letters, so they are looked up within the range of names starting with
+// p[:j], which narrows as j grows; when that range is empty no later edit can match.
+func (q *matcher) typos(p string) {
+	s := q.s
+	buf := q.sc.buf[:0]
+	r := s.py0
+	try := func(v []byte) {
+		if len(v) < minTypoLen-1 || string(v) == p {
+			return
+		}
+		q.pinyinIn(s.prefixRange(r, string(v)), len(v), tierTypo, tierTypo, tierNone, true)
+	}
+	for j := 0; j <= len(p); j++ {
+		if j > 0 {
+			r = s.prefixRange(r, p[:j])
+			if len(r) == 0 {
+				break
+			}
+		}
+		for c := byte('a'); c <= 'z'; c++ { // insertion before p[j]
+			buf = append(append(append(buf[:0], p[:j]...), c), p[j:]...)
+			try(buf)
+		}
+		if j == len(p) {
+			break
+		}
+		buf = append(append(buf[:0], p[:j]...), p[j+1:]...) // deletion of p[j]
+		try(buf)
+		if j+1 < len(p) && p[j] != p[j+1] { // transposition of p[j] and p[j+1]
+			buf = append(append(append(append(buf[:0], p[:j]...), p[j+1]), p[j]), p[j+2:]...)
+			try(buf)
+		}
+		for c := byte('a'); c <= 'z'; c++ { // substitution of p[j]
+			if c != p[j] {
+				buf = append(append(append(buf[:0], p[:j]...), c), p[j+1:]...)
+				try(buf)
+			}
+		}
+	}
+	q.sc.buf = buf
+}
+
+// hitHeap keeps the best scores (a max-heap of the limit smallest).
+type hitHeap []uint64
+
+func (h hitHeap) Len() int           { return len(h) }
+func (h hitHeap) Less(i, j int) bool { return h[i] > h[j] }
+func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *hitHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
+func (h *hitHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
+func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
+	sc := s.getScratch()
+	defer s.putScratch(sc)
+	sc.gen++
+	if sc.gen == 0 { // wrapped: clear the stamps
+		clear(sc.slots)
+		sc.gen = 1
+	}
+	sc.touched = sc.touched[:0]
+	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial()}
+	for _, h := range pq.han {
+		q.han(h)
+	}
+	for _, p := range pq.pinyin {
+		q.pinyin(p, tierPinyinPrefix, tierPinyinExact, tierPinyinInner, false)
+		q.initials(p)
+	}
+	// Homophones and typos rank below every other match: they are looked for only while the page is not full, since
+	// otherwise none of them could be on it (numberMatched then counts the better matches only).
+	if pq.homophone != "" && q.kept < limit {
+		q.pinyin(pq.homophone, tierHomophone, tierHomophone, tierHomophoneInner, true)
+	}
+	if pq.typo != "" && q.kept < limit {
+		q.typos(pq.typo)
+	}
+	h := make(hitHeap, 0, limit+1)
+	n := 0
+	for _, di := range sc.touched {
+		b := sc.slots[di].best
+		if b >= excluded-1 {
+			continue
+		}
+		n++
+		if len(h) < limit {
+			heap.Push(&h, b)
+		} else if limit > 0 && b < h[0] {
+			h[0] = b
+			heap.Fix(&h, 0)
+		}
+	}
+	slices.Sort(h)
+	hits := make([]Hit, len(h))
+	for i, b := range h {
+		di := uint32(b)
+		hits[i] = s.hit(di, s.keyAt(di, sc.slots[di].pos), b)
+	}
+	return hits, n
+}
+
+func (s *segment) hit(di uint32, k *key, b uint64) Hit {
+	d := &s.docs[di]
+	n := d.Names[k.name]
+	if k.own {
+		n = Name{Text: d.Pinyin, Field: FieldName}
+	}
+	h := Hit{Doc: d, Field: n.Field.String(), Text: n.Text, score: b}
+	t := tier(0).of(b)
+	switch t {
+	case tierExact, tierPrefix, tierSubstring:
+		h.Matched = "name"
+		switch n.Field {
+		case FieldAlias:
+			h.Matched = "alias"
+		case FieldFormer:
+			h.Matched = "former"
+		}
+	case tierPinyinExact, tierPinyinPrefix, tierPinyinInner:
+		h.Matched = "pinyin"
+	case tierInitialsExact, tierInitialsPrefix:
+		h.Matched = "initials"
+	case tierHomophone, tierHomophoneInner:
+		h.Matched = "homophone"
+	default:
+		h.Matched = "typo"
+	}
+	switch t {
+	case tierExact, tierPinyinExact, tierInitialsExact:
+		h.Quality = "exact"
+	case tierPrefix, tierPinyinPrefix, tierInitialsPrefix, tierHomophone, tierTypo:
+		h.Quality = "prefix"
+	default:
+		h.Quality = "substring"
+	}
+	return h
+}
