@@ -66,11 +66,16 @@ func TestReadRoutingLSN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	// Resumed at cleanup on the same connection (a deferred Close would run first): later tests need a replaying replica.
+	t.Cleanup(func() {
+		if _, err := conn.Exec(context.Background(), `SELECT pg_wal_replay_resume()`); err != nil {
+			t.Errorf("pg_wal_replay_resume: %v", err)
+		}
+		conn.Close(context.Background())
+	})
 	if _, err := conn.Exec(ctx, `SELECT pg_wal_replay_pause()`); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), `SELECT pg_wal_replay_resume()`) })
 
 	handler := func(st *postgis.Store) http.Handler {
 		return readRouting(st, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
