@@ -162,10 +162,14 @@ func TestReplicaRouting(t *testing.T) {
 	}
 
 	// Replay paused: own writes are read from the primary.
-	resume := pauseReplay(t, replicaURL)
 	b := openWithReplica(t, primaryURL, replicaURL) // another server: it has not seen the write
-	eventually(t, "b's replica is healthy", func() bool { r, _ := replicaState(b); return r.Healthy })
+	eventually(t, "b's replica is healthy and caught up", func() bool {
+		r, _ := replicaState(b)
+		return r.Healthy && r.Lag == 0
+	})
+	// The lag clock starts at the first WAL the paused replica has not replayed: after this moment.
 	wrote := time.Now()
+	resume := pauseReplay(t, replicaURL)
 	p, err := a.CreatePlace(ctx, testPlace("rep-1", center), edit.Meta{Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
