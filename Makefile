@@ -7,13 +7,14 @@ DATA_DIR ?= ./var
 
 # Throwaway PostGIS cluster around a command; see scripts/with-postgis.sh.
 WITH_POSTGIS := bash scripts/with-postgis.sh
+WITH_REPLICA := bash scripts/with-replica.sh
 
 # `civmap version` prints these: the nearest tag (or the commit) with -dirty for local changes, and the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search fuzz fuzz-names vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search bench-scale fuzz fuzz-names vet fmt clean
 
 all: build
 
@@ -36,7 +37,8 @@ web:
 run: build
 	./bin/civmap serve --addr $(ADDR) --data-dir $(DATA_DIR)
 
-# CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing.
+# CIVMAP_REQUIRE_POSTGIS=1 makes the Go tests fail, not skip, when the database is missing; scripts/with-replica.sh adds a
+# streaming replica of the throwaway primary (CIVMAP_TEST_REPLICA_URL) and CIVMAP_REQUIRE_REPLICA=1 fails its tests without it.
 # Then the browser tests: scripts/browser-test.sh builds the client and civmap, starts a throwaway server and drives
 # Debian chromium through web/test/map.test.mjs (screenshots in web/test-results/).
 # GDAL (Debian gdal-bin, installed by scripts/ensure-gdal.sh) is the real client of cmd/civmap/gdal_test.go, which fails
@@ -45,7 +47,7 @@ test:
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-pdf-tools.sh
 	bash scripts/ensure-cbc.sh
-	CIVMAP_REQUIRE_POSTGIS=1 $(WITH_POSTGIS) go test -race -count=1 ./...
+	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 ./...
 	bash scripts/browser-test.sh
 
 test-browser:
@@ -66,6 +68,11 @@ bench:
 # edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).
 bench-load:
 	$(WITH_POSTGIS) bash scripts/bench-load.sh
+
+# Province scale run (internal/tools/scale): 1×, 10×, 100× the county on both stores (SCALE_FACTORS="1 10" for a quick
+# one); prints the README's scale table. Not in test or bench: 100× (5.5 M places) takes hours here.
+bench-scale:
+	$(WITH_POSTGIS) bash scripts/bench-scale.sh
 
 # Every fuzz target for FUZZTIME each (default 1m; FUZZTIME=10m for a release run). make test replays their corpora.
 FUZZTIME ?= 1m

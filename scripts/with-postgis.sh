@@ -7,7 +7,10 @@
 #   - creates database civmap_test with the postgis and pg_trgm extensions;
 #   - exports CIVMAP_TEST_DATABASE_URL (superuser postgres, trust auth) and runs CMD
 #     in the current directory;
-#   - always stops the cluster and removes the folder on exit, and exits with CMD's code.
+#   - with CIVMAP_WITH_REPLICA=1 (scripts/with-replica.sh) also a streaming replica: pg_basebackup -R from the primary
+#     (wal_level replica and the replication entries of initdb's pg_hba, trust), started on another free port as a hot
+#     standby, exported as CIVMAP_TEST_REPLICA_URL (same database civmap_test, superuser postgres);
+#   - always stops the cluster(s) and removes the folder on exit, and exits with CMD's code.
 # If the cluster cannot be set up, it prints the server log and exits non-zero:
 # tests must never skip PostGIS silently.
 #
@@ -55,6 +58,10 @@ cleanup() {
   trap - EXIT INT TERM HUP
   local t1
   t1=$(now_us)
+  if [[ -f $tmp/replica/postmaster.pid ]]; then
+    (cd "$tmp" && as_pg "$PGBIN/pg_ctl" -D "$tmp/replica" -m immediate -w -t 30 stop >/dev/null 2>&1) ||
+      log "warning: could not stop the replica in $tmp/replica"
+  fi
   if [[ -f $data/postmaster.pid ]]; then
     (cd "$tmp" && as_pg "$PGBIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1) ||
       (cd "$tmp" && as_pg "$PGBIN/pg_ctl" -D "$data" -m immediate -w -t 30 stop >/dev/null 2>&1) ||
@@ -136,6 +143,40 @@ fi
 export CIVMAP_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/civmap_test?sslmode=disable"
 log "PostgreSQL $versions ready on 127.0.0.1:$port in $(elapsed "$t0")"
 log "CIVMAP_TEST_DATABASE_URL=$CIVMAP_TEST_DATABASE_URL"
+
+# --- 5b. a streaming replica ------------------------------------------------------------
+if [[ ${CIVMAP_WITH_REPLICA:-} == 1 ]]; then
+  t2=$(now_us)
+  rdata=$tmp/replica
+  replica_log=$tmp/replica.log
+  if ! (cd "$tmp" && as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres -D "$rdata" -R -X stream -c fast) \
+    >"$tmp/basebackup.log" 2>&1; then
+    cat "$tmp/basebackup.log" >&2
+    show_log
+    die "pg_basebackup failed"
+  fi
+  rport=
+  for attempt in 1 2 3 4 5; do
+    rport=$(pick_port) || die "found no free TCP port"
+    ropts="-p $rport -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c hot_standby_feedback=on"
+    if (cd "$tmp" && as_pg "$PGBIN/pg_ctl" -D "$rdata" -l "$replica_log" -w -t 60 -o "$ropts" start) >/dev/null 2>&1; then
+      break
+    fi
+    if [[ $attempt -lt 5 ]] && grep -qiE 'could not (bind|create any TCP/IP sockets)|address already in use' "$replica_log" 2>/dev/null; then
+      rport=
+      continue
+    fi
+    cat "$replica_log" >&2 || true
+    die "the replica failed to start (port $rport)"
+  done
+  [[ -n $rport ]] || die "the replica failed to start"
+  state=$("$PGBIN/psql" -X -At -h 127.0.0.1 -p "$rport" -U postgres -d civmap_test -c "SELECT pg_is_in_recovery()") ||
+    { cat "$replica_log" >&2; die "the replica does not answer"; }
+  [[ $state == t ]] || die "the replica is not in recovery (pg_is_in_recovery() = $state)"
+  export CIVMAP_TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$rport/civmap_test?sslmode=disable"
+  log "streaming replica ready on 127.0.0.1:$rport in $(elapsed "$t2")"
+  log "CIVMAP_TEST_REPLICA_URL=$CIVMAP_TEST_REPLICA_URL"
+fi
 
 # --- 6. the command --------------------------------------------------------------------
 set +e

@@ -23,6 +23,8 @@ type storeFlags struct {
 	lockTimeout time.Duration
 	stmtTimeout time.Duration
 	maxConns    int
+	replicaURLs urlList       // PostGIS read replicas (replicas.go)
+	replicaLag  time.Duration // --replica-max-lag
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
@@ -30,6 +32,8 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 	stringVar(fs, &s.databaseURL, "database-url", "CIVMAP_DATABASE_URL", "", "PostGIS URL (postgres://user@host:port/db); empty uses the embedded store")
 	durationVar(fs, &s.lockTimeout, "lock-timeout", "CIVMAP_LOCK_TIMEOUT", time.Second, "how long to wait for another process to release the embedded store")
 	intVar(fs, &s.maxConns, "max-conns", "CIVMAP_MAX_CONNS", 0, "PostGIS: most database connections the pool opens; requests beyond it queue for one (0: pgx's default, the larger of 4 and the CPU count)")
+	fs.Var(&s.replicaURLs, "database-replica-url", "PostGIS: a streaming replica for tiles, feature reads, search and coverage; repeatable, comma-separated in the variable ($CIVMAP_DATABASE_REPLICA_URL)")
+	durationVar(fs, &s.replicaLag, "replica-max-lag", "CIVMAP_REPLICA_MAX_LAG", 5*time.Second, "PostGIS: a replica lagging longer behind the primary is taken out and the primary serves (0: 5s)")
 	durationVar(fs, &s.stmtTimeout, "statement-timeout", "CIVMAP_STATEMENT_TIMEOUT", 30*time.Second, "PostGIS: statement_timeout of reads and single edits (imports have none); 0 keeps the server's")
 }
 
@@ -47,9 +51,15 @@ func (s *storeFlags) openMode(ctx context.Context, readOnly bool) (data.Store, s
 	if s.lockTimeout < 0 || s.stmtTimeout < 0 {
 		return nil, "", fmt.Errorf("--lock-timeout ($CIVMAP_LOCK_TIMEOUT) and --statement-timeout ($CIVMAP_STATEMENT_TIMEOUT) must not be negative, got %v and %v", s.lockTimeout, s.stmtTimeout)
 	}
+	if len(s.replicaURLs) > 0 && s.databaseURL == "" {
+		return nil, "", fmt.Errorf("--database-replica-url ($CIVMAP_DATABASE_REPLICA_URL) needs --database-url")
+	}
+	if s.replicaLag < 0 {
+		return nil, "", fmt.Errorf("--replica-max-lag ($CIVMAP_REPLICA_MAX_LAG) must not be negative, got %v", s.replicaLag)
+	}
 	if s.databaseURL != "" {
 		st, err := postgis.Open(ctx, s.databaseURL, postgis.Options{StatementTimeout: s.stmtTimeout, ReadOnly: readOnly,
-			MaxConns: int32(s.maxConns)})
+			MaxConns: int32(s.maxConns), ReplicaURLs: s.replicaURLs, ReplicaMaxLag: s.replicaLag})
 		return st, "postgis", err
 	}
 	st, err := embedded.Open(s.dataDir, embedded.Options{Timeout: s.lockTimeout, ReadOnly: readOnly})

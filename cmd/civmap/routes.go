@@ -77,6 +77,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		"/api/coverage/siting")
 	// CORS before auth: a preflight carries no token, so with --anonymous none it must be answered before sign-in.
 	h := httpx.PathCORS("/tiles", tiles.CORS, auth.Handler(r, authOpts))
+	h = readRouting(st, h) // PostGIS read replicas: the reads of writes on the primary, Civmap-LSN (replicas.go)
 	return httpx.Recover(httpx.PathCORS("/api", httpx.APICORS, h)), nil
 }
 

@@ -16,7 +16,7 @@ import (
 func (s *Store) Doc(ctx context.Context, kind edit.Kind, id string) (edit.Doc, error) {
 	d := edit.Doc{Kind: kind, ID: id}
 	var body string
-	err := s.pool.QueryRow(ctx, `SELECT version, updated_at, body::text FROM docs WHERE kind = $1 AND id = $2`,
+	err := s.read(ctx).QueryRow(ctx, `SELECT version, updated_at, body::text FROM docs WHERE kind = $1 AND id = $2`,
 		string(kind), id).Scan(&d.Version, &d.UpdatedAt, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, data.NotFound(kind, id)
@@ -37,7 +37,7 @@ func (s *Store) Docs(ctx context.Context, kind edit.Kind, prefix string) ([]edit
 		q += ` AND left(id, $3) = $2`
 		args = append(args, len([]rune(prefix)))
 	}
-	rows, err := s.pool.Query(ctx, q+` ORDER BY id`, args...)
+	rows, err := s.read(ctx).Query(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: documents %s: %w", kind, err)
 	}
@@ -115,6 +115,7 @@ func (s *Store) WriteDocs(ctx context.Context, ws []edit.DocWrite, meta edit.Met
 	if err != nil {
 		return nil, err
 	}
+	s.committed(ctx)
 	return out, nil
 }
 

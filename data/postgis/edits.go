@@ -39,6 +39,7 @@ func lockHead(ctx context.Context, tx pgx.Tx, kind edit.Kind, table, key, id str
 func (s *Store) put(ctx context.Context, kind edit.Kind, table, key, id string, b data.Batch, expect int64,
 	meta edit.Meta) (int64, error) {
 	meta.Action = data.PutAction(meta.Action, expect)
+	ctx = WithPrimary(ctx)
 	st, err := s.write(ctx, b, meta, writeOpts{force: true, guard: func(ctx context.Context, tx pgx.Tx) error {
 		exists, v, err := lockHead(ctx, tx, kind, table, key, id)
 		if err != nil {
@@ -82,7 +83,7 @@ func (s *Store) PutDemandUnit(ctx context.Context, d facilities.DemandUnit, expe
 
 // Marker returns one marker by number, or apierr.ErrNotFound.
 func (s *Store) Marker(ctx context.Context, number string) (gazetteer.Marker, error) {
-	m, err := scanMarker(s.pool.QueryRow(ctx, `SELECT `+markerCols+` FROM markers WHERE number = $1`, number))
+	m, err := scanMarker(s.read(ctx).QueryRow(ctx, `SELECT `+markerCols+` FROM markers WHERE number = $1`, number))
 	if err != nil {
 		return m, noRows(err, fmt.Errorf("marker %q: %w", number, apierr.ErrNotFound), "marker")
 	}
@@ -91,7 +92,7 @@ func (s *Store) Marker(ctx context.Context, number string) (gazetteer.Marker, er
 
 // DemandUnit returns one demand unit by code, or apierr.ErrNotFound.
 func (s *Store) DemandUnit(ctx context.Context, code string) (facilities.DemandUnit, error) {
-	d, err := scanDemand(s.pool.QueryRow(ctx, `SELECT `+demandCols+` FROM demand_units WHERE code = $1`, code))
+	d, err := scanDemand(s.read(ctx).QueryRow(ctx, `SELECT `+demandCols+` FROM demand_units WHERE code = $1`, code))
 	if err != nil {
 		return d, noRows(err, fmt.Errorf("demand unit %q: %w", code, apierr.ErrNotFound), "demand unit")
 	}
@@ -104,6 +105,7 @@ func (s *Store) del(ctx context.Context, kind edit.Kind, table, key, id string, 
 	if meta.Action == "" {
 		meta.Action = "delete"
 	}
+	ctx = WithPrimary(ctx)
 	var v int64
 	var change tiles.Change
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
@@ -141,6 +143,7 @@ func (s *Store) del(ctx context.Context, kind edit.Kind, table, key, id string, 
 	if err != nil {
 		return 0, err
 	}
+	s.committed(ctx)
 	s.notifyTiles(change)
 	return v, nil
 }

@@ -43,7 +43,7 @@ func attributesJSON(m map[string]any) ([]byte, error) {
 
 // Facility returns one facility, or apierr.ErrNotFound.
 func (s *Store) Facility(ctx context.Context, id string) (facilities.Facility, error) {
-	f, err := scanFacility(s.pool.QueryRow(ctx, `SELECT `+facilityCols+` FROM facilities WHERE id = $1`, id))
+	f, err := scanFacility(s.read(ctx).QueryRow(ctx, `SELECT `+facilityCols+` FROM facilities WHERE id = $1`, id))
 	if err != nil {
 		return f, noRows(err, fmt.Errorf("facility %q: %w", id, apierr.ErrNotFound), "facility")
 	}
@@ -66,7 +66,7 @@ func (s *Store) Facilities(ctx context.Context, q facilities.FacilityQuery) (fac
 	if b := q.BBox; b != nil {
 		w.add(bboxCond, b.Min[0], b.Min[1], b.Max[0], b.Max[1], b.Min[0], b.Max[0], b.Min[1], b.Max[1])
 	}
-	items, n, err := queryPage(ctx, s.pool, "facilities", facilityCols, &w, q.Limit, q.Offset, scanFacility)
+	items, n, err := queryPage(ctx, s.read(ctx), "facilities", facilityCols, &w, q.Limit, q.Offset, scanFacility)
 	if err != nil {
 		return facilities.FacilityPage{}, fmt.Errorf("postgis: facilities: %w", err)
 	}
@@ -92,7 +92,7 @@ func (s *Store) Demand(ctx context.Context, township string) ([]facilities.Deman
 	if township != "" {
 		w.add(`township_code = ?`, township)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+demandCols+`
+	rows, err := s.read(ctx).Query(ctx, `SELECT `+demandCols+`
 		FROM demand_units`+w.sql()+` ORDER BY code COLLATE "C"`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: demand: %w", err)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civmap/data"
 	"civmap/gazetteer"
@@ -44,7 +43,7 @@ func scanDivision(row pgx.Row) (gazetteer.Division, error) {
 
 // Division returns one division by code, or apierr.ErrNotFound.
 func (s *Store) Division(ctx context.Context, code string) (gazetteer.Division, error) {
-	d, err := scanDivision(s.pool.QueryRow(ctx, `SELECT `+divisionCols+` FROM divisions WHERE code = $1`, code))
+	d, err := scanDivision(s.read(ctx).QueryRow(ctx, `SELECT `+divisionCols+` FROM divisions WHERE code = $1`, code))
 	if err != nil {
 		return d, noRows(err, fmt.Errorf("division %q: %w", code, apierr.ErrNotFound), "division")
 	}
@@ -60,7 +59,7 @@ func (s *Store) Divisions(ctx context.Context, q gazetteer.DivisionQuery) ([]gaz
 	if q.Parent != "" {
 		w.add(`parent_code = ?`, q.Parent)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+divisionCols+` FROM divisions`+w.sql()+` ORDER BY code COLLATE "C"`, w.args...)
+	rows, err := s.read(ctx).Query(ctx, `SELECT `+divisionCols+` FROM divisions`+w.sql()+` ORDER BY code COLLATE "C"`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: divisions: %w", err)
 	}
@@ -134,7 +133,7 @@ func scanPlace(row pgx.Row) (gazetteer.Place, error) {
 
 // Place returns the current version of one place, or apierr.ErrNotFound.
 func (s *Store) Place(ctx context.Context, id string) (gazetteer.Place, error) {
-	p, err := scanPlace(s.pool.QueryRow(ctx, `SELECT `+placeCols+` FROM places WHERE id = $1`, id))
+	p, err := scanPlace(s.read(ctx).QueryRow(ctx, `SELECT `+placeCols+` FROM places WHERE id = $1`, id))
 	if err != nil {
 		return p, noRows(err, fmt.Errorf("place %q: %w", id, apierr.ErrNotFound), "place")
 	}
@@ -221,7 +220,7 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 	}
 	w.add(`status = ANY(?)`, statuses)
 
-	items, n, err := queryPage(ctx, s.pool, "places", placeCols, &w, q.Limit, q.Offset, scanPlace)
+	items, n, err := queryPage(ctx, s.read(ctx), "places", placeCols, &w, q.Limit, q.Offset, scanPlace)
 	if err != nil {
 		return gazetteer.PlacePage{}, fmt.Errorf("postgis: places: %w", err)
 	}
@@ -230,7 +229,7 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 
 // queryPage counts the rows of table that w selects and reads one page of them ordered by id in byte order, both in
 // one read-only repeatable-read transaction so that the count and the page agree.
-func queryPage[T any](ctx context.Context, pool *pgxpool.Pool, table, cols string, w *where, limit, offset int,
+func queryPage[T any](ctx context.Context, pool txStarter, table, cols string, w *where, limit, offset int,
 	scan func(pgx.Row) (T, error)) ([]T, int, error) {
 	filter := w.sql()
 	countArgs := append([]any(nil), w.args...)
@@ -303,6 +302,7 @@ func (s *Store) CreatePlace(ctx context.Context, p gazetteer.Place, meta edit.Me
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
+	s.committed(ctx)
 	s.notifyTiles(change)
 	return p, nil
 }
@@ -376,6 +376,7 @@ func (s *Store) UpdatePlace(ctx context.Context, p gazetteer.Place, expectVersio
 	if err != nil {
 		return gazetteer.Place{}, err
 	}
+	s.committed(ctx)
 	s.notifyTiles(change())
 	return p, nil
 }
@@ -419,7 +420,7 @@ func scanLine(row pgx.Row) (gazetteer.BoundaryLine, error) {
 
 // BoundaryLines lists the boundary lines ordered by ID (byte order).
 func (s *Store) BoundaryLines(ctx context.Context) ([]gazetteer.BoundaryLine, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+lineCols+` FROM boundary_lines ORDER BY id COLLATE "C"`)
+	rows, err := s.read(ctx).Query(ctx, `SELECT `+lineCols+` FROM boundary_lines ORDER BY id COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: boundary lines: %w", err)
 	}
@@ -432,7 +433,7 @@ func (s *Store) BoundaryLines(ctx context.Context) ([]gazetteer.BoundaryLine, er
 
 // BoundaryLine returns one boundary line, or apierr.ErrNotFound.
 func (s *Store) BoundaryLine(ctx context.Context, id string) (gazetteer.BoundaryLine, error) {
-	l, err := scanLine(s.pool.QueryRow(ctx, `SELECT `+lineCols+` FROM boundary_lines WHERE id = $1`, id))
+	l, err := scanLine(s.read(ctx).QueryRow(ctx, `SELECT `+lineCols+` FROM boundary_lines WHERE id = $1`, id))
 	if err != nil {
 		return l, noRows(err, fmt.Errorf("boundary line %q: %w", id, apierr.ErrNotFound), "boundary line")
 	}
@@ -457,7 +458,7 @@ func scanMarker(row pgx.Row) (gazetteer.Marker, error) {
 // Markers lists a line's markers ordered by number (byte order), or apierr.ErrNotFound if the line does not exist.
 func (s *Store) Markers(ctx context.Context, lineID string) ([]gazetteer.Marker, error) {
 	var out []gazetteer.Marker
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+	err := pgx.BeginTxFunc(ctx, s.read(ctx), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
 			var exists bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM boundary_lines WHERE id = $1)`, lineID).

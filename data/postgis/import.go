@@ -228,6 +228,7 @@ func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts wr
 	if b.Len() == 0 {
 		return st, nil
 	}
+	ctx = WithPrimary(ctx)
 	if err := checkKeys(&b); err != nil {
 		return st, err
 	}
@@ -293,6 +294,7 @@ func (s *Store) write(ctx context.Context, b data.Batch, meta edit.Meta, opts wr
 	if err != nil {
 		return data.ImportStats{}, err
 	}
+	s.committed(ctx)
 	if len(change.Layers) == 0 {
 		return st, nil
 	}

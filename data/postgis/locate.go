@@ -82,7 +82,7 @@ func (s *Store) Locate(ctx context.Context, p orb.Point) (gazetteer.Location, er
 		}
 		return rows.Err()
 	})
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+	if err := s.read(ctx).SendBatch(ctx, b); err != nil {
 		return gazetteer.Location{}, fmt.Errorf("postgis: locate: %w", err)
 	}
 	if !found {

@@ -207,6 +207,7 @@ func (s *Store) listen(ctx context.Context, ready, done chan struct{}) {
 		if err == nil {
 			if !first {
 				// Notifications committed while no connection listened are lost.
+				s.committed(ctx)
 				s.notifyTiles(allLayersChange())
 			}
 			since := time.Now()
@@ -276,6 +277,7 @@ func (s *Store) receive(ctx context.Context, conn *pgx.Conn, origin string) {
 			continue
 		}
 		if c, own := decodeChange(n.Payload, origin); !own {
+			s.committed(ctx) // a tile regenerated after this invalidation must not come from an older replica
 			s.notifyTiles(c)
 		}
 	}

@@ -49,6 +49,12 @@ type Options struct {
 	// MaxConns caps the pool (pgxpool's MaxConns); 0 keeps pgx's default, the larger of 4 and the CPU count. Requests
 	// beyond it wait for a connection rather than opening one, so a burst never meets PostgreSQL's "too many clients".
 	MaxConns int32
+	// ReplicaURLs are streaming standbys of the primary that routed reads may use (see replica.go for the rule).
+	ReplicaURLs []string
+	// ReplicaMaxLag takes a replica out while it lags more than this behind the primary; 0 means 5 s.
+	ReplicaMaxLag time.Duration
+	// ReplicaCheck is the period of the replicas' health checks; 0 means min(1 s, ReplicaMaxLag/4).
+	ReplicaCheck time.Duration
 }
 
 // Store is a data.Store in PostgreSQL/PostGIS. It is safe for concurrent use.
@@ -57,6 +63,8 @@ type Store struct {
 	opts Options
 	// tiles holds the tile-cache subscribers (tiles.Notifier, notify.go) and the tile queries (tiles.go).
 	tiles tileState
+	// rep is the read replicas (nil: none), replica.go.
+	rep *replicaSet
 	// bench is set only by BenchmarkEditPlace, to measure UpdatePlace without its audit entry or without its version
 	// (see benchMode); it is zero, everything recorded, everywhere else.
 	bench benchMode
@@ -93,14 +101,20 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := s.openReplicas(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	if opts.ReadOnly {
 		return s, nil
 	}
 	if err := s.backfillGrid(ctx); err != nil {
+		s.rep.close()
 		pool.Close()
 		return nil, err
 	}
 	if err := s.backfillVersions(ctx); err != nil {
+		s.rep.close()
 		pool.Close()
 		return nil, err
 	}
@@ -190,6 +204,7 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 // database can be opened again.
 func (s *Store) Close() error {
 	s.stopListener()
+	s.rep.close()
 	s.pool.Close()
 	return nil
 }

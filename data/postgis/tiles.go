@@ -304,9 +304,9 @@ func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, z
 		var batch pgx.Batch
 		batch.Queue(`SELECT set_config('statement_timeout', $1, true)`, strconv.FormatInt(left.Milliseconds(), 10))
 		batch.Queue(q, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out) })
-		err = s.pool.SendBatch(ctx, &batch).Close()
+		err = s.read(ctx).SendBatch(ctx, &batch)
 	} else {
-		err = s.pool.QueryRow(ctx, q, args...).Scan(&out)
+		err = s.read(ctx).QueryRow(ctx, q, args...).Scan(&out)
 	}
 	if err != nil {
 		var pe *pgconn.PgError

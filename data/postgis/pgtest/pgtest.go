@@ -83,3 +83,51 @@ func withDatabase(s, name string) (string, error) {
 	// key=value DSN: a later keyword overrides an earlier one.
 	return s + " dbname=" + name, nil
 }
+
+// ReplicaURL returns the URL of the database dbURL (made by NewDatabase) on the streaming replica at
+// CIVMAP_TEST_REPLICA_URL (scripts/with-replica.sh, `make test`), once the replica has replayed its creation. Without
+// the variable the test skips, unless CIVMAP_REQUIRE_REPLICA=1, which makes it fail.
+func ReplicaURL(t testing.TB, dbURL string) string {
+	t.Helper()
+	base := os.Getenv("CIVMAP_TEST_REPLICA_URL")
+	if base == "" {
+		msg := "replica tests need CIVMAP_TEST_REPLICA_URL (a streaming standby of CIVMAP_TEST_DATABASE_URL's cluster): " +
+			"run `make test`, or scripts/with-replica.sh go test ./data/postgis/..."
+		if os.Getenv("CIVMAP_REQUIRE_REPLICA") == "1" {
+			t.Fatal(msg + " (CIVMAP_REQUIRE_REPLICA=1)")
+		}
+		t.Skip(msg)
+	}
+	name, err := databaseName(dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	u, err := withDatabase(base, name)
+	if err != nil {
+		t.Fatalf("pgtest: CIVMAP_TEST_REPLICA_URL: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		conn, err := pgx.Connect(ctx, u)
+		if err == nil {
+			conn.Close(ctx)
+			cancel()
+			return u
+		}
+		cancel()
+		if time.Now().After(deadline) {
+			t.Fatalf("pgtest: database %s on the replica: %v", name, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// databaseName is the database of a URL or DSN.
+func databaseName(s string) (string, error) {
+	cfg, err := pgx.ParseConfig(s)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Database, nil
+}
