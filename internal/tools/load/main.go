@@ -43,10 +43,10 @@ type Report struct {
 	P50ms       float64        `json:"p50_ms"`
 	P99ms       float64        `json:"p99_ms"`
 	P999ms      float64        `json:"p999_ms"`
-	Errors      int64          `json:"errors"`      // transport errors and unexpected statuses
-	Status5xx   int64          `json:"status_5xx"`  // of which 5xx
-	Conflicts   int64          `json:"conflicts"`   // 412 on an edit (another writer won): expected, not an error
-	ByKind      map[string]int `json:"by_kind"`     // requests per kind of the mix
+	Errors      int64          `json:"errors"`     // transport errors and unexpected statuses
+	Status5xx   int64          `json:"status_5xx"` // of which 5xx
+	Conflicts   int64          `json:"conflicts"`  // 412 on an edit (another writer won): expected, not an error
+	ByKind      map[string]int `json:"by_kind"`    // requests per kind of the mix
 	MaxRSSKiB   int64          `json:"server_vmhwm_kib,omitempty"`
 	MaxDBConns  int64          `json:"max_db_connections,omitempty"`
 	FirstErrors []string       `json:"first_errors,omitempty"`
