@@ -160,15 +160,16 @@ type prepared struct {
 
 func (prepared) isSpatial() {}
 
-// Compile prepares e for Match. e must have passed Check.
+// Compile prepares e for Match. e must have passed Check. An invalid geometry literal (a self-intersecting polygon, an
+// unclosed ring) is a *CheckError.
 func Compile(e Expr) (*Program, error) {
 	p := &Program{likes: map[string]*regexp.Regexp{}}
 	var err error
 	prep := func(a SpatialArg) SpatialArg {
 		if g, ok := a.(Geometry); ok {
-			s, cerr := ToSF(g.G)
+			s, cerr := toValidSF(g.G)
 			if cerr != nil && err == nil {
-				err = fmt.Errorf("cql2: geometry literal: %w", cerr)
+				err = &CheckError{Msg: fmt.Sprintf("invalid geometry literal: %v", cerr)}
 			}
 			return prepared{g: s, ok: cerr == nil && !s.IsEmpty()}
 		}
@@ -454,6 +455,18 @@ func ToSF(g orb.Geometry) (sf.Geometry, error) {
 	return sf.UnmarshalWKB(raw, sf.NoValidate{})
 }
 
+// toValidSF is ToSF that also validates the geometry (OGC simple features rules), as a literal must be.
+func toValidSF(g orb.Geometry) (sf.Geometry, error) {
+	if b, ok := g.(orb.Bound); ok {
+		g = b.ToPolygon()
+	}
+	raw, err := wkb.Marshal(g)
+	if err != nil {
+		return sf.Geometry{}, err
+	}
+	return sf.UnmarshalWKB(raw)
+}
+
 func (ev *evaluation) spatialArg(a SpatialArg) (sf.Geometry, bool) {
 	switch x := a.(type) {
 	case prepared:
@@ -471,7 +484,14 @@ func (ev *evaluation) spatialArg(a SpatialArg) (sf.Geometry, bool) {
 	return sf.Geometry{}, false
 }
 
-func (ev *evaluation) spatial(x Spatial) tri {
+func (ev *evaluation) spatial(x Spatial) (out tri) {
+	// simplefeatures' DE-9IM panics on some invalid inputs; a stored record that slipped validation is unknown, not a
+	// crash.
+	defer func() {
+		if recover() != nil {
+			out = unknown
+		}
+	}()
 	a, ok1 := ev.spatialArg(x.Left)
 	b, ok2 := ev.spatialArg(x.Right)
 	if !ok1 || !ok2 {
