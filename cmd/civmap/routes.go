@@ -33,6 +33,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gazetteer.NewService(st, facilities.DivisionReferences(st)).Routes(r)
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
+	ogcRoutes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
@@ -73,6 +74,7 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "boundary-lines", "href": "/api/boundary-lines"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
+			{"rel": "ogc-api-features", "href": "/ogc"},
 			{"rel": "style", "href": "/tiles/style.json"},
 			{"rel": "tilejson", "href": "/tiles/" + tiles.AllLayers() + ".json"},
 			{"rel": "health", "href": "/healthz"},

@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"Tokens", testTokens},
 		{"Docs", testDocs},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
+		{"OGCFilters", testOGCFilters}, {"OGCPaging", testOGCPaging},
 	}
 	tests = append(tests, versionTests...)
 	for _, tc := range tests {

@@ -1,0 +1,17 @@
+package main
+
+import (
+	"github.com/gorilla/mux"
+
+	"civmap/data"
+	"civmap/ogc"
+)
+
+// ogcRoutes serves OGC API – Features at /ogc (package ogc) from the store.
+func ogcRoutes(r *mux.Router, st data.Store) {
+	fs, ok := st.(ogc.FeatureStore)
+	if !ok {
+		return
+	}
+	ogc.Routes(r, fs)
+}
