@@ -43,6 +43,7 @@ const (
 //	GET /ogc/collections                      every collection with its extent, storageCrs and crs list
 //	GET /ogc/collections/{id}                 one collection (404 problem for an unknown id)
 //	GET /ogc/collections/{id}/queryables      JSON Schema of the queryables (application/schema+json)
+//	GET /ogc/collections/{id}/schema          JSON Schema of one feature (rel describedBy; GDAL reads its fields)
 //	GET /ogc/collections/{id}/items           ?bbox=&bbox-crs=&crs=&limit=&cursor=&datetime=&filter=&filter-lang=
 //	                                          &filter-crs=&<queryable>=<value>  FeatureCollection
 //	GET /ogc/collections/{id}/items/{fid}     one Feature (404 for an unknown fid)
@@ -61,6 +62,7 @@ func Routes(r *mux.Router, st FeatureStore) {
 	sub.Handle("/ogc/collections", httpx.HandlerFunc(h.collections)).Methods(get...)
 	sub.Handle("/ogc/collections/{id}", httpx.HandlerFunc(h.collection)).Methods(get...)
 	sub.Handle("/ogc/collections/{id}/queryables", httpx.HandlerFunc(h.queryables)).Methods(get...)
+	sub.Handle("/ogc/collections/{id}/schema", httpx.HandlerFunc(h.schema)).Methods(get...)
 	sub.Handle("/ogc/collections/{id}/items", httpx.HandlerFunc(h.items)).Methods(get...)
 	sub.Handle("/ogc/collections/{id}/items/{fid}", httpx.HandlerFunc(h.item)).Methods(get...)
 	sub.PathPrefix("/ogc/").Handler(httpx.NotFoundHandler())
@@ -191,6 +193,7 @@ func (h *api) collectionDoc(ctx context.Context, r *http.Request, c *Collection)
 			{items + "?f=html", "items", "text/html", c.Title + "（HTML）"},
 			{b + "/ogc/collections/" + c.ID + "/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
 				"application/schema+json", "可查询属性"},
+			{b + "/ogc/collections/" + c.ID + "/schema", "describedBy", "application/schema+json", "要素结构"},
 		},
 	}
 	if c.Description != "" {
@@ -289,6 +292,41 @@ func (h *api) queryables(w http.ResponseWriter, r *http.Request) error {
 		return renderHTML(w, "queryables", map[string]any{"Title": c.Title + " 可查询属性", "C": c})
 	}
 	b, err := marshalJSON(doc)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/schema+json")
+	_, err = w.Write(b)
+	return err
+}
+
+// FeatureSchema is the JSON Schema of one GeoJSON feature of c, its properties typed as the queryables (numbers as
+// "number", times as date-time strings): what GDAL's OAPIF driver reads through the describedBy link to type the
+// fields before it sees a feature.
+func FeatureSchema(baseURL string, c *Collection) map[string]any {
+	q := QueryablesSchema(baseURL, c)
+	props := q["properties"].(map[string]any)
+	delete(props, GeometryProperty)
+	return map[string]any{
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"$id":     baseURL + "/ogc/collections/" + c.ID + "/schema",
+		"title":   c.Title,
+		"type":    "object",
+		"properties": map[string]any{
+			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
+			"id":         map[string]any{"type": "string"},
+			"geometry":   map[string]any{"type": "object"},
+			"properties": map[string]any{"type": "object", "properties": props},
+		},
+	}
+}
+
+func (h *api) schema(w http.ResponseWriter, r *http.Request) error {
+	c, err := lookup(r)
+	if err != nil {
+		return err
+	}
+	b, err := marshalJSON(FeatureSchema(base(r), c))
 	if err != nil {
 		return err
 	}
@@ -542,7 +580,7 @@ func parseFilter(c *Collection, s, lang, fcrs string) (cql2.Expr, error) {
 	var e cql2.Expr
 	var err error
 	switch lang {
-	case "", "cql2-text":
+	case "", "cql2-text", "cql-text": // cql-text: the Part 3 draft's name, which GDAL 3.6 sends
 		e, err = cql2.ParseText(s)
 	case "cql2-json":
 		e, err = cql2.ParseJSON([]byte(s))
@@ -588,6 +626,7 @@ func (h *api) items(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	links := pageLinks(r, req.Query, page)
+	fillNulls(c, page.Features)
 	if html {
 		return renderItemsHTML(w, c, page, links)
 	}
@@ -646,6 +685,18 @@ func pageLinks(r *http.Request, q Query, p Page) []Link {
 	return links
 }
 
+// fillNulls gives every feature each queryable it lacks as null, so that a client that learns the fields from the
+// first page (GDAL's OAPIF driver) sees them all.
+func fillNulls(c *Collection, fs []Feature) {
+	for i := range fs {
+		for _, q := range c.Queryables {
+			if _, ok := fs[i].Properties[q.Name]; !ok && q.Type != cql2.TypeGeometry {
+				fs[i].Properties[q.Name] = nil
+			}
+		}
+	}
+}
+
 func (h *api) item(w http.ResponseWriter, r *http.Request) error {
 	c, err := lookup(r)
 	if err != nil {
@@ -679,6 +730,7 @@ func (h *api) item(w http.ResponseWriter, r *http.Request) error {
 	if html {
 		return renderItemHTML(w, c, f, links)
 	}
+	fillNulls(c, []Feature{f})
 	body, err := encodeFeature(&f, oc, links)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 )
 
 // OpenAPI returns the OpenAPI 3.0.3 document of /ogc (OGC API – Features Part 1 §7.3 "oas30"), with servers[0] =
-// baseURL. Every collection has its own items paths, so that its property filters (its queryables) are listed as
+// baseURL + "/ogc" and paths relative to it (/collections/…), as GDAL's OAPIF driver looks them up. Every collection has its own items paths, so that its property filters (its queryables) are listed as
 // parameters.
 func OpenAPI(baseURL string) map[string]any {
 	ref := func(kind, name string) map[string]any {
@@ -63,8 +63,8 @@ func OpenAPI(baseURL string) map[string]any {
 		"cursor":   query("cursor", str("opaque"), "Paging position: follow the next and prev links."),
 		"datetime": query("datetime", str("RFC 3339"), "An instant or interval (a/b, .. open) on the dated property (updated_at)."),
 		"filter":   query("filter", str("CQL2"), "A CQL2 filter (Part 3): Basic CQL2, LIKE, IN, BETWEEN, S_INTERSECTS, S_WITHIN."),
-		"filter-lang": query("filter-lang", map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json"},
-			"default": "cql2-text"}, "The encoding of filter."),
+		"filter-lang": query("filter-lang", map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"},
+			"default": "cql2-text"}, "The encoding of filter; cql-text (the Part 3 draft's name, which GDAL 3.6 sends) is cql2-text."),
 		"filter-crs": query("filter-crs", crsEnum, "The CRS of the filter's geometry literals."),
 	}
 	for _, p := range params {
@@ -123,16 +123,16 @@ func OpenAPI(baseURL string) map[string]any {
 	contentCrs := map[string]any{"Content-Crs": map[string]any{"description": "The CRS of the geometries, <URI>.",
 		"schema": map[string]any{"type": "string"}}}
 	paths := map[string]any{
-		"/ogc": op("getLandingPage", "Landing page", nil, map[string]any{"200": resp("Links to the API.", jsonContent("landingPage"))}),
-		"/ogc/conformance": op("getConformance", "Conformance classes", nil,
+		"/": op("getLandingPage", "Landing page", nil, map[string]any{"200": resp("Links to the API.", jsonContent("landingPage"))}),
+		"/conformance": op("getConformance", "Conformance classes", nil,
 			map[string]any{"200": resp("The conformance classes.", jsonContent("confClasses"))}),
-		"/ogc/api": op("getAPI", "This document", nil, map[string]any{"200": resp("OpenAPI 3.0.",
+		"/api": op("getAPI", "This document", nil, map[string]any{"200": resp("OpenAPI 3.0.",
 			map[string]any{"application/vnd.oai.openapi+json;version=3.0": map[string]any{"schema": map[string]any{"type": "object"}}})}),
-		"/ogc/collections": op("getCollections", "The feature collections", nil,
+		"/collections": op("getCollections", "The feature collections", nil,
 			map[string]any{"200": resp("Every collection.", jsonContent("collections"))}),
 	}
 	for _, c := range AllCollections() {
-		p := "/ogc/collections/" + c.ID
+		p := "/collections/" + c.ID
 		id := strings.ReplaceAll(c.ID, "_", "")
 		paths[p] = op("describe"+id, c.Title, nil, errors(map[string]any{"200": resp(c.Title, jsonContent("collection"))}, "404"))
 		paths[p+"/queryables"] = op("queryables"+id, c.Title+" 可查询属性", nil, errors(map[string]any{"200": resp("JSON Schema.",
@@ -170,7 +170,7 @@ func OpenAPI(baseURL string) map[string]any {
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "civmap OGC API – Features", "version": "1.0.0",
 			"description": "OGC API – Features Parts 1, 2 and 3 (CQL2) over civmap's gazetteer and facilities."},
-		"servers":    []any{map[string]any{"url": baseURL}},
+		"servers":    []any{map[string]any{"url": baseURL + "/ogc"}},
 		"paths":      paths,
 		"components": map[string]any{"parameters": params, "schemas": schemas},
 	}
