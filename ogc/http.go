@@ -70,6 +70,9 @@ func Routes(r *mux.Router, st FeatureStore) {
 
 type api struct{ st FeatureStore }
 
+// timeNow is the clock of timeStamp.
+var timeNow = time.Now
+
 // Conformance lists the conformance classes served.
 var Conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -630,7 +633,7 @@ func (h *api) items(w http.ResponseWriter, r *http.Request) error {
 	if html {
 		return renderItemsHTML(w, c, page, links)
 	}
-	body, err := encodeCollection(page, links, req.CRS, time.Now())
+	body, err := encodeCollection(page, links, req.CRS, timeNow())
 	if err != nil {
 		return err
 	}

@@ -15,3 +15,10 @@ func ogcRoutes(r *mux.Router, st data.Store) {
 	}
 	ogc.Routes(r, fs)
 }
+
+// spatialRoutes serves the spatial queries at /api/spatial (package ogc) from the store.
+func spatialRoutes(r *mux.Router, st data.Store) {
+	if fs, ok := st.(ogc.FeatureStore); ok {
+		ogc.SpatialRoutes(r, fs)
+	}
+}

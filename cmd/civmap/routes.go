@@ -34,6 +34,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	facilities.Routes(r, st, st)
 	tiles.Routes(r, tsvc)
 	ogcRoutes(r, st)
+	spatialRoutes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
