@@ -17,6 +17,11 @@ export default defineConfig({
     // maplibre-gl is one large chunk by nature; do not warn about it.
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
+    // The OGC API's HTML pages load src/ogc-map.js by a fixed name (ogc/html.go, MapScript).
+    rollupOptions: {
+      input: { main: 'index.html', 'ogc-map': 'src/ogc-map.js' },
+      output: { entryFileNames: (c) => (c.name === 'ogc-map' ? 'assets/ogc-map.js' : 'assets/[name]-[hash].js') },
+    },
   },
   plugins: [
     {

@@ -5,6 +5,7 @@ import (
 
 	"civmap/data"
 	"civmap/ogc"
+	"civmap/web"
 )
 
 // ogcRoutes serves OGC API – Features at /ogc (package ogc) from the store.
@@ -12,6 +13,9 @@ func ogcRoutes(r *mux.Router, st data.Store) {
 	fs, ok := st.(ogc.FeatureStore)
 	if !ok {
 		return
+	}
+	if web.Built() { // the map client's build holds assets/ogc-map.js (web/vite.config.js)
+		ogc.MapScript = "/assets/ogc-map.js"
 	}
 	ogc.Routes(r, fs)
 }
