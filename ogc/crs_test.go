@@ -1,9 +1,12 @@
 package ogc
 
 import (
+	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -59,5 +62,25 @@ func TestCursor(t *testing.T) {
 		if _, _, err := decodeCursor(bad); err == nil {
 			t.Errorf("cursor %q accepted", bad)
 		}
+	}
+}
+
+// appendProperties writes what encoding/json writes for the same map.
+func TestAppendProperties(t *testing.T) {
+	props := map[string]any{"name": "象山\"公园\"\\\n\t\u2028<&>", "n": 120.0, "f": 0.25, "big": 1e22, "ok": true,
+		"none": nil, "t": time.Date(2024, 5, 1, 8, 0, 0, 123000, time.UTC), "codes": []string{"330225", "a\x01"},
+		"bad": "\xff", "neg": -3.0}
+	got, err := appendProperties(nil, props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(props)
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	json.Unmarshal(want, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("appendProperties %s\nencoding/json    %s", got, want)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -143,11 +145,9 @@ func appendFeature(b []byte, f *Feature, c CRS, links []Link) ([]byte, error) {
 		return b, fmt.Errorf("feature %s: %w", f.ID, err)
 	}
 	b = append(b, `,"properties":`...)
-	props, err := marshalJSON(f.Properties)
-	if err != nil {
-		return b, err
+	if b, err = appendProperties(b, f.Properties); err != nil {
+		return b, fmt.Errorf("feature %s: %w", f.ID, err)
 	}
-	b = append(b, bytes.TrimRight(props, "\n")...)
 	if len(links) > 0 {
 		l, _ := marshalJSON(links)
 		b = append(b, `,"links":`...)
@@ -186,4 +186,112 @@ func encodeCollection(p Page, links []Link, c CRS, now time.Time) ([]byte, error
 		}
 	}
 	return append(b, "]}\n"...), nil
+}
+
+// appendProperties writes a feature's properties as a JSON object, keys sorted (as encoding/json writes a map), without
+// reflection: the values are the types Feature holds (string, float64, bool, time.Time, []string, nil); anything else
+// goes through encoding/json.
+func appendProperties(b []byte, props map[string]any) ([]byte, error) {
+	var small [32]string
+	keys := small[:0]
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		switch v := props[k].(type) {
+		case nil:
+			b = append(b, "null"...)
+		case string:
+			b = appendString(b, v)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return b, fmt.Errorf("property %s: %v is not a JSON number", k, v)
+			}
+			if math.Abs(v) < 1e21 {
+				b = strconv.AppendFloat(b, v, 'f', -1, 64)
+			} else {
+				b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			}
+		case time.Time:
+			b = append(b, '"')
+			b = v.AppendFormat(b, time.RFC3339Nano)
+			b = append(b, '"')
+		case []string:
+			b = append(b, '[')
+			for j, s := range v {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, s)
+			}
+			b = append(b, ']')
+		default:
+			raw, err := marshalJSON(v)
+			if err != nil {
+				return b, err
+			}
+			b = append(b, bytes.TrimRight(raw, "\n")...)
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendString writes s as a JSON string: quotes, backslashes and control characters escaped, and U+2028/U+2029 (as
+// encoding/json does); other text, Chinese included, as it is (valid UTF-8 from the stores; invalid bytes become
+// U+FFFD).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\r':
+				b = append(b, '\\', 'r')
+			default:
+				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, fmt.Sprintf(`\u%04x`, r)...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -48,18 +48,44 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 			each(s.places.sorted, add)
 		}
 		s.mu.RUnlock()
-		return keyset(ctx, q, prog, keys, loaderOf(ctx, s, bucketPlaces, decodePlace, ogc.PlaceFeature))
+		return keyset(ctx, q, prog, keys, loaderOf(ctx, s, bucketPlaces, decodePlaceOGC, ogc.PlaceFeature))
 	case ogc.Facilities:
 		s.mu.RLock()
-		var keys []string
-		add := func(e *facilityEntry) { keys = append(keys, e.id) }
+		cands := s.facs.sorted
 		if q.BBox != nil {
-			each(searchSorted(&s.facs.tree, q.BBox.Min, q.BBox.Max, facilityID), add)
-		} else {
-			each(s.facs.sorted, add)
+			cands = searchSorted(&s.facs.tree, q.BBox.Min, q.BBox.Max, facilityID)
+		}
+		keys := make([]string, len(cands))
+		for i, e := range cands {
+			keys[i] = e.id
+		}
+		// A filter on the indexed fields only (the k-nearest search's type, status and box) is matched on the index:
+		// no record is decoded but the page's.
+		indexed := q.Filter != nil && onlyProps(q.Filter, "id", "type", "status", "township_code", ogc.GeometryProperty)
+		var entries map[string]*facilityEntry
+		if indexed {
+			entries = make(map[string]*facilityEntry, len(cands))
+			for _, e := range cands {
+				entries[e.id] = e
+			}
 		}
 		s.mu.RUnlock()
-		return keyset(ctx, q, prog, keys, loaderOf(ctx, s, bucketFacilities, decodeFacility, ogc.FacilityFeature))
+		load := loaderOf(ctx, s, bucketFacilities, decodeFacility, ogc.FacilityFeature)
+		if !indexed {
+			return keyset(ctx, q, prog, keys, load)
+		}
+		var matched []string
+		for _, k := range keys {
+			e := entries[k]
+			f := ogc.Feature{ID: e.id, Geometry: e.loc, Properties: map[string]any{"id": e.id, "type": e.typ,
+				"status": e.status, "township_code": e.township}}
+			if prog.Match(f.Record()) {
+				matched = append(matched, k)
+			}
+		}
+		unfiltered := q
+		unfiltered.Filter = nil
+		return keyset(ctx, unfiltered, prog, matched, load)
 	}
 	feats, err := s.smallCollection(ctx, q.Collection)
 	if err != nil {
@@ -176,6 +202,45 @@ func keyset(ctx context.Context, q ogc.Query, prog *cql2.Program, keys []string,
 	}
 	p.Features = win
 	return p, nil
+}
+
+// onlyProps reports whether e names no property but these.
+func onlyProps(e cql2.Expr, names ...string) bool {
+	ok := true
+	scalar := func(s cql2.Scalar) {
+		if p, isProp := s.(cql2.Property); isProp && !slices.Contains(names, p.Name) {
+			ok = false
+		}
+	}
+	spatial := func(a cql2.SpatialArg) {
+		if p, isProp := a.(cql2.Property); isProp && !slices.Contains(names, p.Name) {
+			ok = false
+		}
+	}
+	cql2.Walk(e, func(e cql2.Expr) {
+		switch x := e.(type) {
+		case cql2.Compare:
+			scalar(x.Left)
+			scalar(x.Right)
+		case cql2.Like:
+			scalar(x.Value)
+		case cql2.In:
+			scalar(x.Value)
+			for _, it := range x.List {
+				scalar(it)
+			}
+		case cql2.Between:
+			scalar(x.Value)
+			scalar(x.Low)
+			scalar(x.High)
+		case cql2.IsNull:
+			scalar(x.Value)
+		case cql2.Spatial:
+			spatial(x.Left)
+			spatial(x.Right)
+		}
+	})
+	return ok
 }
 
 // upperBound returns the index of the first key > k.
@@ -300,4 +365,39 @@ func decodePlaceSpan(b []byte) (placeSpan, error) {
 		return p, fmt.Errorf("decode place: %w", err)
 	}
 	return p, nil
+}
+
+// placeOGCRec is the part of a stored place that ogc.PlaceFeature reads: decoding only these fields (with plain
+// encoding/json: none is an attribute number) skips the long texts, former names and attribute maps.
+type placeOGCRec struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	Specific        string    `json:"specific"`
+	Generic         string    `json:"generic"`
+	Pinyin          string    `json:"pinyin"`
+	Category        string    `json:"category"`
+	Status          string    `json:"status"`
+	DivisionCodes   []string  `json:"division_codes"`
+	Heritage        bool      `json:"heritage"`
+	YearEstablished int       `json:"year_established"`
+	DateNamed       string    `json:"date_named"`
+	Version         int64     `json:"version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	Geom            []byte    `json:"geom"`
+}
+
+func decodePlaceOGC(b []byte) (gazetteer.Place, error) {
+	var r placeOGCRec
+	if err := json.Unmarshal(b, &r); err != nil {
+		return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+	}
+	g, err := decodeGeom(r.Geom)
+	if err != nil {
+		return gazetteer.Place{}, fmt.Errorf("decode place %q geometry: %w", r.ID, err)
+	}
+	return gazetteer.Place{ID: r.ID, Name: r.Name, Specific: r.Specific, Generic: r.Generic, Pinyin: r.Pinyin,
+		Category: r.Category, Status: r.Status, DivisionCodes: r.DivisionCodes, Heritage: r.Heritage,
+		YearEstablished: r.YearEstablished, DateNamed: r.DateNamed, Version: r.Version, CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt, Geometry: g}, nil
 }

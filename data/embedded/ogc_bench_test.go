@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"os"
+	"strconv"
 	"testing"
 
 	"civmap/data/storetest"
@@ -15,5 +17,13 @@ func BenchmarkOGC(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	storetest.BenchOGC(b, s, syntheticPlaces(1_000_000, 3))
+	storetest.BenchOGC(b, s, syntheticPlaces(benchPlaces(), 3))
+}
+
+// benchPlaces is 1,000,000, or $CIVMAP_BENCH_PLACES for a quicker run.
+func benchPlaces() int {
+	if n, err := strconv.Atoi(os.Getenv("CIVMAP_BENCH_PLACES")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
 }

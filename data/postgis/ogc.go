@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"civmap/gazetteer"
 	"civmap/internal/apierr"
 	"civmap/ogc"
 	"civmap/ogc/cql2"
@@ -45,7 +46,7 @@ var ogcTables = map[string]ogcTable{
 	ogc.Divisions: {table: "divisions", key: "code", cols: divisionCols, scan: scanAs(scanDivision, ogc.DivisionFeature),
 		props: map[string]string{"code": "code", "name": "name", "level": "level", "kind": "kind",
 			"parent_code": "NULLIF(parent_code, '')"}},
-	ogc.Places: {table: "places", key: "id", cols: placeCols, scan: scanAs(scanPlace, ogc.PlaceFeature),
+	ogc.Places: {table: "places", key: "id", cols: placeOGCCols, scan: scanAs(scanPlaceOGC, ogc.PlaceFeature),
 		base: "status IN ('current', 'historical')", temporal: "updated_at",
 		props: map[string]string{"id": "id", "name": "name", "category": "category", "status": "status",
 			"pinyin": "NULLIF(doc->>'pinyin', '')", "heritage": "(doc->>'heritage')::boolean",
@@ -67,6 +68,30 @@ var ogcTables = map[string]ogcTable{
 	ogc.Demand: {table: "demand_units", key: "code", cols: demandCols, scan: scanAs(scanDemand, ogc.DemandFeature),
 		props: map[string]string{"code": "code", "name": "name", "township_code": "township_code",
 			"elderly_population": "elderly_population::float8"}},
+}
+
+// placeOGCCols are the place fields ogc.PlaceFeature reads: the doc's members picked out in SQL, so the long texts and
+// attribute maps are neither sent nor decoded.
+const placeOGCCols = `id, name, category, status, division_codes, ST_AsBinary(geom), COALESCE(doc->>'specific', ''),
+	COALESCE(doc->>'generic', ''), COALESCE(doc->>'pinyin', ''), COALESCE((doc->>'heritage')::boolean, false),
+	COALESCE((doc->>'year_established')::bigint, 0), COALESCE(doc->>'date_named', ''), version, created_at, updated_at`
+
+func scanPlaceOGC(row pgx.Row) (gazetteer.Place, error) {
+	var p gazetteer.Place
+	var geom []byte
+	var year int64
+	if err := row.Scan(&p.ID, &p.Name, &p.Category, &p.Status, &p.DivisionCodes, &geom, &p.Specific, &p.Generic,
+		&p.Pinyin, &p.Heritage, &year, &p.DateNamed, &p.Version, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return p, err
+	}
+	p.YearEstablished = int(year)
+	if len(p.DivisionCodes) == 0 {
+		p.DivisionCodes = nil
+	}
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	var err error
+	p.Geometry, err = fromWKB(geom)
+	return p, err
 }
 
 func tableOf(collection string) (ogcTable, error) {
