@@ -194,11 +194,12 @@ func WithinDistance(ctx context.Context, st FeatureStore, collection string, p o
 }
 
 // Nearest returns the k facilities nearest p (geodesic metres) among those of the given types and statuses (all
-// when empty), nearest first, ties by id. It searches circles of growing radius (1 km, ×4) until k facilities lie
-// inside one, so the answer is exact: any facility nearer than the k-th lies in that circle too.
+// when empty), nearest first, ties by id. It searches circles of growing radius (500 m, doubling) until k facilities
+// lie inside one, so the answer is exact: any facility nearer than the k-th lies in that circle too. Doubling keeps
+// the last circle's area within 4× of the one that first holds k, so few records beyond the k are read.
 func Nearest(ctx context.Context, st FeatureStore, p orb.Point, k int, types, statuses []string) ([]Near, error) {
 	filter := cql2.Conj(inList("type", types), inList("status", statuses))
-	for r := 1000.0; ; r *= 4 {
+	for r := 500.0; ; r *= 2 {
 		ns, err := WithinDistance(ctx, st, Facilities, p, r, filter)
 		if err != nil {
 			return nil, err
