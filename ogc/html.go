@@ -28,7 +28,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;t
 <h1>{{.Title}}</h1>{{end}}
 {{define "foot"}}<p><a href="?f=json">JSON</a></p></body></html>{{end}}
 {{define "links"}}<ul>{{range .}}<li><a href="{{.Href}}">{{if .Title}}{{.Title}}{{else}}{{.Rel}}{{end}}</a> <small>({{.Rel}}{{if .Type}}, {{.Type}}{{end}})</small></li>{{end}}</ul>{{end}}
-{{define "map"}}{{if .MapScript}}<div id="map"></div><script type="application/geo+json" id="features">{{.GeoJSON}}</script>
+{{define "map"}}{{if .MapScript}}<div id="map"></div><script type="application/json" id="features">{{.GeoJSON}}</script>
 <script type="module" src="{{.MapScript}}"></script>{{end}}{{end}}
 
 {{define "landing"}}{{template "head" .}}<p>{{.Description}}</p>{{template "links" .Links}}{{template "foot"}}{{end}}
