@@ -34,6 +34,9 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	}
 	switch q.Collection {
 	case ogc.Places:
+		if q.Filter == nil && q.BBox == nil {
+			return s.placesPage(ctx, q)
+		}
 		s.mu.RLock()
 		var keys []string
 		add := func(e *placeEntry) {
@@ -107,6 +110,55 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		}
 		return nil
 	})
+}
+
+// placesPage is an unfiltered page of the published places, read off the sorted index without copying it: the count
+// is one pass over the entries, the page a binary search and a walk.
+func (s *Store) placesPage(ctx context.Context, q ogc.Query) (ogc.Page, error) {
+	limit := max(q.Limit, 1)
+	s.mu.RLock()
+	sorted := s.places.sorted
+	n := 0
+	for _, e := range sorted {
+		if gazetteer.Published(e.status) {
+			n++
+		}
+	}
+	var ids []string
+	more := false
+	if q.Before != "" {
+		i, _ := s.places.find(q.Before)
+		for i--; i >= 0; i-- {
+			if gazetteer.Published(sorted[i].status) {
+				if len(ids) == limit {
+					more = true
+					break
+				}
+				ids = append(ids, sorted[i].id)
+			}
+		}
+		slices.Reverse(ids)
+	} else {
+		i := 0
+		if q.After != "" {
+			i = sort.Search(len(sorted), func(j int) bool { return sorted[j].id > q.After })
+		}
+		for ; i < len(sorted); i++ {
+			if gazetteer.Published(sorted[i].status) {
+				if len(ids) == limit {
+					more = true
+					break
+				}
+				ids = append(ids, sorted[i].id)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	p := ogc.Page{NumberMatched: n, More: more, Features: make([]ogc.Feature, 0, len(ids))}
+	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlaceOGC, func(pl gazetteer.Place) {
+		p.Features = append(p.Features, ogc.PlaceFeature(pl))
+	})
+	return p, err
 }
 
 // loaderOf reads the records of keys from bucket, in one read transaction, as features.
