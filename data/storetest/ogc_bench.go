@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +58,7 @@ func BenchOGC(b *testing.B, st data.Store, places []gazetteer.Place) {
 	}
 	b.Run("PagedRead", func(b *testing.B) {
 		total := 0
+		cpu0 := cpuSeconds()
 		for b.Loop() {
 			url, n, matched := "http://bench/ogc/collections/places/items?limit=10000", 0, 0
 			for url != "" {
@@ -79,8 +81,13 @@ func BenchOGC(b *testing.B, st data.Store, places []gazetteer.Place) {
 			total += n
 		}
 		b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "items/s")
+		// On a shared machine the wall clock measures the neighbours too: items per second of this process's CPU
+		// (user + system; PostgreSQL's own CPU is not in it) is the figure that repeats.
+		b.ReportMetric(float64(total)/(cpuSeconds()-cpu0), "items/cpu-s")
 	})
 	b.Run("Nearest", func(b *testing.B) {
+		cpu0 := cpuSeconds()
+		queries := 0
 		rng := rand.New(rand.NewPCG(1, 10))
 		var lat []time.Duration
 		for b.Loop() {
@@ -90,6 +97,7 @@ func BenchOGC(b *testing.B, st data.Store, places []gazetteer.Place) {
 				t0 := time.Now()
 				body := get(url)
 				lat = append(lat, time.Since(t0))
+				queries++
 				if !strings.Contains(string(body), `"numberReturned":5`) {
 					b.Fatalf("%s: %.300s", url, body)
 				}
@@ -99,5 +107,15 @@ func BenchOGC(b *testing.B, st data.Store, places []gazetteer.Place) {
 		q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))]) / 1e6 }
 		b.ReportMetric(q(0.5), "p50-ms")
 		b.ReportMetric(q(0.99), "p99-ms")
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(queries)*1000, "cpu-ms/query")
 	})
+}
+
+// cpuSeconds is this process's user and system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 }
