@@ -1,6 +1,8 @@
 package postgis_test
 
 import (
+	"os"
+	"strconv"
 	"testing"
 
 	"civmap/data/postgis"
@@ -12,5 +14,13 @@ import (
 //	scripts/with-postgis.sh go test ./data/postgis/ -run '^$' -bench OGC -benchtime 1x
 func BenchmarkOGC(b *testing.B) {
 	s, _ := openFresh(b, postgis.Options{})
-	storetest.BenchOGC(b, s, syntheticPlaces(loadXiangshan(b), 1_000_000, 3))
+	storetest.BenchOGC(b, s, syntheticPlaces(loadXiangshan(b), benchPlaces(), 3))
+}
+
+// benchPlaces is 1,000,000, or $CIVMAP_BENCH_PLACES for a quicker run.
+func benchPlaces() int {
+	if n, err := strconv.Atoi(os.Getenv("CIVMAP_BENCH_PLACES")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
 }
