@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search bench-scale fuzz fuzz-names vet fmt clean
+.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search bench-scale bench-ogc fuzz vet fmt clean
 
 all: build
 
@@ -92,12 +92,6 @@ bench-edits:
 bench-search:
 	go test -run '^$$' -bench Search -benchtime 2000x -timeout 40m ./gazetteer/names/search/
 
-# The place-name fuzz targets (romanizer and rules, sign parser), FUZZTIME each.
-FUZZTIME ?= 60s
-fuzz-names:
-	go test -run '^$$' -fuzz FuzzRomanize -fuzztime $(FUZZTIME) ./gazetteer/names/
-	go test -run '^$$' -fuzz FuzzSignCheck -fuzztime $(FUZZTIME) ./gazetteer/names/
-
 # Coverage engine: 100,000 demand units × 10,000 facilities × 5 indicators in Go (ns/op and cpu-ms/op) and the same as
 # one PostGIS ST_DWithin query (equal covered elderly); MCLP greedy p = 30 of 5,000 candidates over 100,000 units; exact
 # MCLP through CBC on 500 candidates.
@@ -105,6 +99,11 @@ bench-coverage:
 	bash scripts/ensure-cbc.sh
 	go test -run '^$$' -bench 'Coverage$$|MCLP' -benchtime 3x ./facilities/coverage/
 	$(WITH_POSTGIS) go test -run '^$$' -bench CoverageSQL -benchtime 1x -timeout 30m ./data/postgis/
+
+# OGC API – Features on each store: a full paged read of 1,000,000 places through /ogc (items/s; targets 50,000
+# embedded, 20,000 PostGIS) and /api/spatial/nearest p50/p99 (targets: p99 < 5 ms embedded, < 20 ms PostGIS).
+bench-ogc:
+	$(WITH_POSTGIS) go test -run '^$$' -bench OGC -benchtime 1x -timeout 30m ./data/embedded/ ./data/postgis/
 
 vet:
 	go vet ./...

@@ -19,13 +19,16 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
     // Three pages: the planners' map (index.html), the inspectors' field view (inspector.html) and the planners'
-    // coverage dashboard (coverage.html).
+    // coverage dashboard (coverage.html); and the OGC API's HTML pages load src/ogc-map.js by a fixed name
+    // (ogc/html.go, MapScript).
     rollupOptions: {
       input: {
         main: fileURLToPath(new URL('./index.html', import.meta.url)),
         inspector: fileURLToPath(new URL('./inspector.html', import.meta.url)),
         coverage: fileURLToPath(new URL('./coverage.html', import.meta.url)),
+        'ogc-map': fileURLToPath(new URL('./src/ogc-map.js', import.meta.url)),
       },
+      output: { entryFileNames: (c) => (c.name === 'ogc-map' ? 'assets/ogc-map.js' : 'assets/[name]-[hash].js') },
     },
   },
   plugins: [

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func bruteCoverage(t *testing.T, st data.Store, types, statuses []string, dist, 
 		}
 		cov := false
 		for _, f := range page.Items {
-			if contains(types, f.Type) && contains(statuses, f.Status) && geo.Distance(u.Location, f.Location) <= r {
+			if slices.Contains(types, f.Type) && slices.Contains(statuses, f.Status) && geo.Distance(u.Location, f.Location) <= r {
 				cov = true
 				break
 			}
@@ -77,15 +78,6 @@ func bruteCoverage(t *testing.T, st data.Store, types, statuses []string, dist, 
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // sqlCoverage is the same computed by PostGIS: ST_DWithin on geography (the CGCS2000 spheroid), per township and

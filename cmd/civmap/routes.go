@@ -47,6 +47,8 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	inspection.Routes(r, st)
+	ogcRoutes(r, st)
+	spatialRoutes(r, st)
 	if authOpts.Audit == nil {
 		authOpts.Audit = st
 	}
@@ -102,6 +104,7 @@ func index(w http.ResponseWriter, r *http.Request) {
 			{"rel": "screenings", "href": "/api/screenings"},
 			{"rel": "me", "href": "/api/auth/me"},
 			{"rel": "audit", "href": "/api/audit"},
+			{"rel": "ogc-api-features", "href": "/ogc"},
 			{"rel": "style", "href": "/tiles/style.json"},
 			{"rel": "tilejson", "href": "/tiles/" + tiles.AllLayers() + ".json"},
 			{"rel": "health", "href": "/healthz"},

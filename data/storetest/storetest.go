@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"CheckStore", testCheckStore},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
 		{"PlaceLabels", testPlaceLabels},
+		{"OGCFilters", testOGCFilters}, {"OGCPaging", testOGCPaging},
 	}
 	tests = append(tests, versionTests...)
 	for _, tc := range tests {
