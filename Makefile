@@ -47,7 +47,7 @@ test:
 	bash scripts/ensure-gdal.sh
 	bash scripts/ensure-pdf-tools.sh
 	bash scripts/ensure-cbc.sh
-	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 ./...
+	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 -timeout 75m ./...
 	bash scripts/browser-test.sh
 
 test-browser:
