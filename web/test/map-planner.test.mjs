@@ -157,6 +157,11 @@ for (const size of SIZES) {
     test('one label per polygon feature in three dense views', async () => {
       for (const v of DENSE) {
         await jump(v.center, v.zoom);
+        // Labels are placed (and faded in) after the tiles load: wait until the named ones are placed, then count.
+        await page.waitForFunction((must) => {
+          const names = new Set(window.__civmap.map.queryRenderedFeatures({ layers: ['place-labels'] }).map((f) => f.properties.name));
+          return must.every((n) => names.has(n));
+        }, v.must, { timeout: 15_000, polling: 200 }).catch(() => {});
         const r = await page.evaluate(() => {
           const { map } = window.__civmap;
           const labels = map.queryRenderedFeatures({ layers: ['place-labels'] });
