@@ -39,9 +39,6 @@ const (
 // TestCrashImport kills `civmap import` of 100,000 places at random moments: after each kill the store holds a whole
 // number of imports (0 or 100,000 places per attempt) and checks clean.
 func TestCrashImport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: SIGKILLs a 100,000-place import")
-	}
 	bin := civmapBinary(t)
 	var file bytes.Buffer
 	if err := sample.WriteSyntheticPlaces(&file, crashPlaces, 7); err != nil {
@@ -112,9 +109,6 @@ func TestCrashImport(t *testing.T) {
 // half there (a facility's name is one that was sent, at or after the last acknowledged one), and the store checks
 // clean.
 func TestCrashEdits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: SIGKILLs civmap serve")
-	}
 	bin := civmapBinary(t)
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		sa := storeArgs(sf)
@@ -307,9 +301,6 @@ func checkClean(t *testing.T, sf *storeFlags) {
 // 象山组<k>, and after every kill the round's marker findings name one attempt's team throughout (an import is all or
 // nothing), and the store checks clean.
 func TestCrashInspectionImport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test: SIGKILLs civmap inspection import")
-	}
 	bin := civmapBinary(t)
 	sheet, err := os.ReadFile("testdata/inspection-xiangning-2023.csv")
 	if err != nil {
