@@ -45,7 +45,7 @@ run: build
 # when ogrinfo is missing.
 test:
 	bash scripts/ensure-gdal.sh
-	bash scripts/ensure-pdf-tools.sh
+	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-cbc.sh
 	CIVMAP_REQUIRE_POSTGIS=1 CIVMAP_REQUIRE_REPLICA=1 $(WITH_REPLICA) go test -race -count=1 -timeout 75m ./...
 	bash scripts/browser-test.sh

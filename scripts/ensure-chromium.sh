@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Usage: scripts/ensure-chromium.sh [CMD...]
 #
-# Makes sure Debian's chromium is installed (/usr/bin/chromium), and poppler-utils'
-# pdftotext (the inspection report's PDF test reads the text Chromium printed),
-# prints chromium's version, and, when given a command, runs it with CHROMIUM_PATH exported.
+# Makes sure Debian's chromium (/usr/bin/chromium), a CJK font (fonts-noto-cjk, so screenshots and printed PDFs hold the
+# Chinese text) and poppler-utils' pdftotext (the tests read printed PDFs back) are installed, prints their versions, and,
+# when given a command, runs it with CHROMIUM_PATH exported.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,19 +12,15 @@ chromium=/usr/bin/chromium
 missing=()
 [[ -x $chromium ]] || missing+=(chromium)
 command -v pdftotext >/dev/null || missing+=(poppler-utils)
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 if [[ ${#missing[@]} -gt 0 ]]; then
   bash "$here/apt-install.sh" "${missing[@]}"
 fi
-if [[ ! -x $chromium ]]; then
-  echo "ensure-chromium: $chromium still missing after install" >&2
-  exit 1
-fi
-"$chromium" --version
-
-# pdftotext (poppler-utils) reads the map's print PDF back in web/test/map-planner.test.mjs.
-if ! command -v pdftotext >/dev/null; then
-  bash "$here/apt-install.sh" poppler-utils
-fi
+[[ -x $chromium ]] || { echo "ensure-chromium: $chromium still missing after install" >&2; exit 1; }
+command -v pdftotext >/dev/null || { echo "ensure-chromium: pdftotext still missing after install" >&2; exit 1; }
+"$chromium" --version 2>/dev/null
+# Not `| head -1`: under pipefail, head closing the pipe early kills pdftotext with SIGPIPE (exit 141).
+pdftotext -v 2>&1 | sed -n 1p
 
 if [[ $# -gt 0 ]]; then
   export CHROMIUM_PATH=$chromium

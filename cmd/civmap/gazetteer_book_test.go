@@ -198,7 +198,7 @@ func docxText(t *testing.T, b []byte) string {
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Fatal("pdftotext (poppler-utils) is missing: make test installs it (scripts/ensure-pdf-tools.sh)")
+		t.Fatal("pdftotext (poppler-utils) is missing: make test installs it (scripts/ensure-chromium.sh)")
 	}
 	f := filepath.Join(t.TempDir(), "book.pdf")
 	if err := os.WriteFile(f, pdf, 0o600); err != nil {
