@@ -10,21 +10,35 @@ import (
 // slot), so that a cache of many empty tiles still stays within its budget.
 const entryOverhead = 160
 
-// cacheEntry is one cached tile: its uncompressed MVT bytes (nil for an empty tile), the gzip form once asked for, the
-// strong ETag, the layers it holds (a bit per index in Layers) and its buffered lon/lat bound.
-type cacheEntry struct {
-	key          string
-	data, gz     []byte
-	etag         string
-	etagHeader   []string // {etag}, and {len(data)}: header values made once
-	lengthHeader []string
-	layers       uint64
-	bound        orb.Bound
-	prev, next   *cacheEntry
+// representation is one encoding of a tile as served: its bytes and its ETag and Content-Length header values, made
+// once with it so that serving it allocates nothing.
+type representation struct {
+	body         []byte
+	etag, length []string
 }
 
+// cacheEntry is one cached tile: its uncompressed MVT form (body nil for an empty tile), the gzip form once asked for
+// (gz, written under the cache's lock) and its ETag known beforehand, the layers it holds (a bit per index in Layers)
+// and its buffered lon/lat bound.
+type cacheEntry struct {
+	key        string
+	plain      representation
+	gz         *representation
+	gzTag      string
+	layers     uint64
+	bound      orb.Bound
+	prev, next *cacheEntry
+}
+
+// gzipTag is the strong ETag of the gzip form.
+func (e *cacheEntry) gzipTag() string { return e.gzTag }
+
 func (e *cacheEntry) size() int64 {
-	return int64(len(e.key)+len(e.data)+len(e.gz)+len(e.etag)) + entryOverhead
+	n := len(e.key) + len(e.plain.body) + len(e.gzTag) // the identity ETag is as long as the gzip one
+	if e.gz != nil {
+		n += len(e.gz.body) + len(e.gzTag)
+	}
+	return int64(n) + entryOverhead
 }
 
 // tileCache is an LRU of tiles bounded by bytes (keys, tile bytes, gzip forms and entryOverhead counted). Change
@@ -62,10 +76,10 @@ func (c *tileCache) stats() CacheStats {
 
 // get returns the entry under key, marking it most recently used, its gzip form so far (read under the lock: setGzip
 // writes it), and the change generation to pass to put on a miss. An entry's other fields never change once put.
-func (c *tileCache) get(key string) (e *cacheEntry, gz []byte, gen uint64) {
+func (c *tileCache) get(key []byte) (e *cacheEntry, gz *representation, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e = c.m[key]
+	e = c.m[string(key)] // no allocation: the compiler looks the bytes up in place
 	if e == nil {
 		c.miss++
 		return nil, nil, c.gen
@@ -103,17 +117,18 @@ func (c *tileCache) put(e *cacheEntry, gen uint64) {
 }
 
 // setGzip records the gzip form of e if e is still cached and it fits.
-func (c *tileCache) setGzip(e *cacheEntry, gz []byte) {
+func (c *tileCache) setGzip(e *cacheEntry, gz *representation) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m[e.key] != e || e.gz != nil {
 		return
 	}
-	if e.size()+int64(len(gz)) > c.max {
+	add := int64(len(gz.body) + len(e.gzTag))
+	if e.size()+add > c.max {
 		return
 	}
 	e.gz = gz
-	c.size += int64(len(gz))
+	c.size += add
 	c.evict(e)
 }
 

@@ -1,9 +1,14 @@
 package tiles
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -72,5 +77,76 @@ func TestHugeInputNotEchoed(t *testing.T) {
 		if w.Code != want || w.Body.Len() > 2000 {
 			t.Errorf("%.40s…: %d with %d bytes, want %d and a short problem", p, w.Code, w.Body.Len(), want)
 		}
+	}
+}
+
+// TestTileHandlerAnswersAsRouter: every request PlainTileRequest lets through TileHandler gets the answer the router's
+// tile route gives — status, headers and body — and requests of any other form are left to the router.
+func TestTileHandlerAnswersAsRouter(t *testing.T) {
+	svc, _, router := newTestService(t, Options{})
+	fast := svc.TileHandler()
+	ts := TileCover(orb.Bound{Min: orb.Point{121.85, 29.45}, Max: orb.Point{121.95, 29.5}}, 10, 12)
+	var paths []string
+	for _, tl := range ts {
+		paths = append(paths, tilePath("places,facilities", tl), tilePath("facilities", tl))
+	}
+	paths = append(paths,
+		"/tiles/places/9/428/213.pbf", // .pbf as GDAL asks
+		"/tiles/places/30/1/1.mvt",    // 400: zoom out of range
+		"/tiles/places/10/01/2.mvt",   // 400: leading zero
+		"/tiles/nowhere/10/1/2.mvt",   // 404: unknown layer
+		"/tiles/places,places/10/1/2.mvt",
+		"/tiles/places/10/1/2.png",
+		"/tiles/demand/3/1/2.mvt") // 204: layer not shown at z3
+	first := get(router, paths[0], "Accept-Encoding", "gzip")
+	etag := first.Header().Get("Etag")
+	if first.Code != http.StatusOK || etag == "" {
+		t.Fatalf("%s: %d, ETag %q; want a tile", paths[0], first.Code, etag)
+	}
+	cases := [][]string{nil, {"Accept-Encoding", "gzip"}, {"Accept-Encoding", "gzip", "If-None-Match", etag},
+		{"If-None-Match", `W/` + etag}}
+	for _, p := range paths {
+		for _, hdr := range cases {
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				req := func() *http.Request {
+					r := httptest.NewRequest(method, p, nil)
+					for i := 0; i+1 < len(hdr); i += 2 {
+						r.Header.Set(hdr[i], hdr[i+1])
+					}
+					return r
+				}
+				if !PlainTileRequest(req()) {
+					t.Fatalf("%s %s: not a plain tile request", method, p)
+				}
+				want, got := httptest.NewRecorder(), httptest.NewRecorder()
+				router.ServeHTTP(want, req())
+				fast.ServeHTTP(got, req())
+				if got.Code != want.Code || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
+					t.Errorf("%s %s %v: fast %d (%d bytes), router %d (%d bytes)", method, p, hdr, got.Code,
+						got.Body.Len(), want.Code, want.Body.Len())
+				}
+				for k := range want.Header() {
+					if k == "X-Request-Id" {
+						continue
+					}
+					if g, w := got.Header().Values(k), want.Header().Values(k); !slices.Equal(g, w) {
+						t.Errorf("%s %s %v: header %s fast %q, router %q", method, p, hdr, k, g, w)
+					}
+				}
+				if len(got.Header()) != len(want.Header()) {
+					t.Errorf("%s %s %v: fast headers %v, router %v", method, p, hdr, got.Header(), want.Header())
+				}
+			}
+		}
+	}
+	for _, p := range []string{"/tiles/places/10/1/2.mvt?x=1", "/tiles/pla%63es/10/1/2.mvt", "/tiles/places/{z}/{x}/{y}.pbf",
+		"/tiles/places/metadata.json", "/tiles/places.json", "/tiles/places//1/2.mvt", "/tiles/places/10/1/2/3.mvt",
+		"/tiles/style.json", "/api/places"} {
+		if PlainTileRequest(httptest.NewRequest(http.MethodGet, p, nil)) {
+			t.Errorf("%s: taken as a plain tile request", p)
+		}
+	}
+	if PlainTileRequest(httptest.NewRequest(http.MethodOptions, paths[0], nil)) {
+		t.Error("a preflight taken as a plain tile request")
 	}
 }

@@ -2,8 +2,6 @@ package tiles
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 	"golang.org/x/sync/singleflight"
@@ -96,6 +95,10 @@ type Service struct {
 	opts               Options
 	// cacheControl is opts.CacheControl as a header value.
 	cacheControl []string
+
+	// lists memoises parsed layer lists (parseLayers); nlists counts them.
+	lists  sync.Map
+	nlists atomic.Int64
 
 	extentMu sync.Mutex
 	extent   *tileJSONExtent // memo of bounds and center; nil after a divisions change
@@ -262,12 +265,14 @@ func (s *Service) Render(ctx context.Context, t maptile.Tile, layers []Layer) ([
 // a write committed meanwhile. The render runs detached from ctx (bounded by Options.Timeout), so that the request that
 // started it can go away without failing the others; each request stops waiting when its own ctx is done. active must
 // be non-empty.
-func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*cacheEntry, []byte, error) {
-	key := tileKey(t, active)
-	e, gz, gen := s.cache.get(key)
+func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*cacheEntry, *representation, error) {
+	var buf [128]byte
+	keyBytes := appendTileKey(buf[:0], t, active)
+	e, gz, gen := s.cache.get(keyBytes)
 	if e != nil {
 		return e, gz, nil
 	}
+	key := string(keyBytes)
 	led := false
 	ch := s.flights.DoChan(key+"@"+strconv.FormatUint(gen, 10), func() (v any, err error) {
 		led = true // read by this caller only after the result arrives on ch
@@ -305,22 +310,24 @@ func (s *Service) renderEntry(ctx context.Context, key string, t maptile.Tile, a
 	if err != nil {
 		return nil, err
 	}
-	e := &cacheEntry{key: key, data: data, bound: BufferedBound(t)}
+	e := &cacheEntry{key: key, bound: BufferedBound(t)}
 	for _, l := range active {
 		e.layers |= layerMask([]string{l.Name})
 	}
 	if len(data) > 0 {
-		sum := sha256.Sum256(data)
-		e.etag = `"` + hex.EncodeToString(sum[:16]) + `"`
-		e.etagHeader, e.lengthHeader = []string{e.etag}, []string{strconv.Itoa(len(data))}
+		// A strong ETag needs only to tell this tile's versions apart: a 64-bit xxHash (several GB/s) does, where
+		// SHA-256 cost more than the rest of a cached tile's serving.
+		tag := strconv.AppendUint([]byte{'"'}, xxhash.Sum64(data), 16)
+		e.plain = representation{body: data, etag: []string{string(append(tag, '"'))},
+			length: []string{strconv.Itoa(len(data))}}
+		e.gzTag = string(append(tag, `-gz"`...))
 	}
 	s.cache.put(e, gen)
 	return e, nil
 }
 
-// tileKey names a tile of a layer list: "places,facilities/14/13733/6750".
-func tileKey(t maptile.Tile, layers []Layer) string {
-	b := make([]byte, 0, 64)
+// appendTileKey appends the name of a tile of a layer list to b: "places,facilities/14/13733/6750".
+func appendTileKey(b []byte, t maptile.Tile, layers []Layer) []byte {
 	for i, l := range layers {
 		if i > 0 {
 			b = append(b, ',')
@@ -332,8 +339,7 @@ func tileKey(t maptile.Tile, layers []Layer) string {
 	b = append(b, '/')
 	b = strconv.AppendUint(b, uint64(t.X), 10)
 	b = append(b, '/')
-	b = strconv.AppendUint(b, uint64(t.Y), 10)
-	return string(b)
+	return strconv.AppendUint(b, uint64(t.Y), 10)
 }
 
 // tileJSONExtent returns TileJSON's bounds and center: the options', else the store's county-level divisions' bound and

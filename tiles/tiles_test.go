@@ -648,10 +648,10 @@ func TestCacheBudget(t *testing.T) {
 
 func TestCacheStaleRender(t *testing.T) {
 	c := newTileCache(1 << 20)
-	_, _, gen := c.get("k")
+	_, _, gen := c.get([]byte("k"))
 	c.change(1, []orb.Bound{{}}, true) // a write commits while "k" renders
 	c.put(&cacheEntry{key: "k", layers: 1}, gen)
-	if e, _, _ := c.get("k"); e != nil {
+	if e, _, _ := c.get([]byte("k")); e != nil {
 		t.Error("a tile rendered before a change was cached after it")
 	}
 }

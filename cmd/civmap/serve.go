@@ -30,6 +30,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var logLevel slog.Level
 	var noSample bool
 	var cacheMB int
+	var pprofAddr string
 	stringVar(fs, &addr, "addr", "CIVMAP_ADDR", "127.0.0.1:8080", "address to listen on")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error ($CIVMAP_LOG_LEVEL)")
 	boolVar(fs, &noSample, "no-sample", "CIVMAP_NO_SAMPLE", "start with an empty store instead of loading the bundled Xiangshan sample")
@@ -37,6 +38,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	stringVar(fs, &publicURL, "public-url", "CIVMAP_PUBLIC_URL", "", "base URL that clients reach civmap at (e.g. https://map.example.gov.cn), used in TileJSON and the style; empty: the request's Host")
 	boolVar(fs, &trustProxy, "trust-proxy", "CIVMAP_TRUST_PROXY", "build TileJSON and style URLs from X-Forwarded-Host/Proto (only behind a proxy that sets them)")
 	stringVar(fs, &cacheControl, "tile-cache-control", "CIVMAP_TILE_CACHE_CONTROL", tiles.DefaultCacheControl, "Cache-Control header of tiles, TileJSON and style")
+	stringVar(fs, &pprofAddr, "pprof-addr", "CIVMAP_PPROF_ADDR", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this loopback address, apart from the API; empty: off")
 	var authOpts auth.Options
 	fs.TextVar(&authOpts.Anonymous, "anonymous", auth.AnonymousRead, "what requests without a token may do: read, or none (every /api and /tiles request needs a token) ($CIVMAP_ANONYMOUS)")
 	fs.Int64Var(&authOpts.MaxBody, "max-body", auth.DefaultMaxBody, "largest request body in bytes; a larger one is answered 413 ($CIVMAP_MAX_BODY)")
@@ -54,6 +56,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, logLevel)
 	slog.SetDefault(log) // one format: the log package's output (goose, libraries) goes through this handler too
+	if pprofAddr != "" {
+		stop, err := servePprof(pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	tileOpts := tiles.Options{CacheMB: cacheMB, CacheControl: cacheControl, PublicURL: publicURL, TrustProxy: trustProxy}
 	bm, err := bmFlags.open(&tileOpts) // a refused or unreadable basemap stops serve before it listens

@@ -43,33 +43,18 @@ func BenchmarkTiles(b *testing.B) {
 }
 
 // BenchmarkBareASMVT runs, for the tiles of tiles.BenchmarkTileSet in the same order, exactly the statement MVT runs
-// (tileSQL with the zoom-active layers, tileArgs) directly on the pool and reads the bytea: no HTTP, no tiles.Service,
-// no statement_timeout, no Go encoding. This is the "bare ST_AsMVT query measured in psql" of the issue: psql would do
-// the same work in the server plus printing the bytea as hex on a terminal, so a pgx query is the fairer (and
-// reproducible, in-process) baseline. tiles/s here against BenchmarkTiles/postgis/uncached is the ratio.
+// (Store.BareMVT) and reads the bytea: no HTTP, no tiles.Service, no statement_timeout, no Go encoding. tiles/s here
+// against BenchmarkTiles/postgis/uncached is the ratio; internal/tools/tilebench measures the same over HTTP.
 func BenchmarkBareASMVT(b *testing.B) {
 	st := benchStore(b)
 	ctx := context.Background()
-	type query struct {
-		sql  string
-		args []any
-	}
-	var qs []query
-	for _, t := range tiles.BenchmarkTileSet() {
-		active := tiles.ActiveLayers(tiles.Layers, int(t.Z))
-		stmt, err := st.tileSQL(active, int(t.Z))
-		if err != nil {
-			b.Fatal(err)
-		}
-		qs = append(qs, query{stmt.sql, tileArgs(t, stmt, int(t.Z))})
-	}
+	ts := tiles.BenchmarkTileSet()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var bytes int
 	for i := 0; i < b.N; i++ {
-		q := qs[i%len(qs)]
-		var out []byte
-		if err := st.pool.QueryRow(ctx, q.sql, q.args...).Scan(&out); err != nil {
+		out, err := st.BareMVT(ctx, ts[i%len(ts)], tiles.Layers)
+		if err != nil {
 			b.Fatal(err)
 		}
 		bytes += len(out)

@@ -320,3 +320,20 @@ func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, z
 	}
 	return out, nil
 }
+
+// BareMVT runs exactly the statement MVT runs for tile t of layers at zoom t.Z, directly on the primary's pool: no
+// statement_timeout, no replica choice, no tiles.Service. It is the baseline of the tile benchmarks (civmap's own
+// statement without the server around it, internal/tools/tilebench and BenchmarkBareASMVT), not a serving path.
+func (s *Store) BareMVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer) ([]byte, error) {
+	active := tiles.ActiveLayers(layers, int(t.Z))
+	if len(active) == 0 {
+		return nil, nil
+	}
+	st, err := s.tileSQL(active, int(t.Z))
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	err = s.pool.QueryRow(ctx, st.sql, tileArgs(t, st, int(t.Z))...).Scan(&out)
+	return out, err
+}

@@ -21,19 +21,39 @@ type CORS struct {
 	Expose []string
 }
 
+// PreparedCORS holds a CORS policy's header values, made once.
+type PreparedCORS struct {
+	origin, expose []string
+}
+
+// Prepared makes the header values of c once, for handlers that set them themselves (SetHeaders).
+func (c CORS) Prepared() PreparedCORS {
+	p := PreparedCORS{origin: []string{"*"}}
+	if len(c.Expose) > 0 {
+		p.expose = []string{strings.Join(c.Expose, ", ")}
+	}
+	return p
+}
+
+// SetHeaders sets Access-Control-Allow-Origin and Access-Control-Expose-Headers on h, as Handler does on every answer.
+// The values are shared slices of length and capacity 1: an Add on h copies them rather than writing into them.
+func (p PreparedCORS) SetHeaders(h http.Header) {
+	h["Access-Control-Allow-Origin"] = p.origin
+	if p.expose != nil {
+		h["Access-Control-Expose-Headers"] = p.expose
+	}
+}
+
 // Handler sets Access-Control-Allow-Origin and Access-Control-Expose-Headers on every answer of next, and answers every
 // OPTIONS request itself as a preflight: 204 with the allowed methods and headers, cacheable for a day.
 func (c CORS) Handler(next http.Handler) http.Handler {
 	methods := strings.Join(c.Methods, ", ")
 	headers := strings.Join(c.Headers, ", ")
 	defaults := strings.Join(c.DefaultHeaders, ", ")
-	expose := strings.Join(c.Expose, ", ")
+	prepared := c.Prepared()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		if expose != "" {
-			h.Set("Access-Control-Expose-Headers", expose)
-		}
+		prepared.SetHeaders(h)
 		if r.Method != http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
