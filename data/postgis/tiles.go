@@ -99,7 +99,9 @@ func (g *gridLayer) ranked() string {
 		fmt.Fprintf(&rank, ` WHEN '%s' THEN %d`, strings.ReplaceAll(c, "'", "''"), l.ClassRank[c])
 	}
 	fmt.Fprintf(&rank, ` ELSE %d END`, tiles.UnlistedClassRank)
-	small, big := "", ""
+	// $8 must appear in every thinned statement, or PostgreSQL cannot type it ("could not determine data type of
+	// parameter $8") when no layer of the statement has size_zoom: facilities alone below z16 were a 500.
+	small, big := ` AND $8::smallint >= 0`, ""
 	if g.sized {
 		small = ` AND (size_zoom IS NULL OR size_zoom > $8)`
 		big = `
