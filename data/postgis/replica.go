@@ -154,13 +154,8 @@ func (s *Store) openReplicas(ctx context.Context) error {
 			rs.close()
 			return fmt.Errorf("postgis: replica URL: %w", err)
 		}
-		if s.opts.StatementTimeout > 0 {
-			cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(s.opts.StatementTimeout.Milliseconds(), 10)
-		}
+		configurePool(cfg, s.opts)
 		cfg.ConnConfig.RuntimeParams["application_name"] = replicaAppName
-		if s.opts.MaxConns > 0 {
-			cfg.MaxConns = s.opts.MaxConns
-		}
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			rs.close()

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -86,12 +88,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	} else if err := migrate(ctx, cfg.ConnConfig.Copy()); err != nil {
 		return nil, err
 	}
-	if opts.StatementTimeout > 0 {
-		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
-	}
-	if opts.MaxConns > 0 {
-		cfg.MaxConns = opts.MaxConns
-	}
+	configurePool(cfg, opts)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: connect: %w", err)
@@ -221,4 +218,25 @@ func noRows(err error, notFound error, what string) error {
 		return notFound
 	}
 	return fmt.Errorf("postgis: %s: %w", what, err)
+}
+
+// cancelFallback is how long a cancelled query may take to stop after its cancel request before the connection is
+// given up (closed) instead.
+const cancelFallback = 2 * time.Second
+
+// configurePool applies opts to a pool's config, the primary's and every replica's alike: the session
+// statement_timeout, the pool size, and cancellation. A query whose context ends (a request's timeout, a tile's render
+// Timeout, a client gone) is cancelled in the server too: pgx sends PostgreSQL a cancel request at once, so the
+// statement stops working and the connection stays usable (pgx's default only drops the connection, and the backend
+// works on until it next writes to it).
+func configurePool(cfg *pgxpool.Config, opts Options) {
+	if opts.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelFallback}
+	}
 }

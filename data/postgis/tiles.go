@@ -2,15 +2,11 @@ package postgis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb/maptile"
 
 	"civmap/gazetteer"
@@ -272,18 +268,14 @@ func tileArgs(t maptile.Tile, st tileStatement, zoom int) []any {
 	return args
 }
 
-// minStatementTimeout is the least statement_timeout MVT sets (a smaller remaining deadline is as good as gone).
-const minStatementTimeout = time.Millisecond
-
 // MVT returns tile t of the given layers, with the features drawn at zoom (the label grid of zoom thins places and
 // facilities below their FullZoom), as uncompressed MVT bytes made by ST_AsMVT in one statement (see above), or an
 // empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
 // is an error.
 //
-// When ctx has a deadline (tiles.Service sets its render Timeout), the statement runs with statement_timeout set to the
-// time left (at most Options.StatementTimeout when that is set), in the same round trip (a pipelined batch:
-// set_config(…, true) then the tile, one implicit transaction), so PostgreSQL itself stops a runaway tile instead of
-// working on after the client gave up; the error then wraps context.DeadlineExceeded (503).
+// The statement is one round trip (prepared once per connection by pgx's statement cache). When ctx ends first (the
+// render Timeout of tiles.Service), pgx cancels the statement in the server (configurePool) and the error wraps ctx's
+// (context.DeadlineExceeded: 503).
 func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, zoom int) ([]byte, error) {
 	active := tiles.ActiveLayers(layers, int(t.Z))
 	if len(active) == 0 {
@@ -293,27 +285,10 @@ func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, z
 	if err != nil {
 		return nil, err
 	}
-	q, args := st.sql, tileArgs(t, st, zoom)
 	var out []byte
-	if dl, ok := ctx.Deadline(); ok {
-		left := time.Until(dl)
-		if left < minStatementTimeout {
-			return nil, fmt.Errorf("postgis: tile %d/%d/%d: %w", t.Z, t.X, t.Y, context.DeadlineExceeded)
-		}
-		if st := s.opts.StatementTimeout; st > 0 && st < left {
-			left = st
-		}
-		var batch pgx.Batch
-		batch.Queue(`SELECT set_config('statement_timeout', $1, true)`, strconv.FormatInt(left.Milliseconds(), 10))
-		batch.Queue(q, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out) })
-		err = s.read(ctx).SendBatch(ctx, &batch)
-	} else {
-		err = s.read(ctx).QueryRow(ctx, q, args...).Scan(&out)
-	}
-	if err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout") {
-			err = fmt.Errorf("%w (%s)", context.DeadlineExceeded, pe.Message)
+	if err := s.read(ctx).QueryRow(ctx, st.sql, tileArgs(t, st, zoom)...).Scan(&out); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}
 		return nil, fmt.Errorf("postgis: tile %d/%d/%d: %w", t.Z, t.X, t.Y, err)
 	}

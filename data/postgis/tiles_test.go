@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -139,10 +138,11 @@ func TestMVTLayersAndZoom(t *testing.T) {
 	}
 }
 
-// TestMVTTimeout: a deadline already spent is DeadlineExceeded, and the statement_timeout that MVT sets in the same
-// pipelined batch as the query does stop the statement in the server.
+// TestMVTTimeout: a deadline already spent is DeadlineExceeded; a query whose context ends is stopped in the server
+// (a cancel request, not only a dropped connection: pg_stat_activity no longer shows it) and its connection is
+// reused; and a tile with a live deadline renders.
 func TestMVTTimeout(t *testing.T) {
-	pg, _ := openFresh(t, postgis.Options{})
+	pg, _ := openFresh(t, postgis.Options{MaxConns: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
 	defer cancel()
 	time.Sleep(time.Millisecond)
@@ -150,23 +150,28 @@ func TestMVTTimeout(t *testing.T) {
 		t.Errorf("spent deadline: %v", err)
 	}
 
-	// The mechanism MVT uses, with a slow statement in place of the tile.
-	var batch pgx.Batch
-	batch.Queue(`SELECT set_config('statement_timeout', $1, true)`, "50")
-	batch.Queue(`SELECT pg_sleep(2)`)
+	var pid int
+	if err := pg.Pool().QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
 	start := time.Now()
-	err := pg.Pool().SendBatch(context.Background(), &batch).Close()
+	_, err := pg.Pool().Exec(ctx, `SELECT pg_sleep(30)`)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" || time.Since(start) > time.Second {
-		t.Errorf("batch with statement_timeout: %v after %v", err, time.Since(start))
+		t.Errorf("query past its deadline: %v after %v; want the server's 57014 (canceling statement) at once", err,
+			time.Since(start))
 	}
-	// The setting was local to the batch's implicit transaction: the connection is back to no timeout.
-	for i := 0; i < 4; i++ {
-		var v string
-		if err := pg.Pool().QueryRow(context.Background(), `SHOW statement_timeout`).Scan(&v); err != nil || v != "0" {
-			t.Errorf("statement_timeout after the batch: %q %v", v, err)
-		}
+	var again, sleeping int
+	if err := pg.Pool().QueryRow(context.Background(), `SELECT pg_backend_pid()`).Scan(&again); err != nil || again != pid {
+		t.Errorf("after the cancel: backend %d (%v), want the same connection %d", again, err, pid)
 	}
+	if err := pg.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'`).Scan(&sleeping); err != nil || sleeping != 0 {
+		t.Errorf("%d statements still sleeping in the server (%v)", sleeping, err)
+	}
+
 	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := pg.MVT(ctx, maptile.New(0, 0, 0), tiles.Layers, 0); err != nil {

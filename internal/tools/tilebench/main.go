@@ -365,7 +365,8 @@ func (t *target) stop() {
 }
 
 // serveFixed answers every tile path listed in sizesFile with that many fixed bytes and the headers civmap sends with a
-// tile (204 for size 0), and /readyz with 200: a plain net/http server, no router, no middleware.
+// tile (204 for size 0; CORS and request id headers included, so the answers are the same bytes), and /readyz with 200:
+// a plain net/http server, no router, no middleware.
 func serveFixed(addr, sizesFile string) error {
 	b, err := os.ReadFile(sizesFile)
 	if err != nil {
@@ -391,6 +392,10 @@ func serveFixed(addr, sizesFile string) error {
 		etag         = []string{`"0123456789abcdef0123456789abcdef-gz"`}
 		contentType  = []string{tiles.MVTContentType}
 		gzip         = []string{"gzip"}
+		// The headers civmap adds to every tile: CORS, and a request id (32 hex digits).
+		origin    = []string{"*"}
+		expose    = []string{"ETag, Content-Encoding, Content-Length, X-Request-Id"}
+		requestID = []string{"0123456789abcdef0123456789abcdef"}
 	)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/readyz" {
@@ -403,6 +408,7 @@ func serveFixed(addr, sizesFile string) error {
 		}
 		hd := w.Header()
 		hd["Cache-Control"], hd["Vary"] = cacheControl, vary
+		hd["Access-Control-Allow-Origin"], hd["Access-Control-Expose-Headers"], hd["X-Request-Id"] = origin, expose, requestID
 		if n == 0 {
 			w.WriteHeader(http.StatusNoContent)
 			return
