@@ -72,6 +72,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	defer bm.Close()
 	srv := newServer(log, tileOpts)
 	srv.auth, srv.limits = authOpts, lim.http
+	srv.limits.Bounded = tiles.PlainTileRequest
 	srv.extra = append(srv.extra, basemapRoutes(bm))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

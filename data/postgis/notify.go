@@ -23,7 +23,7 @@ var _ tiles.Notifier = (*Store)(nil)
 // other processes' writes, and the memo of tile queries.
 type tileState struct {
 	subs tiles.Subscribers
-	sql  sync.Map // layer list ("divisions,places") → the tile query (tiles.go)
+	sql  sync.Map // statementKey of a layer list at a zoom → its tile statement (tiles.go)
 
 	originOnce sync.Once
 	origin     string // this Store's random instance id, the "origin" of its notifications

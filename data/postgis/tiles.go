@@ -196,16 +196,11 @@ type tileStatement struct {
 // tileSQL returns the tile statement for layers (all registered; callers drop those outside the zoom range) at zoom,
 // memoised per layer list and set of layers thinned at zoom.
 func (s *Store) tileSQL(layers []tiles.Layer, zoom int) (tileStatement, error) {
-	var key strings.Builder
-	for _, l := range layers {
-		key.WriteString(l.Name)
-		if l.Thinned(zoom) {
-			key.WriteString("~")
+	key, ok := statementKey(layers, zoom)
+	if ok {
+		if q, ok := s.tiles.sql.Load(key); ok {
+			return q.(tileStatement), nil
 		}
-		key.WriteByte(',')
-	}
-	if q, ok := s.tiles.sql.Load(key.String()); ok {
-		return q.(tileStatement), nil
 	}
 	var b strings.Builder
 	var st tileStatement
@@ -251,8 +246,31 @@ func (s *Store) tileSQL(layers []tiles.Layer, zoom int) (tileStatement, error) {
 		fmt.Fprintf(&b, "l%d", i)
 	}
 	st.sql = b.String()
-	s.tiles.sql.Store(key.String(), st)
+	if ok {
+		s.tiles.sql.Store(key, st)
+	}
 	return st, nil
+}
+
+// statementKey names a tile statement without allocating: four bits per layer in list order (its index in
+// tiles.Layers plus one, and whether it is thinned at zoom). ok is false for an unregistered layer or a list too long to
+// name, whose statement is built each time (and fails for the unregistered layer).
+func statementKey(layers []tiles.Layer, zoom int) (key uint64, ok bool) {
+	if len(layers) > 16 || len(tiles.Layers) > 7 {
+		return 0, false
+	}
+	for _, l := range layers {
+		i := slices.IndexFunc(tiles.Layers, func(r tiles.Layer) bool { return r.Name == l.Name })
+		if i < 0 {
+			return 0, false
+		}
+		code := uint64(i+1) << 1
+		if l.Thinned(zoom) {
+			code |= 1
+		}
+		key = key<<4 | code
+	}
+	return key, true
 }
 
 // tileArgs are the parameters of the tile statement: z, x, y, tiles.BufferedBound(t), and when it thins a layer the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -494,9 +496,21 @@ func goodRequestID(s string) bool {
 	return true
 }
 
+// requestIDPrefix is this process's random half of every request id it makes; requestSeq counts them. An id only has
+// to be unique, not secret: a counter under a random prefix is, and costs no random read per request.
+var (
+	requestIDPrefix = func() (p [8]byte) {
+		_, _ = rand.Read(p[:]) // crypto/rand.Read never fails (Go 1.24+)
+		return p
+	}()
+	requestSeq atomic.Uint64
+)
+
+// newRequestID makes a request id of 32 hex digits: the process's random prefix, then a sequence number.
 func newRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	copy(b[:8], requestIDPrefix[:])
+	binary.BigEndian.PutUint64(b[8:], requestSeq.Add(1))
 	return hex.EncodeToString(b[:])
 }
 

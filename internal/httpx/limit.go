@@ -20,6 +20,10 @@ type Limits struct {
 	RequestTimeout time.Duration
 	// MaxQuery is the longest raw query string in bytes (longer: 414 URI Too Long).
 	MaxQuery int
+	// Bounded, when set, reports the requests whose handlers bound their own work (tile renders run detached under
+	// tiles.Options.Timeout): they get no RequestTimeout deadline, which would cost a timer per request and bound
+	// nothing more.
+	Bounded func(*http.Request) bool
 }
 
 // Limit wraps next in l's guards. The order is cheap first: the query length, then a slot, then the deadline.
@@ -48,7 +52,7 @@ func Limit(l Limits, next http.Handler) http.Handler {
 			}
 			defer func() { <-slots }()
 		}
-		if l.RequestTimeout > 0 {
+		if l.RequestTimeout > 0 && (l.Bounded == nil || !l.Bounded(r)) {
 			ctx, cancel := context.WithTimeout(r.Context(), l.RequestTimeout)
 			defer cancel()
 			r = r.WithContext(ctx)

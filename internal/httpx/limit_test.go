@@ -96,3 +96,19 @@ func TestLimitQueryAndDeadline(t *testing.T) {
 		t.Errorf("request deadline %v from now, want about RequestTimeout (1m)", left)
 	}
 }
+
+// TestLimitBounded: a request that Bounded reports gets no request deadline; the others still do.
+func TestLimitBounded(t *testing.T) {
+	var has bool
+	h := Limit(Limits{RequestTimeout: time.Minute, Bounded: func(r *http.Request) bool {
+		return strings.HasPrefix(r.URL.Path, "/tiles/")
+	}}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, has = r.Context().Deadline()
+	}))
+	for path, want := range map[string]bool{"/tiles/places/1/1/1.mvt": false, "/api/places": true} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		if has != want {
+			t.Errorf("%s: deadline %v, want %v", path, has, want)
+		}
+	}
+}
