@@ -59,7 +59,28 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 		if polys = trimPolygons(polys); len(polys) == 0 {
 			return nil
 		}
+		// Valid input is clipped by walking the box (boxClip), several times faster than the overlay; the overlay
+		// is left for invalid input and for the rare result that snapping to the grid made invalid.
+		if simplyValid(polys) {
+			if clipped, ok := boxClip(polys); ok {
+				if clipped = cleanPolygons(clipped); len(clipped) == 0 {
+					return nil
+				}
+				if simplyValid(clipped) {
+					if clipped = dropSmall(clipped); clipped == nil {
+						return nil
+					}
+					return orient(clipped)
+				}
+			}
+		}
 	}
+	return overlayPolygons(polys, inside)
+}
+
+// overlayPolygons is tilePolygons' general path, for polygons that meet clipBox (inside: lie within it): make valid
+// when they are not, clip with the overlay, then snap, check and repair.
+func overlayPolygons(polys [][][]orb.Point, inside bool) orb.MultiPolygon {
 	var g sf.Geometry
 	if simplyValid(polys) {
 		g = toSF(polys)
