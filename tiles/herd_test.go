@@ -166,24 +166,28 @@ func TestCoalescingAndChange(t *testing.T) {
 }
 
 // TestCoalescedRenderCallerLeaves: the request that started a render going away does not fail the others waiting on
-// it, and a request that gives up gets its own context's error.
+// it (the render is detached from its context), and a waiting request that gives up gets its own context's error.
 func TestCoalescedRenderCallerLeaves(t *testing.T) {
 	svc, src, _ := newGateService(t, Options{})
 	tile := maptile.At(xiangshanPoints[0], 14)
 	active := ActiveLayers([]Layer{Layers[layerIndex("places")]}, 14)
-	ctx, cancel := context.WithCancel(context.Background())
-	var first, second error
+	leaderCtx, leave := context.WithCancel(context.Background())
+	waiterCtx, giveUp := context.WithCancel(context.Background())
+	var leader, quitter, patient error
 	var wg sync.WaitGroup
-	wg.Go(func() { _, _, first = svc.tile(ctx, tile, active) })
+	wg.Go(func() { _, _, leader = svc.tile(leaderCtx, tile, active) })
 	waitFor(t, "the first render", func() bool { return src.calls.Load() == 1 })
-	wg.Go(func() { _, _, second = svc.tile(context.Background(), tile, active) })
-	waitFor(t, "the second miss", func() bool { return svc.CacheStats().Misses == 2 })
-	cancel()
+	wg.Go(func() { _, _, quitter = svc.tile(waiterCtx, tile, active) })
+	wg.Go(func() { _, _, patient = svc.tile(context.Background(), tile, active) })
+	waitFor(t, "the other misses", func() bool { return svc.CacheStats().Misses == 3 })
+	leave()
+	giveUp()
 	time.Sleep(10 * time.Millisecond)
 	close(src.gate)
 	wg.Wait()
-	if first != context.Canceled || second != nil {
-		t.Errorf("first %v (want context.Canceled), second %v (want nil)", first, second)
+	if leader != nil || quitter != context.Canceled || patient != nil {
+		t.Errorf("leader %v (want nil: it rendered), quitter %v (want context.Canceled), patient %v (want nil)",
+			leader, quitter, patient)
 	}
 	if src.calls.Load() != 1 {
 		t.Errorf("%d renders", src.calls.Load())

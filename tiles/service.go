@@ -15,7 +15,6 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
-	"golang.org/x/sync/singleflight"
 
 	"civmap/gazetteer"
 )
@@ -81,7 +80,7 @@ type divisionLister interface {
 // Service renders and caches the tiles of one store and answers the tile endpoints (Routes).
 //
 // Requests for a tile that is not cached are coalesced: all that arrive while it renders wait for that one render
-// (golang.org/x/sync/singleflight, keyed by layer list, z/x/y and the cache's change generation) and it is cached for
+// (flights, keyed by layer list, z/x/y and the cache's change generation) and it is cached for
 // the rest. A request that arrives after a write committed never joins a render begun before it, and such a render is
 // not cached (see Change).
 type Service struct {
@@ -89,7 +88,7 @@ type Service struct {
 	ms      MVTSource
 	divs    divisionLister
 	cache   *tileCache
-	flights singleflight.Group
+	flights flights
 	// renders counts the renders of cache misses; coalesced, the misses answered by another request's render.
 	renders, coalesced atomic.Uint64
 	opts               Options
@@ -272,36 +271,29 @@ func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*ca
 	if e != nil {
 		return e, gz, nil
 	}
-	key := string(keyBytes)
-	led := false
-	ch := s.flights.DoChan(key+"@"+strconv.FormatUint(gen, 10), func() (v any, err error) {
-		led = true // read by this caller only after the result arrives on ch
+	e, led, err := s.flights.do(ctx, flightKey{string(keyBytes), gen}, func() (e *cacheEntry, err error) {
 		defer func() {
-			// DoChan would re-panic in a goroutine of its own, out of reach of the router's Recover.
+			// A panic becomes this render's error, for the leader's request and every one waiting on it.
 			if p := recover(); p != nil {
-				v, err = nil, fmt.Errorf("tile %s: render panicked: %v\n%s", key, p, debug.Stack())
+				e, err = nil, fmt.Errorf("tile %s: render panicked: %v\n%s", keyBytes, p, debug.Stack())
 			}
 		}()
-		// A request that missed just as the last render of this tile finished starts a flight of its own: the
-		// tile is cached by then.
-		if e, gen2 := s.cache.peek(key); e != nil && gen2 == gen {
+		// A request that missed just as the last render of this tile finished leads a flight of its own: the tile
+		// is cached by then.
+		if e, gen2 := s.cache.peek(string(keyBytes)); e != nil && gen2 == gen {
 			return e, nil
 		}
 		s.renders.Add(1)
-		return s.renderEntry(context.WithoutCancel(ctx), key, t, active, gen)
+		// Detached from the leader's request, so that its going away does not fail the others; bounded by Timeout.
+		return s.renderEntry(context.WithoutCancel(ctx), string(keyBytes), t, active, gen)
 	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, nil, res.Err
-		}
-		if !led {
-			s.coalesced.Add(1)
-		}
-		return res.Val.(*cacheEntry), nil, nil
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+	if err != nil {
+		return nil, nil, err
 	}
+	if !led {
+		s.coalesced.Add(1)
+	}
+	return e, nil, nil
 }
 
 // renderEntry renders tile t and caches it unless the cache changed since generation gen.
