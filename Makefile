@@ -14,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unkn
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: all build web run test test-browser bench bench-herd bench-edits bench-load bench-coverage bench-search bench-scale bench-ogc fuzz vet fmt clean
+.PHONY: all build web run test test-browser bench bench-tiles bench-herd bench-edits bench-load bench-coverage bench-search bench-scale bench-ogc fuzz vet fmt clean
 
 all: build
 
@@ -63,6 +63,13 @@ bench:
 	$(WITH_POSTGIS) go test -run '^$$' -bench 'Tiles|BareASMVT' -benchtime 2044x ./data/postgis/
 	bash scripts/bench-serve.sh
 	$(WITH_POSTGIS) bash scripts/bench-load.sh
+	$(WITH_POSTGIS) bash scripts/bench-tiles.sh
+
+# Tile serving over HTTP (internal/tools/tilebench): civmap cached and uncached on each store, its ST_AsMVT statement
+# bare through pgx, and a fixed-bytes server of the same answers, at c=1, 8 and 64, 3 interleaved rounds; prints
+# tiles/s, p50/p99, server CPU per tile and the ratios of issue 14. TILEBENCH="-pprof DIR" adds profiles.
+bench-tiles:
+	$(WITH_POSTGIS) bash scripts/bench-tiles.sh $(TILEBENCH)
 
 # Mixed load (internal/tools/load): 200 connections × 60 s of tiles, feature queries, locate, search, records and 5 %
 # edits against civmap serve on each store (PostGIS with --max-conns 20); fails on any error (also in bench).

@@ -149,11 +149,36 @@ type gridEntry struct {
 	// tileID caches the record's stored tile id (the rank's tie-break), read from bbolt by the first tile that ranks
 	// the record; 0 until then. A record's tile id never changes, so the cache never goes stale.
 	tileID atomic.Uint64
+	// memo, when set (facilities), keeps the record's decoded tile feature between tiles.
+	memo *featureMemo
+}
+
+// featureMemo is a record's decoded tile feature, valid while version has not moved since it was read: setGrid (every
+// write of the record) moves it, and a memo read under an older version is never used.
+type featureMemo struct {
+	version atomic.Uint64
+	cur     atomic.Pointer[memoFeature]
+}
+
+type memoFeature struct {
+	version uint64
+	tiles.Feature
+}
+
+// get returns the memoised feature if it is current.
+func (m *featureMemo) get() (tiles.Feature, bool) {
+	if c := m.cur.Load(); c != nil && c.version == m.version.Load() {
+		return c.Feature, true
+	}
+	return tiles.Feature{}, false
 }
 
 // setGrid fills g for a feature of layer with that class and bound, keeping the cached tile id.
 func (g *gridEntry) setGrid(layer, class string, b orb.Bound) {
 	l, _ := tiles.LayerByName(layer)
+	if g.memo != nil {
+		g.memo.version.Add(1)
+	}
 	g.x, g.y = tiles.Anchor(b)
 	g.sizeZoom, g.class = int16(tiles.SizeZoom(b)), int16(min(l.ClassRankOf(class), math.MaxInt16))
 }
@@ -346,6 +371,7 @@ func (x *facilityIndex) put(f *facilities.Facility) {
 		x.tree.Delete(e.loc, e.loc, e)
 	} else {
 		e = &facilityEntry{id: strings.Clone(f.ID)}
+		e.grid.memo = new(featureMemo)
 		x.sorted = slices.Insert(x.sorted, i, e)
 	}
 	e.typ, e.status, e.township, e.loc = x.strs.get(f.Type), x.strs.get(f.Status), x.strs.get(f.TownshipCode), f.Location

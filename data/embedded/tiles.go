@@ -314,13 +314,47 @@ func (s *Store) tileFacilities(ctx context.Context, bound orb.Bound, zoom int) (
 	if err != nil {
 		return nil, err
 	}
+	// Facilities are few enough to keep each decoded feature (featureMemo) instead of decoding its JSON record for
+	// every tile; only the records written since they were last drawn are read.
 	out := make([]tiles.Feature, 0, len(ids))
-	err = readTileRecords(ctx, s.db, bucketFacilities, "facilities", ids, decodeFacility, func(f facilities.Facility, id uint64) {
-		if f.Location.Bound().Intersects(bound) {
-			out = append(out, tiles.FacilityFeature(f, id))
+	var read []tileKey
+	var versions []uint64 // read before the records are, so that a write in between leaves the memo unused
+	for _, k := range ids {
+		if f, ok := k.grid.memo.get(); ok {
+			out = append(out, f)
+			continue
 		}
-	})
-	return out, err
+		read = append(read, k)
+		versions = append(versions, k.grid.memo.version.Load())
+	}
+	if len(read) > 0 {
+		i := 0
+		err = readTileRecords(ctx, s.db, bucketFacilities, "facilities", read, decodeFacility, func(f facilities.Facility, id uint64) {
+			for read[i].id != f.ID { // readTileRecords skips keys whose record is gone
+				i++
+			}
+			feat := tiles.FacilityFeature(f, id)
+			read[i].grid.memo.cur.Store(&memoFeature{versions[i], feat})
+			out = append(out, feat)
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(out, func(a, b tiles.Feature) int { return strings.Compare(featureKey(a), featureKey(b)) })
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if f.Geometry.Bound().Intersects(bound) {
+			kept = append(kept, f)
+		}
+	}
+	return kept, nil
+}
+
+// featureKey is a facility feature's record key (its "id" property): the layer's feature order.
+func featureKey(f tiles.Feature) string {
+	id, _ := f.Properties["id"].(string)
+	return id
 }
 
 // readTileRecords is readKeys that also hands each record's tile id in layer to each, in the same read transaction:

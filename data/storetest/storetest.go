@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Opener) {
 		{"Docs", testDocs},
 		{"CheckStore", testCheckStore},
 		{"SampleDrawnWhole", testSampleDrawnWhole},
+		{"TileFollowsFacilityEdits", testTileFollowsFacilityEdits},
 		{"PlaceLabels", testPlaceLabels},
 		{"OGCFilters", testOGCFilters}, {"OGCPaging", testOGCPaging},
 	}

@@ -14,6 +14,7 @@ import (
 	"civmap/data"
 	"civmap/data/sample"
 	"civmap/gazetteer"
+	"civmap/internal/edit"
 	"civmap/tiles"
 )
 
@@ -396,6 +397,69 @@ func testSeam(t *testing.T, h *harness, north, south maptile.Tile) {
 	for _, n := range []int{len(ids(a, "places")), len(ids(c, "places"))} {
 		if n < 100 || n > limit+400 { // the 400 polygons may be big
 			t.Errorf("z%d: %d places drawn in a tile, want some but at most %d", north.Z, n, limit+400)
+		}
+	}
+}
+
+// testTileFollowsFacilityEdits: a facility drawn in a tile, then renamed and moved, is drawn renamed at its new place in
+// the next render, and not at all once deleted (the embedded store keeps decoded facility features between tiles;
+// a kept one must never outlive its record's write).
+func testTileFollowsFacilityEdits(t *testing.T, h *harness) {
+	b, err := sample.Batch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.load(*b)
+	ctx := t.Context()
+	meta := edit.Meta{Actor: "test", Action: "update"}
+	f, err := h.s.Facility(ctx, b.Facilities[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := maptile.At(f.Location, 14)
+	drawn := func(want string) *geojson.Feature {
+		for _, g := range tileLayers(t, h.s, tl).ToFeatureCollections()["facilities"].Features {
+			if g.Properties["id"] == f.ID {
+				if g.Properties["name"] != want {
+					t.Errorf("facility %s drawn named %v, want %q", f.ID, g.Properties["name"], want)
+				}
+				return g
+			}
+		}
+		return nil
+	}
+	if drawn(f.Name) == nil {
+		t.Fatalf("facility %s not in tile %v", f.ID, tl)
+	}
+	before := tileLayers(t, h.s, tl)
+	f.Name += "（新址）"
+	f.Location = orb.Point{f.Location[0] + 0.0005, f.Location[1] + 0.0003} // ~50 m east: same z14 tile
+	if maptile.At(f.Location, 14) != tl {
+		t.Fatal("the moved facility left the tile")
+	}
+	v, err := h.s.PutFacility(ctx, f, f.Version, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := drawn(f.Name)
+	if g == nil {
+		t.Fatalf("renamed facility %s not drawn", f.ID)
+	}
+	var old orb.Point
+	for _, o := range before.ToFeatureCollections()["facilities"].Features {
+		if o.Properties["id"] == f.ID {
+			old = o.Geometry.(orb.Point)
+		}
+	}
+	if g.Geometry.(orb.Point) == old {
+		t.Errorf("moved facility %s still drawn at %v", f.ID, old)
+	}
+	if _, err := h.s.DeleteFacility(ctx, f.ID, v, meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range tileLayers(t, h.s, tl).ToFeatureCollections()["facilities"].Features {
+		if g.Properties["id"] == f.ID {
+			t.Errorf("deleted facility %s still drawn", f.ID)
 		}
 	}
 }
