@@ -210,19 +210,57 @@ func (p projector) lines(mls orb.MultiLineString) orb.MultiLineString {
 func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
 	var in [][][]orb.Point
 	for _, poly := range mp {
-		if len(poly) == 0 || p.far(poly[0]) {
-			continue // an island away from the tile
+		if len(poly) == 0 {
+			continue
 		}
 		rings := make([][]orb.Point, 0, len(poly))
 		for i, r := range poly {
-			if i > 0 && p.far(r) {
+			t, far := p.trim(r)
+			if far {
+				if i == 0 {
+					break // an island away from the tile
+				}
 				continue // a hole away from the tile
 			}
-			rings = append(rings, p.path(r))
+			rings = append(rings, p.path(t))
 		}
-		in = append(in, rings)
+		if len(rings) > 0 {
+			in = append(in, rings)
+		}
 	}
 	return tilePolygons(in)
+}
+
+// trim shortens a lon/lat ring before it is projected, as trimRing does in tile units but against near: Web Mercator
+// maps meridians and parallels to straight lines, so near's half-planes stay half-planes and the region within the
+// clip box is unchanged, while only the vertices near the tile are projected (a township's thousands of vertices
+// cost a z14 tile a few dozen). far reports that every vertex lies in one of near's outer half-planes: the ring's
+// bound misses the tile.
+func (p projector) trim(r []orb.Point) (out []orb.Point, far bool) {
+	common := -1
+	for _, q := range r {
+		common &= p.outNear(q)
+	}
+	if len(r) == 0 || common != 0 {
+		return nil, true
+	}
+	return trimRingBy(r, p.outNear), false
+}
+
+// outNear is the set of near's outer half-planes (the outside bits) that hold the lon/lat point q strictly.
+func (p projector) outNear(q orb.Point) int {
+	o := 0
+	if q[0] < p.near.Min[0] {
+		o |= outLeft
+	} else if q[0] > p.near.Max[0] {
+		o |= outRight
+	}
+	if q[1] < p.near.Min[1] {
+		o |= outTop
+	} else if q[1] > p.near.Max[1] {
+		o |= outBottom
+	}
+	return o
 }
 
 // ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.

@@ -148,7 +148,10 @@ func outside(q orb.Point) int {
 // ring bounds — by the even-odd rule, simple or not — changes only outside the box, and the box's clip is the same.
 // The result may need cleaning (cleanRing) and, as any ring, may self-intersect outside the box. r is not modified;
 // r itself is returned when nothing is trimmed.
-func trimRing(r []orb.Point) []orb.Point {
+func trimRing(r []orb.Point) []orb.Point { return trimRingBy(r, outside) }
+
+// trimRingBy is trimRing with the outer half-planes of another box (code: the set of them that hold a point strictly).
+func trimRingBy(r []orb.Point, code func(orb.Point) int) []orb.Point {
 	var out []orb.Point
 	start, common := 0, 0 // the current run r[start:i] and the half-planes all its vertices share
 	flush := func(end int) {
@@ -165,7 +168,7 @@ func trimRing(r []orb.Point) []orb.Point {
 		}
 	}
 	for i, q := range r {
-		o := outside(q)
+		o := code(q)
 		if c := common & o; c != 0 && i > start {
 			common = c
 			continue
