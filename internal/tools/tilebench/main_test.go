@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"civmap/tiles"
+)
+
+// TestTileSetRoundTrip: the bare statement renders the tiles the HTTP paths name.
+func TestTileSetRoundTrip(t *testing.T) {
+	paths := tiles.BenchPaths("facilities")
+	ts := tileSet(paths)
+	for i, tl := range tiles.BenchmarkTileSet() {
+		if ts[i] != tl {
+			t.Fatalf("%s parsed as %v, want %v", paths[i], ts[i], tl)
+		}
+	}
+	if ls := layersOf(paths[0]); len(ls) != 1 || ls[0].Name != "facilities" {
+		t.Errorf("layers of %s: %v", paths[0], ls)
+	}
+}
+
+// TestMedian: the middle run by tiles/s, its latencies with it.
+func TestMedian(t *testing.T) {
+	m := median([]result{{TilesPerS: 30, P99ms: 3}, {TilesPerS: 10, P99ms: 1}, {TilesPerS: 20, P99ms: 2}})
+	if m.TilesPerS != 20 || m.P99ms != 2 {
+		t.Errorf("median %+v, want the 20 tiles/s run", m)
+	}
+}
+
+// TestFixedServer: the fixed-bytes server answers each path with its recorded size (204 for 0), a tile's headers
+// and 404 elsewhere; drive measures it and its CPU time.
+func TestFixedServer(t *testing.T) {
+	paths := tiles.BenchPaths("facilities")[:3]
+	sizes := map[string]int{paths[0]: 1000, paths[1]: 0, paths[2]: 70000}
+	file := filepath.Join(t.TempDir(), "sizes.json")
+	b, _ := json.Marshal(sizes)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = serveFixed(addr, file) }()
+	base := "http://" + addr
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("fixed server not ready")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := newClient(1)
+	for _, p := range paths {
+		n, code, err := get(c, base+p)
+		want := http.StatusOK
+		if sizes[p] == 0 {
+			want = http.StatusNoContent
+		}
+		if err != nil || n != sizes[p] || code != want {
+			t.Errorf("%s: %d bytes, %d, %v; want %d bytes, %d", p, n, code, err, sizes[p], want)
+		}
+	}
+	if _, code, _ := get(c, base+"/tiles/places/1/1/1.mvt"); code != http.StatusNotFound {
+		t.Errorf("unknown path: %d, want 404", code)
+	}
+	r, err := drive(&target{name: "fixed", base: base, pid: os.Getpid()}, paths, 2, 0)
+	if err != nil || r.TilesPerS <= 0 || r.P99ms < r.P50ms {
+		t.Errorf("drive: %+v, %v", r, err)
+	}
+}
