@@ -473,10 +473,15 @@ type placeOGCRec struct {
 	Geom            []byte    `json:"geom"`
 }
 
+// decodePlaceOGC decodes a stored place's feature fields: by scanPlaceOGC, or by encoding/json where the scanner
+// declines.
 func decodePlaceOGC(b []byte) (gazetteer.Place, error) {
 	var r placeOGCRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+	if !scanPlaceOGC(b, &r) {
+		r = placeOGCRec{}
+		if err := json.Unmarshal(b, &r); err != nil {
+			return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+		}
 	}
 	g, err := decodeGeom(r.Geom)
 	if err != nil {
