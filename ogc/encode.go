@@ -181,6 +181,11 @@ func encodeCollection(p Page, links []Link, c CRS, now time.Time) ([]byte, error
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if i == 1 { // room for the rest at the first one's size, so that a page of 10,000 is not copied as it grows
+			if need := len(b) * len(p.Features) * 9 / 8; cap(b) < need {
+				b = append(make([]byte, 0, need), b...)
+			}
+		}
 		if b, err = appendFeature(b, &p.Features[i], c, nil); err != nil {
 			return nil, err
 		}
