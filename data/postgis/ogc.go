@@ -292,7 +292,9 @@ func ogcWhere(t ogcTable, q ogc.Query) (where, error) {
 }
 
 // Items answers an OGC API items query (ogc.FeatureStore) in SQL: the CQL2 filter translated to a parameterised
-// condition, keyset paging on the key column (byte order), the count and the page in one repeatable-read snapshot.
+// condition, keyset paging on the key column (byte order, the primary key's index), the count and the page in one
+// statement: the count is an uncorrelated subquery beside the page's columns (an InitPlan, run once), so both see one
+// snapshot in one round trip. An empty page carries no count, so it is counted by itself.
 func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	t, err := tableOf(q.Collection)
 	if err != nil {
@@ -303,6 +305,7 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		return ogc.Page{}, err
 	}
 	limit := max(q.Limit, 1)
+	// The count's condition is the filter's alone; it reuses the page's parameters $1… (the cursor and limit follow).
 	countSQL, countArgs := `SELECT count(*) FROM `+t.table+w.sql(), append([]any(nil), w.args...)
 	order := " ORDER BY " + t.key + ` COLLATE "C"`
 	switch {
@@ -313,20 +316,17 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		w.add(t.key+` COLLATE "C" > ?::text COLLATE "C"`, q.After)
 	}
 	w.args = append(w.args, limit+1)
-	pageSQL := fmt.Sprintf(`SELECT %s FROM %s%s%s LIMIT $%d`, t.cols, t.table, w.sql(), order, len(w.args))
+	pageSQL := fmt.Sprintf(`SELECT (%s), %s FROM %s%s%s LIMIT $%d`, countSQL, t.cols, t.table, w.sql(), order, len(w.args))
 	var p ogc.Page
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&p.NumberMatched); err != nil {
-				return err
-			}
-			rows, err := tx.Query(ctx, pageSQL, w.args...)
-			if err != nil {
-				return err
-			}
-			p.Features, err = collect(rows, t.scan)
-			return err
+	rows, err := s.pool.Query(ctx, pageSQL, w.args...)
+	if err == nil {
+		p.Features, err = collect(rows, func(r pgx.Row) (ogc.Feature, error) {
+			return t.scan(countedRow{r, &p.NumberMatched})
 		})
+	}
+	if err == nil && len(p.Features) == 0 {
+		err = s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&p.NumberMatched)
+	}
 	if err != nil {
 		return ogc.Page{}, fmt.Errorf("postgis: %s items: %w", q.Collection, err)
 	}
@@ -338,6 +338,14 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	}
 	return p, nil
 }
+
+// countedRow is a row of Items' page: the count first, into n, then the table's columns for its scan.
+type countedRow struct {
+	pgx.Row
+	n *int
+}
+
+func (r countedRow) Scan(dest ...any) error { return r.Row.Scan(append([]any{r.n}, dest...)...) }
 
 // Item returns one feature by its collection's key (ogc.FeatureStore); a place that is not published is not one.
 func (s *Store) Item(ctx context.Context, collection, id string) (ogc.Feature, error) {
