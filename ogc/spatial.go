@@ -215,6 +215,17 @@ func NearestScan(ctx context.Context, st FeatureStore, p orb.Point, k int, types
 	})
 }
 
+// NearestWithin is Nearest given a radius r (metres) that holds at least k of the facilities of those types and
+// statuses (or +Inf): one WithinDistance instead of growing circles. A store that knows such an r (PostGIS: the
+// farthest of the k nearest by its index's distance) answers in one search.
+func NearestWithin(ctx context.Context, st FeatureStore, p orb.Point, k int, r float64, types, statuses []string) ([]Near, error) {
+	ns, err := WithinDistance(ctx, st, Facilities, p, r, cql2.Conj(inList("type", types), inList("status", statuses)))
+	if err != nil {
+		return nil, err
+	}
+	return ns[:min(k, len(ns))], nil
+}
+
 // NearestFinder is a FeatureStore that finds the k nearest facilities in an index it holds in memory (the embedded
 // store: its R-tree of facility locations), reading only the k records. Its answer must be NearestScan's: the same
 // features in the same order with the same distances (geodesic metres).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -346,6 +347,37 @@ type countedRow struct {
 }
 
 func (r countedRow) Scan(dest ...any) error { return r.Row.Scan(append([]any{r.n}, dest...)...) }
+
+var _ ogc.NearestFinder = (*Store)(nil)
+
+// NearestFacilities answers ogc.Nearest in two statements (ogc.NearestFinder). The k nearest by the GiST index's
+// distance in degrees (<->, an index scan) are k facilities, so the k nearest in geodesic metres lie no farther than
+// the farthest of them, D; then ogc.NearestWithin measures, in Go as ogc.NearestScan does, every facility in the
+// circle of radius D. With fewer than k facilities of those types and statuses, all are measured.
+func (s *Store) NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]ogc.Near, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ST_X(geom), ST_Y(geom) FROM facilities
+		WHERE ($3::text[] IS NULL OR type = ANY($3)) AND ($4::text[] IS NULL OR status = ANY($4))
+		ORDER BY geom <-> ST_SetSRID(ST_MakePoint($1, $2), 4490) LIMIT $5`, p[0], p[1], types, statuses, k)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
+	}
+	locs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (orb.Point, error) {
+		var q orb.Point
+		err := r.Scan(&q[0], &q[1])
+		return q, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
+	}
+	d := math.Inf(1)
+	if len(locs) == k {
+		d = 0
+		for _, q := range locs {
+			d = math.Max(d, ogc.DistanceTo(p, q))
+		}
+	}
+	return ogc.NearestWithin(ctx, s, p, k, d, types, statuses)
+}
 
 // Item returns one feature by its collection's key (ogc.FeatureStore); a place that is not published is not one.
 func (s *Store) Item(ctx context.Context, collection, id string) (ogc.Feature, error) {
