@@ -83,10 +83,20 @@ func scanPlaceOGC(b []byte, r *placeOGCRec) bool {
 	}
 }
 
-// recScanner reads a JSON text at b[i:].
+// recScanner reads a JSON text at b[i:]. The strings it keeps are cut from one copy of the record (text), made at
+// the first: one allocation per record instead of one per string (a feature lives no longer than its page).
 type recScanner struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	text string
+}
+
+// cut returns b[i:j] as a string, sharing the record's copy.
+func (d *recScanner) cut(i, j int) string {
+	if d.text == "" {
+		d.text = string(d.b)
+	}
+	return d.text[i:j]
 }
 
 func (d *recScanner) ws() {
@@ -168,7 +178,8 @@ func (d *recScanner) str(s *string) bool {
 	if !utf8.Valid(raw) { // json would write U+FFFD for each bad byte
 		return false
 	}
-	*s = string(raw)
+	end := d.i - 1 // the closing quote
+	*s = d.cut(end-len(raw), end)
 	return true
 }
 
