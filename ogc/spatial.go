@@ -215,15 +215,15 @@ func NearestScan(ctx context.Context, st FeatureStore, p orb.Point, k int, types
 	})
 }
 
-// NearestWithin is Nearest given a radius r (metres) that holds at least k of the facilities of those types and
-// statuses (or +Inf): one WithinDistance instead of growing circles. A store that knows such an r (PostGIS: the
-// farthest of the k nearest by its index's distance) answers in one search.
-func NearestWithin(ctx context.Context, st FeatureStore, p orb.Point, k int, r float64, types, statuses []string) ([]Near, error) {
-	ns, err := WithinDistance(ctx, st, Facilities, p, r, cql2.Conj(inList("type", types), inList("status", statuses)))
-	if err != nil {
-		return nil, err
+// NearestAmong returns the k of fs nearest p (geodesic metres), nearest first, ties by id: Nearest's answer when fs
+// holds every facility (of the wanted types and statuses) that is as near as the k-th nearest, or all of them.
+func NearestAmong(p orb.Point, k int, fs []Feature) []Near {
+	var ns []Near // nil when none, as NearestScan's
+	for _, f := range fs {
+		ns = append(ns, Near{f, DistanceTo(p, f.Geometry)})
 	}
-	return ns[:min(k, len(ns))], nil
+	sortNear(ns)
+	return ns[:min(k, len(ns))]
 }
 
 // NearestFinder is a FeatureStore that finds the k nearest facilities in an index it holds in memory (the embedded

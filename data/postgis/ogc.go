@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -350,33 +349,34 @@ func (r countedRow) Scan(dest ...any) error { return r.Row.Scan(append([]any{r.n
 
 var _ ogc.NearestFinder = (*Store)(nil)
 
-// NearestFacilities answers ogc.Nearest in two statements (ogc.NearestFinder). The k nearest by the GiST index's
-// distance in degrees (<->, an index scan) are k facilities, so the k nearest in geodesic metres lie no farther than
-// the farthest of them, D; then ogc.NearestWithin measures, in Go as ogc.NearestScan does, every facility in the
-// circle of radius D. With fewer than k facilities of those types and statuses, all are measured.
+// nearestSQL is NearestFacilities' one statement ($1, $2: lon, lat; $3, $4: types and statuses, NULL for all; $5: k).
+// The k nearest by the GiST index's distance in degrees (<->, an index scan) are k facilities, so the k nearest in
+// geodesic metres lie no farther than the farthest of them, D. Sphere distances (ST_DistanceSphere) differ from
+// geodesic ones on the ellipsoid by under 0.6% either way, so the farthest sphere distance of the k, times 1.02 plus
+// 1 m, bounds D in sphere metres with room to spare; every facility within that bound (after a lon/lat box for the
+// index: a degree of latitude is over 110 km, one of longitude over 111 km × cos φ at the box's far latitude) comes
+// back (ST_Expand's dx in longitude, dy in latitude). With fewer than k facilities all come back.
+const nearestSQL = `WITH pt AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4490) AS g),
+	knn AS (SELECT geom FROM facilities, pt WHERE ($3::text[] IS NULL OR type = ANY($3))
+		AND ($4::text[] IS NULL OR status = ANY($4)) ORDER BY geom <-> pt.g LIMIT $5),
+	r AS (SELECT CASE WHEN count(*) < $5 THEN NULL ELSE max(ST_DistanceSphere(knn.geom, pt.g)) * 1.02 + 1 END AS m
+		FROM knn, pt)
+	SELECT ` + facilityCols + ` FROM facilities, pt, r
+	WHERE ($3::text[] IS NULL OR type = ANY($3)) AND ($4::text[] IS NULL OR status = ANY($4))
+		AND (r.m IS NULL OR geom && ST_Expand(pt.g, r.m / (111000.0 * cos(radians(least(89.0, abs($2) + r.m / 110000.0)))),
+			r.m / 110000.0) AND ST_DistanceSphere(geom, pt.g) <= r.m)`
+
+// NearestFacilities answers ogc.Nearest in one statement (ogc.NearestFinder, nearestSQL): the facilities that can be
+// among the k nearest, measured in Go (ogc.NearestAmong) as ogc.NearestScan measures them.
 func (s *Store) NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]ogc.Near, error) {
-	rows, err := s.pool.Query(ctx, `SELECT ST_X(geom), ST_Y(geom) FROM facilities
-		WHERE ($3::text[] IS NULL OR type = ANY($3)) AND ($4::text[] IS NULL OR status = ANY($4))
-		ORDER BY geom <-> ST_SetSRID(ST_MakePoint($1, $2), 4490) LIMIT $5`, p[0], p[1], types, statuses, k)
-	if err != nil {
-		return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
-	}
-	locs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (orb.Point, error) {
-		var q orb.Point
-		err := r.Scan(&q[0], &q[1])
-		return q, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
-	}
-	d := math.Inf(1)
-	if len(locs) == k {
-		d = 0
-		for _, q := range locs {
-			d = math.Max(d, ogc.DistanceTo(p, q))
+	rows, err := s.pool.Query(ctx, nearestSQL, p[0], p[1], types, statuses, k)
+	if err == nil {
+		var fs []ogc.Feature
+		if fs, err = collect(rows, ogcTables[ogc.Facilities].scan); err == nil {
+			return ogc.NearestAmong(p, k, fs), nil
 		}
 	}
-	return ogc.NearestWithin(ctx, s, p, k, d, types, statuses)
+	return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
 }
 
 // Item returns one feature by its collection's key (ogc.FeatureStore); a place that is not published is not one.
