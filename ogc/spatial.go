@@ -226,9 +226,10 @@ func NearestAmong(p orb.Point, k int, fs []Feature) []Near {
 	return ns[:min(k, len(ns))]
 }
 
-// NearestFinder is a FeatureStore that finds the k nearest facilities in an index it holds in memory (the embedded
-// store: its R-tree of facility locations), reading only the k records. Its answer must be NearestScan's: the same
-// features in the same order with the same distances (geodesic metres).
+// NearestFinder is a FeatureStore that finds the k nearest facilities from its own spatial index, in fewer reads than
+// NearestScan's circles of Items pages (the embedded store: its R-tree of facility locations, reading only the k
+// records; PostGIS: one statement on the GiST index). Its answer must be NearestScan's: the same features in the
+// same order with the same distances (geodesic metres).
 type NearestFinder interface {
 	NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]Near, error)
 }
