@@ -270,22 +270,20 @@ func (s *Store) NearestFacilities(ctx context.Context, p orb.Point, k int, types
 		})
 	})
 	s.mu.RUnlock()
-	out := ns[:0]
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFacilities)
-		for _, n := range ns {
-			v := b.Get([]byte(n.ID))
-			if v == nil {
-				continue
-			}
-			f, err := decodeFacility(v)
-			if err != nil {
-				return err
-			}
-			n.Feature = ogc.FacilityFeature(f)
-			out = append(out, n)
+	ids := make([]string, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	out, j := ns[:0], 0
+	err := readKeys(ctx, s.db, bucketFacilities, ids, decodeFacility, func(f facilities.Facility) {
+		for j < len(ns) && ns[j].ID != f.ID { // records come in ns's order; one deleted meanwhile is skipped
+			j++
 		}
-		return nil
+		if j < len(ns) {
+			n := ns[j]
+			n.Feature = ogc.FacilityFeature(f)
+			out, j = append(out, n), j+1
+		}
 	})
 	return out, err
 }
