@@ -248,8 +248,10 @@ func DivisionFeature(d gazetteer.Division) Feature {
 // PlaceFeature is a place's feature: key id; the census fields that are short (long texts stay in /api/places).
 // year_established is null when unknown (0).
 func PlaceFeature(pl gazetteer.Place) Feature {
-	p := map[string]any{"id": pl.ID, "name": pl.Name, "category": pl.Category, "status": pl.Status,
-		"heritage": pl.Heritage, "version": float64(pl.Version), "created_at": pl.CreatedAt, "updated_at": pl.UpdatedAt}
+	// Sized for every queryable (fillNulls adds the absent ones as null): a page of places builds no map twice.
+	p := make(map[string]any, 16)
+	p["id"], p["name"], p["category"], p["status"] = pl.ID, pl.Name, pl.Category, pl.Status
+	p["heritage"], p["version"], p["created_at"], p["updated_at"] = pl.Heritage, float64(pl.Version), pl.CreatedAt, pl.UpdatedAt
 	set(p, "specific", pl.Specific)
 	set(p, "generic", pl.Generic)
 	set(p, "pinyin", pl.Pinyin)
@@ -290,8 +292,9 @@ func MarkerFeature(m gazetteer.Marker) Feature {
 
 // FacilityFeature is a facility's feature: key id; capacities and smart_terminal null when unknown.
 func FacilityFeature(f facilities.Facility) Feature {
-	p := map[string]any{"id": f.ID, "name": f.Name, "type": f.Type, "status": f.Status, "township_code": f.TownshipCode,
-		"version": float64(f.Version), "updated_at": f.UpdatedAt}
+	p := make(map[string]any, 16) // every queryable, as for places
+	p["id"], p["name"], p["type"], p["status"], p["township_code"] = f.ID, f.Name, f.Type, f.Status, f.TownshipCode
+	p["version"], p["updated_at"] = float64(f.Version), f.UpdatedAt
 	set(p, "capacity_beds", f.CapacityBeds)
 	set(p, "capacity_meals_per_day", f.CapacityMealsPerDay)
 	set(p, "smart_terminal", f.SmartTerminal)

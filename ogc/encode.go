@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -181,6 +182,11 @@ func encodeCollection(p Page, links []Link, c CRS, now time.Time) ([]byte, error
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if i == 1 { // room for the rest at the first one's size, so that a page of 10,000 is not copied as it grows
+			if need := len(b) * len(p.Features) * 9 / 8; cap(b) < need {
+				b = append(make([]byte, 0, need), b...)
+			}
+		}
 		if b, err = appendFeature(b, &p.Features[i], c, nil); err != nil {
 			return nil, err
 		}
@@ -192,20 +198,25 @@ func encodeCollection(p Page, links []Link, c CRS, now time.Time) ([]byte, error
 // reflection: the values are the types Feature holds (string, float64, bool, time.Time, []string, nil); anything else
 // goes through encoding/json.
 func appendProperties(b []byte, props map[string]any) ([]byte, error) {
-	var small [32]string
-	keys := small[:0]
-	for k := range props {
-		keys = append(keys, k)
+	type prop struct {
+		k string
+		v any
 	}
-	slices.Sort(keys)
+	var small [32]prop
+	kvs := small[:0]
+	for k, v := range props { // keys and values in one pass: no second lookup per key
+		kvs = append(kvs, prop{k, v})
+	}
+	slices.SortFunc(kvs, func(a, b prop) int { return strings.Compare(a.k, b.k) })
 	b = append(b, '{')
-	for i, k := range keys {
+	for i, kv := range kvs {
+		k := kv.k
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		switch v := props[k].(type) {
+		switch v := kv.v.(type) {
 		case nil:
 			b = append(b, "null"...)
 		case string:

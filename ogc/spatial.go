@@ -1,6 +1,7 @@
 package ogc
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -168,11 +169,11 @@ func segDist(p, a, b orb.Point, kx, ky float64) float64 {
 }
 
 func sortNear(ns []Near) {
-	sort.Slice(ns, func(i, j int) bool {
-		if ns[i].DistanceM != ns[j].DistanceM {
-			return ns[i].DistanceM < ns[j].DistanceM
+	slices.SortFunc(ns, func(a, b Near) int {
+		if c := cmp.Compare(a.DistanceM, b.DistanceM); c != 0 {
+			return c
 		}
-		return ns[i].ID < ns[j].ID
+		return strings.Compare(a.ID, b.ID)
 	})
 }
 
@@ -196,11 +197,66 @@ func WithinDistance(ctx context.Context, st FeatureStore, collection string, p o
 // Nearest returns the k facilities nearest p (geodesic metres) among those of the given types and statuses (all
 // when empty), nearest first, ties by id. It searches circles of growing radius (500 m, doubling) until k facilities
 // lie inside one, so the answer is exact: any facility nearer than the k-th lies in that circle too. Doubling keeps
-// the last circle's area within 4× of the one that first holds k, so few records beyond the k are read.
+// the last circle's area within 4× of the one that first holds k, so few records beyond the k are read. A store that
+// is a NearestFinder answers from its own index instead (with the same answer).
 func Nearest(ctx context.Context, st FeatureStore, p orb.Point, k int, types, statuses []string) ([]Near, error) {
+	if nf, ok := st.(NearestFinder); ok {
+		return nf.NearestFacilities(ctx, p, k, types, statuses)
+	}
+	return NearestScan(ctx, st, p, k, types, statuses)
+}
+
+// NearestScan is Nearest through FeatureStore.Items alone (what a store without a NearestFinder gets; tests compare
+// a NearestFinder with it).
+func NearestScan(ctx context.Context, st FeatureStore, p orb.Point, k int, types, statuses []string) ([]Near, error) {
 	filter := cql2.Conj(inList("type", types), inList("status", statuses))
+	return growCircles(k, func(r float64) ([]Near, error) {
+		return WithinDistance(ctx, st, Facilities, p, r, filter)
+	})
+}
+
+// NearestAmong returns the k of fs nearest p (geodesic metres), nearest first, ties by id: Nearest's answer when fs
+// holds every facility (of the wanted types and statuses) that is as near as the k-th nearest, or all of them.
+func NearestAmong(p orb.Point, k int, fs []Feature) []Near {
+	var ns []Near // nil when none, as NearestScan's
+	for _, f := range fs {
+		ns = append(ns, Near{f, DistanceTo(p, f.Geometry)})
+	}
+	sortNear(ns)
+	return ns[:min(k, len(ns))]
+}
+
+// NearestFinder is a FeatureStore that finds the k nearest facilities from its own spatial index, in fewer reads than
+// NearestScan's circles of Items pages (the embedded store: its R-tree of facility locations, reading only the k
+// records; PostGIS: one statement on the GiST index). Its answer must be NearestScan's: the same features in the
+// same order with the same distances (geodesic metres).
+type NearestFinder interface {
+	NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]Near, error)
+}
+
+// NearestIndexed is Nearest's circle search over an index of point locations: search(b, yield) must call yield with
+// the key and location of every candidate (of the wanted types and statuses) located in b. It returns the k nearest
+// to p, nearest first, ties by key, each Feature with only its ID and Geometry (the location) set: the caller reads
+// the records.
+func NearestIndexed(p orb.Point, k int, search func(b orb.Bound, yield func(id string, loc orb.Point))) []Near {
+	ns, _ := growCircles(k, func(r float64) ([]Near, error) {
+		var out []Near
+		search(circleBound(p, r), func(id string, loc orb.Point) {
+			if d := DistanceTo(p, loc); d <= r {
+				out = append(out, Near{Feature{ID: id, Geometry: loc}, d})
+			}
+		})
+		sortNear(out)
+		return out, nil
+	})
+	return ns
+}
+
+// growCircles calls within with radii of 500 m, doubling, until it returns at least k (or the circle covers the
+// globe), and returns the first k of that answer (within answers nearest first).
+func growCircles(k int, within func(r float64) ([]Near, error)) ([]Near, error) {
 	for r := 500.0; ; r *= 2 {
-		ns, err := WithinDistance(ctx, st, Facilities, p, r, filter)
+		ns, err := within(r)
 		if err != nil {
 			return nil, err
 		}

@@ -188,6 +188,9 @@ type placeIndex struct {
 	sorted []*placeEntry
 	tree   rtree.RTreeG[*placeEntry]
 	strs   interner
+	// published counts the entries whose status is published (gazetteer.Published): an unfiltered OGC page's
+	// numberMatched, kept here so that a page does not walk every entry.
+	published int
 }
 
 func newPlaceIndex() *placeIndex { return &placeIndex{strs: interner{}} }
@@ -211,6 +214,12 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 	} else {
 		f.divs = nil
 	}
+	if gazetteer.Published(e.status) {
+		x.published--
+	}
+	if gazetteer.Published(f.status) {
+		x.published++
+	}
 	e.placeFields = f
 	e.grid.setGrid("places", f.category, f.bound)
 	if e.hasBound {
@@ -221,6 +230,9 @@ func (x *placeIndex) set(e *placeEntry, f placeFields) {
 // appendLoaded adds an entry read at Open: ids arrive in byte order, fields already interned.
 func (x *placeIndex) appendLoaded(id string, f placeFields) {
 	e := &placeEntry{id: id, placeFields: f}
+	if gazetteer.Published(f.status) {
+		x.published++
+	}
 	e.grid.setGrid("places", f.category, f.bound)
 	if e.hasBound {
 		x.tree.Insert(e.bound.Min, e.bound.Max, e)

@@ -113,17 +113,12 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 }
 
 // placesPage is an unfiltered page of the published places, read off the sorted index without copying it: the count
-// is one pass over the entries, the page a binary search and a walk.
+// is the index's tally, the page a binary search and a walk, and the records one cursor walk over the page's keys.
 func (s *Store) placesPage(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	limit := max(q.Limit, 1)
 	s.mu.RLock()
 	sorted := s.places.sorted
-	n := 0
-	for _, e := range sorted {
-		if gazetteer.Published(e.status) {
-			n++
-		}
-	}
+	n := s.places.published
 	var ids []string
 	more := false
 	if q.Before != "" {
@@ -155,17 +150,17 @@ func (s *Store) placesPage(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	}
 	s.mu.RUnlock()
 	p := ogc.Page{NumberMatched: n, More: more, Features: make([]ogc.Feature, 0, len(ids))}
-	err := readKeys(ctx, s.db, bucketPlaces, ids, decodePlaceOGC, func(pl gazetteer.Place) {
+	err := readSorted(ctx, s.db, bucketPlaces, ids, decodePlaceOGC, func(pl gazetteer.Place) {
 		p.Features = append(p.Features, ogc.PlaceFeature(pl))
 	})
 	return p, err
 }
 
-// loaderOf reads the records of keys from bucket, in one read transaction, as features.
+// loaderOf reads the records of keys (ascending) from bucket, in one read transaction, as features.
 func loaderOf[T any](ctx context.Context, s *Store, bucket []byte, decode func([]byte) (T, error),
 	feature func(T) ogc.Feature) func([]string, func(ogc.Feature)) error {
 	return func(keys []string, each func(ogc.Feature)) error {
-		return readKeys(ctx, s.db, bucket, keys, decode, func(r T) { each(feature(r)) })
+		return readSorted(ctx, s.db, bucket, keys, decode, func(r T) { each(feature(r)) })
 	}
 }
 
@@ -254,6 +249,43 @@ func keyset(ctx context.Context, q ogc.Query, prog *cql2.Program, keys []string,
 	}
 	p.Features = win
 	return p, nil
+}
+
+var _ ogc.NearestFinder = (*Store)(nil)
+
+// NearestFacilities answers ogc.Nearest from the facility index (ogc.NearestFinder): the circle search runs over the
+// R-tree of locations with type and status matched on the index entries, and only the k records found are read
+// and decoded. A facility deleted between the search and the read is left out.
+func (s *Store) NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]ogc.Near, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	ns := ogc.NearestIndexed(p, k, func(b orb.Bound, yield func(string, orb.Point)) {
+		s.facs.tree.Search(b.Min, b.Max, func(_, _ [2]float64, e *facilityEntry) bool {
+			if (len(types) == 0 || slices.Contains(types, e.typ)) && (len(statuses) == 0 || slices.Contains(statuses, e.status)) {
+				yield(e.id, e.loc)
+			}
+			return true
+		})
+	})
+	s.mu.RUnlock()
+	ids := make([]string, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	out, j := ns[:0], 0
+	err := readKeys(ctx, s.db, bucketFacilities, ids, decodeFacility, func(f facilities.Facility) {
+		for j < len(ns) && ns[j].ID != f.ID { // records come in ns's order; one deleted meanwhile is skipped
+			j++
+		}
+		if j < len(ns) {
+			n := ns[j]
+			n.Feature = ogc.FacilityFeature(f)
+			out, j = append(out, n), j+1
+		}
+	})
+	return out, err
 }
 
 // onlyProps reports whether e names no property but these.
@@ -439,10 +471,15 @@ type placeOGCRec struct {
 	Geom            []byte    `json:"geom"`
 }
 
+// decodePlaceOGC decodes a stored place's feature fields: by scanPlaceOGC, or by encoding/json where the scanner
+// declines.
 func decodePlaceOGC(b []byte) (gazetteer.Place, error) {
 	var r placeOGCRec
-	if err := json.Unmarshal(b, &r); err != nil {
-		return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+	if !scanPlaceOGC(b, &r) {
+		r = placeOGCRec{}
+		if err := json.Unmarshal(b, &r); err != nil {
+			return gazetteer.Place{}, fmt.Errorf("decode place: %w", err)
+		}
 	}
 	g, err := decodeGeom(r.Geom)
 	if err != nil {

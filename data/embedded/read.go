@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -48,6 +49,42 @@ func readKeys[T any](ctx context.Context, db *bolt.DB, bucket []byte, keys []str
 			v := b.Get([]byte(k))
 			if v == nil {
 				continue
+			}
+			rec, err := decode(v)
+			if err != nil {
+				return err
+			}
+			each(rec)
+		}
+		return nil
+	})
+}
+
+// readSorted is readKeys for keys in ascending byte order (an index's run, as a page is): one cursor steps from key
+// to key, seeking afresh only past a gap of more than a few records, instead of a search from the root per key.
+func readSorted[T any](ctx context.Context, db *bolt.DB, bucket []byte, keys []string, decode func([]byte) (T, error),
+	each func(T)) error {
+	return db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		var k, v []byte
+		for i, key := range keys {
+			if ctx != nil && i%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			kb := []byte(key)
+			if i > 0 { // step on from the previous key
+				for steps := 0; k != nil && bytes.Compare(k, kb) < 0 && steps < 8; steps++ {
+					k, v = c.Next()
+				}
+			}
+			if i == 0 || k != nil && bytes.Compare(k, kb) < 0 {
+				k, v = c.Seek(kb)
+			}
+			// k == nil: past the last record, so key and every later one (greater) are not stored.
+			if k == nil || !bytes.Equal(k, kb) {
+				continue // not stored (the cursor stays on the next key, which a later one may be)
 			}
 			rec, err := decode(v)
 			if err != nil {

@@ -292,7 +292,9 @@ func ogcWhere(t ogcTable, q ogc.Query) (where, error) {
 }
 
 // Items answers an OGC API items query (ogc.FeatureStore) in SQL: the CQL2 filter translated to a parameterised
-// condition, keyset paging on the key column (byte order), the count and the page in one repeatable-read snapshot.
+// condition, keyset paging on the key column (byte order, the primary key's index), the count and the page in one
+// statement: the count is an uncorrelated subquery beside the page's columns (an InitPlan, run once), so both see one
+// snapshot in one round trip. An empty page carries no count, so it is counted by itself.
 func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 	t, err := tableOf(q.Collection)
 	if err != nil {
@@ -303,6 +305,7 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		return ogc.Page{}, err
 	}
 	limit := max(q.Limit, 1)
+	// The count's condition is the filter's alone; it reuses the page's parameters $1… (the cursor and limit follow).
 	countSQL, countArgs := `SELECT count(*) FROM `+t.table+w.sql(), append([]any(nil), w.args...)
 	order := " ORDER BY " + t.key + ` COLLATE "C"`
 	switch {
@@ -313,20 +316,17 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		w.add(t.key+` COLLATE "C" > ?::text COLLATE "C"`, q.After)
 	}
 	w.args = append(w.args, limit+1)
-	pageSQL := fmt.Sprintf(`SELECT %s FROM %s%s%s LIMIT $%d`, t.cols, t.table, w.sql(), order, len(w.args))
+	pageSQL := fmt.Sprintf(`SELECT (%s), %s FROM %s%s%s LIMIT $%d`, countSQL, t.cols, t.table, w.sql(), order, len(w.args))
 	var p ogc.Page
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error {
-			if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&p.NumberMatched); err != nil {
-				return err
-			}
-			rows, err := tx.Query(ctx, pageSQL, w.args...)
-			if err != nil {
-				return err
-			}
-			p.Features, err = collect(rows, t.scan)
-			return err
+	rows, err := s.pool.Query(ctx, pageSQL, w.args...)
+	if err == nil {
+		p.Features, err = collect(rows, func(r pgx.Row) (ogc.Feature, error) {
+			return t.scan(countedRow{r, &p.NumberMatched})
 		})
+	}
+	if err == nil && len(p.Features) == 0 {
+		err = s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&p.NumberMatched)
+	}
 	if err != nil {
 		return ogc.Page{}, fmt.Errorf("postgis: %s items: %w", q.Collection, err)
 	}
@@ -337,6 +337,46 @@ func (s *Store) Items(ctx context.Context, q ogc.Query) (ogc.Page, error) {
 		slices.Reverse(p.Features)
 	}
 	return p, nil
+}
+
+// countedRow is a row of Items' page: the count first, into n, then the table's columns for its scan.
+type countedRow struct {
+	pgx.Row
+	n *int
+}
+
+func (r countedRow) Scan(dest ...any) error { return r.Row.Scan(append([]any{r.n}, dest...)...) }
+
+var _ ogc.NearestFinder = (*Store)(nil)
+
+// nearestSQL is NearestFacilities' one statement ($1, $2: lon, lat; $3, $4: types and statuses, NULL for all; $5: k).
+// The k nearest by the GiST index's distance in degrees (<->, an index scan) are k facilities, so the k nearest in
+// geodesic metres lie no farther than the farthest of them, D. Sphere distances (ST_DistanceSphere) differ from
+// geodesic ones on the ellipsoid by under 0.6% either way, so the farthest sphere distance of the k, times 1.02 plus
+// 1 m, bounds D in sphere metres with room to spare; every facility within that bound (after a lon/lat box for the
+// index: a degree of latitude is over 110 km, one of longitude over 111 km × cos φ at the box's far latitude) comes
+// back (ST_Expand's dx in longitude, dy in latitude). With fewer than k facilities all come back.
+const nearestSQL = `WITH pt AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4490) AS g),
+	knn AS (SELECT geom FROM facilities, pt WHERE ($3::text[] IS NULL OR type = ANY($3))
+		AND ($4::text[] IS NULL OR status = ANY($4)) ORDER BY geom <-> pt.g LIMIT $5),
+	r AS (SELECT CASE WHEN count(*) < $5 THEN NULL ELSE max(ST_DistanceSphere(knn.geom, pt.g)) * 1.02 + 1 END AS m
+		FROM knn, pt)
+	SELECT ` + facilityCols + ` FROM facilities, pt, r
+	WHERE ($3::text[] IS NULL OR type = ANY($3)) AND ($4::text[] IS NULL OR status = ANY($4))
+		AND (r.m IS NULL OR geom && ST_Expand(pt.g, r.m / (111000.0 * cos(radians(least(89.0, abs($2) + r.m / 110000.0)))),
+			r.m / 110000.0) AND ST_DistanceSphere(geom, pt.g) <= r.m)`
+
+// NearestFacilities answers ogc.Nearest in one statement (ogc.NearestFinder, nearestSQL): the facilities that can be
+// among the k nearest, measured in Go (ogc.NearestAmong) as ogc.NearestScan measures them.
+func (s *Store) NearestFacilities(ctx context.Context, p orb.Point, k int, types, statuses []string) ([]ogc.Near, error) {
+	rows, err := s.pool.Query(ctx, nearestSQL, p[0], p[1], types, statuses, k)
+	if err == nil {
+		var fs []ogc.Feature
+		if fs, err = collect(rows, ogcTables[ogc.Facilities].scan); err == nil {
+			return ogc.NearestAmong(p, k, fs), nil
+		}
+	}
+	return nil, fmt.Errorf("postgis: nearest facilities: %w", err)
 }
 
 // Item returns one feature by its collection's key (ogc.FeatureStore); a place that is not published is not one.

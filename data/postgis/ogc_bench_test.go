@@ -24,3 +24,10 @@ func benchPlaces() int {
 	}
 	return 1_000_000
 }
+
+// The two-statement k-nearest (NearestFacilities) answers as the generic search over Items
+// (storetest.NearestMatchesScan).
+func TestNearestFacilitiesMatchesScan(t *testing.T) {
+	s, _ := openFresh(t, postgis.Options{})
+	storetest.NearestMatchesScan(t, s)
+}
