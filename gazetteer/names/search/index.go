@@ -2,7 +2,6 @@ package search
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
 	"slices"
 	"sort"
@@ -65,7 +64,8 @@ func (e entry) pos() uint32 { return uint32(e) & (maxText - 1) }
 type segment struct {
 	kind     Kind
 	docs     []Doc
-	base     []uint64 // per doc: the score bits that do not depend on the match (score)
+	base     []uint16 // per doc: the score bits above the doc index that do not depend on the match (baseOf)
+	retired  []uint64 // a bit per doc: Doc.Retired (the default filter reads these, not the docs)
 	keys     []key
 	docKeys  []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
 	text     string
@@ -137,11 +137,15 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 			return syllables(text, syl)
 		}
 	}
-	s.base = make([]uint64, len(s.docs))
+	s.base = make([]uint16, len(s.docs))
+	s.retired = make([]uint64, len(s.docs)/64+1)
 	s.docKeys = make([]uint32, len(s.docs)+1)
 	for di := range s.docs {
 		d := &s.docs[di]
-		s.base[di] = baseScore(d, uint32(di))
+		s.base[di] = uint16(baseScore(d, uint32(di)) >> baseShift)
+		if d.Retired {
+			s.retired[di/64] |= 1 << (di % 64)
+		}
 		s.docKeys[di] = uint32(len(s.keys))
 		for ni, n := range d.Names {
 			if ni > 255 || strings.TrimSpace(n.Text) == "" {
@@ -415,19 +419,21 @@ const (
 	tierNone
 )
 
-// scratch is one search's per-doc state in a segment: slots[d].stamp == gen marks doc d as seen in this search, with
-// slots[d].best its best score so far (excluded: filtered out) and slots[d].pos the text offset that gave it.
+// scratch is one search's state in a segment. Per doc it holds only bits (a million docs: 125 KB per bitset, which
+// stays in cache, where a slot per doc did not): seen marks the docs matched so far, excl those of them the filter
+// left out (a non-trivial filter only), inTop those in top. top is a max-heap of the limit best docs so far, each with
+// its best score and the text offset that gave it; a match worse than the heap's worst is counted and dropped without
+// reading its doc's score base. words lists the words of seen set in this search, to clear them after.
 type scratch struct {
-	gen     uint32
-	slots   []slot
-	touched []uint32
-	buf     []byte
+	seen, excl, inTop []uint64
+	words             []uint32
+	top               []topItem
+	buf               []byte
 }
 
-type slot struct {
-	stamp uint32
+type topItem struct {
+	score uint64
 	pos   uint32
-	best  uint64
 }
 
 func (s *segment) getScratch() *scratch {
@@ -438,21 +444,29 @@ func (s *segment) getScratch() *scratch {
 		s.free = s.free[:n-1]
 		return sc
 	}
-	return &scratch{slots: make([]slot, len(s.docs))}
+	nw := len(s.docs)/64 + 1
+	return &scratch{seen: make([]uint64, nw), excl: make([]uint64, nw), inTop: make([]uint64, nw)}
 }
 
 // maxFree bounds the scratch kept per segment (one per concurrent search up to it).
 const maxFree = 8
 
+// putScratch clears sc's bits and keeps it for the next search.
 func (s *segment) putScratch(sc *scratch) {
+	for _, w := range sc.words {
+		sc.seen[w], sc.excl[w] = 0, 0
+	}
+	for _, it := range sc.top {
+		di := uint32(it.score)
+		sc.inTop[di/64] &^= 1 << (di % 64)
+	}
+	sc.words, sc.top = sc.words[:0], sc.top[:0]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.free) < maxFree {
 		s.free = append(s.free, sc)
 	}
 }
-
-const excluded = ^uint64(0)
 
 // retiredBit is the retired flag in a score.
 const retiredBit = 1 << 57
@@ -471,6 +485,12 @@ func baseScore(d *Doc, di uint32) uint64 {
 	}
 	return ret | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
 }
+
+// baseShift is where the bits of baseScore above the doc index start; they fit 16 bits (base holds them so: 2 bytes
+// a doc, where a matched doc's score is read at random).
+const baseShift = 44
+
+func (s *segment) baseOf(di uint32) uint64 { return uint64(s.base[di])<<baseShift | uint64(di) }
 
 func (t tier) of(s uint64) tier { return tier(s >> 60) }
 
@@ -505,43 +525,122 @@ type matcher struct {
 	s       *segment
 	sc      *scratch
 	f       *filter
-	trivial bool // no filter but the default (not retired): decided from the score base alone
+	trivial bool // no filter but the default (not retired): decided from the retired bits alone
+	limit   int  // the page size: top keeps this many docs
 	kept    int  // docs matched and kept by the filter so far
 }
 
+// add counts e's doc as matched (once per search) and offers its score to top. A doc's score is the best over its
+// matches; of equal ones the first met keeps its offset (which name is shown).
 func (q *matcher) add(e entry, t tier) {
 	di := e.doc()
-	sl := &q.sc.slots[di]
-	base := q.s.base[di]
-	if sl.stamp != q.sc.gen {
-		sl.stamp = q.sc.gen
-		q.sc.touched = append(q.sc.touched, di)
-		if q.trivial && base&retiredBit != 0 || !q.trivial && !q.f.keep(&q.s.docs[di]) {
-			sl.best = excluded
+	w, bit := di/64, uint64(1)<<(di%64)
+	sc := q.sc
+	if q.trivial {
+		if q.s.retired[w]&bit != 0 {
 			return
 		}
-		sl.best = excluded - 1
+		if sc.seen[w]&bit == 0 {
+			if sc.seen[w] == 0 {
+				sc.words = append(sc.words, w)
+			}
+			sc.seen[w] |= bit
+			q.kept++
+		}
+	} else if sc.seen[w]&bit == 0 {
+		if sc.seen[w] == 0 {
+			sc.words = append(sc.words, w)
+		}
+		sc.seen[w] |= bit
+		if !q.f.keep(&q.s.docs[di]) {
+			sc.excl[w] |= bit
+			return
+		}
 		q.kept++
-	} else if sl.best == excluded {
+	} else if sc.excl[w]&bit != 0 {
 		return
 	}
-	if sv := uint64(t)<<60 | e.fc()<<58 | base; sv < sl.best {
-		sl.best = sv
-		sl.pos = e.pos()
+	full := len(sc.top) >= q.limit
+	hi := uint64(t)<<60 | e.fc()<<58
+	if full && (q.limit == 0 || hi > sc.top[0].score) { // worse tier or field than the worst kept: no base needed
+		return
+	}
+	sv := hi | q.s.baseOf(di)
+	if full && sv >= sc.top[0].score {
+		return
+	}
+	if sc.inTop[w]&bit != 0 { // an earlier match of the doc is in top: keep the better
+		for i := range sc.top {
+			if uint32(sc.top[i].score) == di {
+				if sv < sc.top[i].score {
+					sc.top[i] = topItem{sv, e.pos()}
+					siftDown(sc.top, i)
+				}
+				return
+			}
+		}
+	}
+	sc.inTop[w] |= bit
+	if !full {
+		sc.top = append(sc.top, topItem{sv, e.pos()})
+		siftUp(sc.top, len(sc.top)-1)
+		return
+	}
+	old := uint32(sc.top[0].score)
+	sc.inTop[old/64] &^= 1 << (old % 64)
+	sc.top[0] = topItem{sv, e.pos()}
+	siftDown(sc.top, 0)
+}
+
+// siftUp and siftDown keep h a max-heap by score.
+func siftUp(h []topItem, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].score >= h[i].score {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func siftDown(h []topItem, i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1].score > h[c].score {
+			c++
+		}
+		if h[i].score >= h[c].score {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
 }
 
 // han matches a folded Chinese (or Latin) string as a substring of the names.
+//
+// Matches at a string's start (prefix, exact) rank above all others, so they are offered first: they fill top, and
+// most of the other matches are then only counted, without reading their doc's score base. A doc's equal matches
+// have one tier, hence one start-ness, so both passes meet them in suffix order as a single pass would.
 func (q *matcher) han(text string) {
-	for _, e := range q.s.prefixRange(q.s.han, text) {
-		t := tierSubstring
+	es := q.s.prefixRange(q.s.han, text)
+	for _, e := range es {
 		if e.start() {
-			t = tierPrefix
+			t := tierPrefix
 			if q.s.remains(e, len(text)) {
 				t = tierExact
 			}
+			q.add(e, t)
 		}
-		q.add(e, t)
+	}
+	for _, e := range es {
+		if !e.start() {
+			q.add(e, tierSubstring)
+		}
 	}
 }
 
@@ -551,19 +650,23 @@ func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
 	q.pinyinIn(q.s.prefixRange(q.s.py, text), len(text), first, exact, inner, whole)
 }
 
+// pinyinIn offers the matches from a string's start (first, exact) before the others (inner), as han does; first and
+// exact must rank above inner.
 func (q *matcher) pinyinIn(es []entry, n int, first, exact, inner tier, whole bool) {
-	for _, e := range es {
-		if whole && !q.s.isBoundary(int(e.pos())+n) {
-			continue
-		}
-		t := inner
-		if e.start() {
-			t = first
-			if q.s.remains(e, n) {
-				t = exact
+	for pass := range 2 {
+		for _, e := range es {
+			if e.start() != (pass == 0) || whole && !q.s.isBoundary(int(e.pos())+n) {
+				continue
 			}
+			t := inner
+			if e.start() {
+				t = first
+				if q.s.remains(e, n) {
+					t = exact
+				}
+			}
+			q.add(e, t)
 		}
-		q.add(e, t)
 	}
 }
 
@@ -621,31 +724,11 @@ func (q *matcher) typos(p string) {
 	q.sc.buf = buf
 }
 
-// hitHeap keeps the best scores (a max-heap of the limit smallest).
-type hitHeap []uint64
-
-func (h hitHeap) Len() int           { return len(h) }
-func (h hitHeap) Less(i, j int) bool { return h[i] > h[j] }
-func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
-func (h *hitHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
 // run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
 func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	sc := s.getScratch()
 	defer s.putScratch(sc)
-	sc.gen++
-	if sc.gen == 0 { // wrapped: clear the stamps
-		clear(sc.slots)
-		sc.gen = 1
-	}
-	sc.touched = sc.touched[:0]
-	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial()}
+	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial(), limit: limit}
 	for _, h := range pq.han {
 		q.han(h)
 	}
@@ -661,28 +744,13 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	if pq.typo != "" && q.kept < limit {
 		q.typos(pq.typo)
 	}
-	h := make(hitHeap, 0, limit+1)
-	n := 0
-	for _, di := range sc.touched {
-		b := sc.slots[di].best
-		if b >= excluded-1 {
-			continue
-		}
-		n++
-		if len(h) < limit {
-			heap.Push(&h, b)
-		} else if limit > 0 && b < h[0] {
-			h[0] = b
-			heap.Fix(&h, 0)
-		}
+	top := slices.SortedFunc(slices.Values(sc.top), func(a, b topItem) int { return cmp.Compare(a.score, b.score) })
+	hits := make([]Hit, len(top))
+	for i, it := range top {
+		di := uint32(it.score)
+		hits[i] = s.hit(di, s.keyAt(di, it.pos), it.score)
 	}
-	slices.Sort(h)
-	hits := make([]Hit, len(h))
-	for i, b := range h {
-		di := uint32(b)
-		hits[i] = s.hit(di, s.keyAt(di, sc.slots[di].pos), b)
-	}
-	return hits, n
+	return hits, q.kept
 }
 
 func (s *segment) hit(di uint32, k *key, b uint64) Hit {
