@@ -243,8 +243,8 @@ func TestSearchMatchesReference(t *testing.T) {
 		}
 	}
 	classes := map[string]func() string{
-		"chinese-1": func() string { rs := []rune(pick().han); return string(rs[r.IntN(len(rs))]) },
-		"chinese-2": func() string { rs := []rune(pick().han); i := r.IntN(len(rs) - 1); return string(rs[i : i+2]) },
+		"chinese-1":   func() string { rs := []rune(pick().han); return string(rs[r.IntN(len(rs))]) },
+		"chinese-2":   func() string { rs := []rune(pick().han); i := r.IntN(len(rs) - 1); return string(rs[i : i+2]) },
 		"traditional": func() string { return traditional(pick().han) },
 		"pinyin":      func() string { return pick().py },
 		"pinyin-part": func() string {
