@@ -242,25 +242,33 @@ func TestSearchMatchesReference(t *testing.T) {
 			}
 		}
 	}
-	classes := map[string]func() string{
-		"chinese-1":   func() string { rs := []rune(pick().han); return string(rs[r.IntN(len(rs))]) },
-		"chinese-2":   func() string { rs := []rune(pick().han); i := r.IntN(len(rs) - 1); return string(rs[i : i+2]) },
-		"traditional": func() string { return traditional(pick().han) },
-		"pinyin":      func() string { return pick().py },
-		"pinyin-part": func() string {
+	classes := []struct {
+		name string
+		gen  func() string
+	}{
+		{"chinese-1", func() string { rs := []rune(pick().han); return string(rs[r.IntN(len(rs))]) }},
+		{"chinese-2", func() string { rs := []rune(pick().han); i := r.IntN(len(rs) - 1); return string(rs[i : i+2]) }},
+		{"traditional", func() string { return traditional(pick().han) }},
+		{"pinyin", func() string { return pick().py }},
+		{"pinyin-part", func() string { // one or two syllables from any syllable
 			k := pick()
 			i := r.IntN(len(k.starts))
-			return k.py[k.starts[i]:k.starts[min(i+2, len(k.starts)-1)]]
-		},
-		"initials": func() string { return pick().ini },
-		"typo": func() string {
+			end := len(k.py)
+			if i+2 < len(k.starts) {
+				end = k.starts[i+2]
+			}
+			return k.py[k.starts[i]:end]
+		}},
+		{"initials", func() string { return pick().ini }},
+		{"typo", func() string {
 			v := typoVariants(pick().py)
 			return v[r.IntN(len(v))]
-		},
+		}},
 	}
 	filters := []Query{{}, {Statuses: []string{"current", "abolished"}}, {Division: "33022500"}, {Category: "water"}}
 	tested := map[string]int{}
-	for name, gen := range classes {
+	for _, c := range classes {
+		name, gen := c.name, c.gen
 		for i := 0; i < 150; i++ {
 			q := filters[i%len(filters)]
 			q.Q, q.Kinds, q.Limit = gen(), []Kind{KindPlace}, []int{20, 5, 200}[i%3]
@@ -286,8 +294,8 @@ func TestSearchMatchesReference(t *testing.T) {
 			tested[name] += len(g)
 		}
 	}
-	for name := range classes {
-		if tested[name] < 100 {
+	for _, c := range classes {
+		if name := c.name; tested[name] < 100 {
 			t.Errorf("%s: only %d hits compared in all", name, tested[name])
 		}
 	}
