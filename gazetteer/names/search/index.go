@@ -75,6 +75,8 @@ type segment struct {
 	py0      []entry
 	ini      []entry
 
+	champ map[rune]*champion // by character (champions)
+
 	mu   sync.Mutex
 	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
 }
@@ -198,7 +200,45 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 	for _, sa := range [][]entry{s.han, s.py, s.py0, s.ini} {
 		s.sortSA(sa)
 	}
+	s.champions()
 	return s, nil
+}
+
+// champion is the answer to a one-character Chinese query under the default filter: its best MaxLimit docs in score
+// order and the number of docs it matches.
+type champion struct {
+	top  []topItem
+	kept int
+}
+
+// champMin is the fewest han suffixes starting with a character for which the segment keeps its champion: below it,
+// matching the character takes microseconds. A variable so that tests can have champions of small segments.
+var champMin = 4096
+
+// champions computes the champion of each character that starts at least champMin han suffixes. A common character
+// matches a good share of a million names (村 over a tenth of them): ranking them all at each query is most of the cost
+// of a one-character search, and a page holds at most MaxLimit of them, whatever the limit asked.
+func (s *segment) champions() {
+	for i := 0; i < len(s.han); {
+		r, _ := utf8.DecodeRuneInString(s.suffix(s.han[i]))
+		c := string(r)
+		n := len(s.prefixRange(s.han[i:], c))
+		if n == 0 { // an empty suffix (an empty han string) has no first character
+			i++
+			continue
+		}
+		if n >= champMin && r != utf8.RuneError {
+			sc := s.getScratch()
+			q := &matcher{s: s, sc: sc, f: &filter{}, trivial: true, limit: MaxLimit}
+			q.han(c)
+			if s.champ == nil {
+				s.champ = map[rune]*champion{}
+			}
+			s.champ[r] = &champion{top: sortedTop(sc.top), kept: q.kept}
+			s.putScratch(sc)
+		}
+		i += n
+	}
 }
 
 // maxOffset is the longest name string indexed (longer ones are cut).
@@ -726,6 +766,9 @@ func (q *matcher) typos(p string) {
 
 // run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
 func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
+	if c := s.championOf(pq, f); c != nil {
+		return s.hits(c.top[:min(limit, len(c.top))]), c.kept
+	}
 	sc := s.getScratch()
 	defer s.putScratch(sc)
 	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial(), limit: limit}
@@ -744,13 +787,34 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	if pq.typo != "" && q.kept < limit {
 		q.typos(pq.typo)
 	}
-	top := slices.SortedFunc(slices.Values(sc.top), func(a, b topItem) int { return cmp.Compare(a.score, b.score) })
+	return s.hits(sortedTop(sc.top)), q.kept
+}
+
+// championOf is the champion that answers pq under f, or nil: a query of one Chinese character alone (no traditional
+// form besides, no pinyin), the default filter.
+func (s *segment) championOf(pq *prepared, f *filter) *champion {
+	if s.champ == nil || !f.trivial() || len(pq.han) != 1 || len(pq.pinyin) > 0 || pq.homophone != "" || pq.typo != "" {
+		return nil
+	}
+	r, n := utf8.DecodeRuneInString(pq.han[0])
+	if n != len(pq.han[0]) || r == utf8.RuneError {
+		return nil
+	}
+	return s.champ[r]
+}
+
+// sortedTop is top in score order (best first), a new slice.
+func sortedTop(top []topItem) []topItem {
+	return slices.SortedFunc(slices.Values(top), func(a, b topItem) int { return cmp.Compare(a.score, b.score) })
+}
+
+func (s *segment) hits(top []topItem) []Hit {
 	hits := make([]Hit, len(top))
 	for i, it := range top {
 		di := uint32(it.score)
 		hits[i] = s.hit(di, s.keyAt(di, it.pos), it.score)
 	}
-	return hits, q.kept
+	return hits
 }
 
 func (s *segment) hit(di uint32, k *key, b uint64) Hit {

@@ -221,12 +221,25 @@ func refDocs(n int, seed uint64) []Doc {
 // matched, which name, quality, in order) and numberMatched as a brute-force ranking of every doc, for one and two
 // Chinese characters, traditional characters, full pinyin, pinyin prefixes and later syllables, initials and typos,
 // with and without filters, on small and large pages.
+//
+// It runs twice: as a small segment (every query matched by scanning) and with champions for every character.
 func TestSearchMatchesReference(t *testing.T) {
+	defer func(n int) { champMin = n }(champMin)
+	for _, cm := range []int{champMin, 1} {
+		champMin = cm
+		t.Run(fmt.Sprintf("champMin=%d", cm), testSearchMatchesReference)
+	}
+}
+
+func testSearchMatchesReference(t *testing.T) {
 	syl := romanizer(t)
 	docs := refDocs(4000, 5)
 	ix, err := NewIndex(syl, slices.Clone(docs))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s := ix.segs[KindPlace]; (champMin == 1) != (len(s.champ) > 0) {
+		t.Fatalf("%d champions with champMin %d", len(s.champ), champMin)
 	}
 	docs = ix.segs[KindPlace].docs // sorted by ID, as the index holds them
 	keys := make([][]refKey, len(docs))
