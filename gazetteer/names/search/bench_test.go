@@ -61,7 +61,7 @@ func benchN(b *testing.B) int {
 // BenchmarkSearch indexes 1,000,000 generated names (CIVMAP_SEARCH_BENCH_N to change) and reports, per query class,
 // the p50 and p99 latency of 2,000 queries drawn from the names (ms), and once the index's heap bytes per name (the
 // docs it keeps included: runtime.ReadMemStats after GC, before generating the docs and after building) and the build
-// time. The index is the same whichever store feeds it (search.Live reloads a kind from its Loader): store latency is
+// time (wall, and the CPU time of all the process's threads). The index is the same whichever store feeds it (search.Live reloads a kind from its Loader): store latency is
 // only in the load at start and after an edit, not in these figures.
 //
 // Query classes: chinese (2 characters from a name, anywhere in it), chinese-1 (one character: the widest), pinyin (the
@@ -77,21 +77,22 @@ func BenchmarkSearch(b *testing.B) {
 	docs := benchDocs(n, 1)
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	ix, err := NewIndex(syl, docs)
 	if err != nil {
 		b.Fatal(err)
 	}
-	build := time.Since(start)
+	build, buildCPU := time.Since(start), processCPU()-cpu0
 	docs = nil
 	runtime.GC()
 	runtime.ReadMemStats(&m2)
 	perName := float64(m2.HeapAlloc-m0.HeapAlloc) / float64(n)
 	docBytes := float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
 	seg := ix.segs[KindPlace]
-	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v; heap bytes per name %.0f "+
-		"(docs %.0f, index structures %.0f)", n, len(seg.keys), len(seg.han), len(seg.py), len(seg.ini),
-		build.Round(time.Millisecond), perName, docBytes, perName-docBytes)
+	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v (CPU time of "+
+		"all threads %v, GOMAXPROCS %d); heap bytes per name %.0f (docs %.0f, index structures %.0f)", n, len(seg.keys),
+		len(seg.han), len(seg.py), len(seg.ini), build.Round(time.Millisecond), buildCPU.Round(time.Millisecond),
+		runtime.GOMAXPROCS(0), perName, docBytes, perName-docBytes)
 
 	r := rand.New(rand.NewPCG(7, 11))
 	pick := func() *key { return &seg.keys[r.IntN(len(seg.keys))] }
@@ -180,6 +181,15 @@ var traditionalReplacer = strings.NewReplacer("东", "東", "龙", "龍", "凤",
 	"桥", "橋", "区", "區", "乡", "鄉", "庄", "莊", "铺", "鋪", "渡", "渡", "墙", "牆", "钱", "錢", "仓", "倉")
 
 func traditional(s string) string { return traditionalReplacer.Replace(s) }
+
+// processCPU is the CPU time the process has used, user and system, all threads (the garbage collector's included).
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // threadCPU is the CPU time the calling thread has used.
 func threadCPU() time.Duration {
