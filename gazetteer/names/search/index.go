@@ -3,10 +3,12 @@ package search
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -139,6 +141,23 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 			return syllables(text, syl)
 		}
 	}
+	rd := readAll(s.docs, read)
+	nNames, nText := 0, 0
+	for di := range s.docs {
+		for ni, n := range s.docs[di].Names {
+			if indexed(ni, n) {
+				py, sy := rd.of(di, ni)
+				nNames++
+				nText += len(n.Text) + len(py) + len(sy) + 3 // han, pinyin, initials, each ended by a 0 byte
+			}
+		}
+		if p := s.docs[di].Pinyin; p != "" {
+			nText += 2*len(p) + 3 // at most: a hand-set pinyin and its initials
+		}
+	}
+	s.keys = make([]key, 0, nNames+nNames/8)
+	text.Grow(nText)
+	bounds = make([]int, 0, nText/3)
 	s.base = make([]uint16, len(s.docs))
 	s.retired = make([]uint64, len(s.docs)/64+1)
 	s.docKeys = make([]uint32, len(s.docs)+1)
@@ -150,10 +169,10 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 		}
 		s.docKeys[di] = uint32(len(s.keys))
 		for ni, n := range d.Names {
-			if ni > 255 || strings.TrimSpace(n.Text) == "" {
+			if !indexed(ni, n) {
 				continue
 			}
-			py, sy := read(n.Text)
+			py, sy := rd.of(di, ni)
 			addKey(ni, false, foldHan(n.Text), py, sy)
 			if ni == 0 && d.Pinyin != "" {
 				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
@@ -171,6 +190,14 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 	for _, b := range bounds {
 		s.boundary[b/64] |= 1 << (b % 64)
 	}
+	nHan, nSyl := 0, 0
+	for ki := range s.keys {
+		k := &s.keys[ki]
+		nHan += utf8.RuneCountInString(s.hanOf(k))
+		nSyl += int(k.nSyl)
+	}
+	s.han, s.py = make([]entry, 0, nHan), make([]entry, 0, nSyl)
+	s.py0, s.ini = make([]entry, 0, len(s.keys)), make([]entry, 0, len(s.keys))
 	for di := range s.docs {
 		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
 			k := &s.keys[ki]
@@ -197,9 +224,11 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 			}
 		}
 	}
+	var wg sync.WaitGroup // the four sorts are most of the build: one goroutine each
 	for _, sa := range [][]entry{s.han, s.py, s.py0, s.ini} {
-		s.sortSA(sa)
+		wg.Go(func() { s.sortSA(sa) })
 	}
+	wg.Wait()
 	s.champions()
 	return s, nil
 }
@@ -241,6 +270,52 @@ func (s *segment) champions() {
 	}
 }
 
+// indexed reports whether the index holds a doc's ni-th name n (at most 256 names a doc, blank ones left out).
+func indexed(ni int, n Name) bool { return ni <= 255 && strings.TrimSpace(n.Text) != "" }
+
+// nameReadings is the romanization of each indexed name of the docs: doc di's name ni is at at[di]+ni.
+type nameReadings struct {
+	at []int
+	py []string
+	sy [][]uint16
+}
+
+func (r *nameReadings) of(di, ni int) (string, []uint16) { return r.py[r.at[di]+ni], r.sy[r.at[di]+ni] }
+
+// readAll romanizes the docs' indexed names with read, in GOMAXPROCS goroutines (read must be safe for concurrent
+// use, as a Syllabler is: searches share it).
+func readAll(docs []Doc, read func(string) (string, []uint16)) *nameReadings {
+	r := &nameReadings{at: make([]int, len(docs))}
+	n := 0
+	for di := range docs {
+		r.at[di] = n
+		n += len(docs[di].Names)
+	}
+	r.py, r.sy = make([]string, n), make([][]uint16, n)
+	const block = 1024
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)/block+1) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= len(docs) {
+					return
+				}
+				for di := lo; di < min(lo+block, len(docs)); di++ {
+					for ni, nm := range docs[di].Names {
+						if indexed(ni, nm) {
+							r.py[r.at[di]+ni], r.sy[r.at[di]+ni] = read(nm.Text)
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return r
+}
+
 // maxOffset is the longest name string indexed (longer ones are cut).
 const maxOffset = 0xffff
 
@@ -264,13 +339,71 @@ func (s *segment) remains(e entry, n int) bool {
 	return len(s.suffix(e)) == n
 }
 
+// sortSA sorts sa by suffix, then by entry (the suffix array's order). Comparing suffixes as strings reads the text
+// at random at each comparison; this multikey sort reads it once per entry and level instead: entries are ordered by
+// 8 bytes of their suffix at a time, packed into a number beside each (big-endian, zero-padded), and each run of
+// entries still equal is ordered by the next 8 bytes.
 func (s *segment) sortSA(sa []entry) {
-	slices.SortFunc(sa, func(a, b entry) int {
-		if c := strings.Compare(s.suffix(a), s.suffix(b)); c != 0 {
-			return c
+	ks := make([]keyed, len(sa))
+	for i, e := range sa {
+		ks[i].e = e
+	}
+	s.sortFrom(ks, 0)
+	for i := range ks {
+		sa[i] = ks[i].e
+	}
+}
+
+type keyed struct {
+	head uint64 // the suffix's bytes d to d+8 (sortFrom)
+	e    entry
+}
+
+// sortFrom sorts ks, whose suffixes have equal first d bytes, by suffix then entry.
+func (s *segment) sortFrom(ks []keyed, d int) {
+	for i := range ks {
+		t := s.suffix(ks[i].e)
+		ks[i].head = head8(t[min(d, len(t)):])
+	}
+	// rest is what a suffix has from d on, up to 9: among equal heads, one that ends within them (rest ≤ 8) comes
+	// before a longer one, and those that go on (9) are ordered by the next level.
+	rest := func(e entry) int {
+		n := e.rem()
+		if n == remMax {
+			n = len(s.suffix(e))
 		}
-		return cmp.Compare(a, b)
+		return min(n-d, 9)
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.head != b.head {
+			return cmp.Compare(a.head, b.head)
+		}
+		return cmp.Or(cmp.Compare(rest(a.e), rest(b.e)), cmp.Compare(a.e, b.e))
 	})
+	for i := 0; i < len(ks); {
+		j := i + 1
+		if rest(ks[i].e) == 9 {
+			for j < len(ks) && ks[j].head == ks[i].head && rest(ks[j].e) == 9 {
+				j++
+			}
+			if j-i > 1 {
+				s.sortFrom(ks[i:j], d+8)
+			}
+		}
+		i = j
+	}
+}
+
+// head8 is the first 8 bytes of t as a big-endian number, zero-padded.
+func head8(t string) uint64 {
+	var h uint64
+	for i := range 8 {
+		h <<= 8
+		if i < len(t) {
+			h |= uint64(t[i])
+		}
+	}
+	return h
 }
 
 // prefixRange returns the entries of sa whose suffix starts with q.
@@ -339,7 +472,7 @@ func syllables(text string, syl Syllabler) (string, []uint16) {
 		han  bool
 		text string
 	}
-	var toks []tok
+	toks := make([]tok, 0, utf8.RuneCountInString(text))
 	nHan := 0
 	latinStart := -1
 	for i, r := range text {
@@ -386,8 +519,8 @@ func syllables(text string, syl Syllabler) (string, []uint16) {
 			}
 		}
 	}
-	var py []byte
-	var offs []uint16
+	py := make([]byte, 0, 4*len(toks))
+	offs := make([]uint16, 0, len(toks))
 	for _, t := range toks {
 		f := t.text
 		if t.han {

@@ -313,3 +313,31 @@ func testSearchMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSortSA: the multikey sort gives the order of a plain sort by suffix then entry, with suffixes that share long
+// prefixes, end inside or exactly at an 8-byte step, are 255 bytes or longer, or hold a 0 byte.
+func TestSortSA(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var docs []Doc
+	for i := range 3000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString([]string{"a", "ab", "丹", "东", "bbbbbbbb", "\x00"}[r.IntN(6)])
+		}
+		if i%100 == 0 {
+			b.WriteString(strings.Repeat("长街", 50+r.IntN(3)))
+		}
+		docs = append(docs, Doc{Kind: KindPlace, ID: fmt.Sprintf("d%05d", i), Names: []Name{{Text: b.String()}}})
+	}
+	s, err := newSegment(KindPlace, docs, romanizer(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sa := range map[string][]entry{"han": s.han, "py": s.py, "py0": s.py0, "ini": s.ini} {
+		want := slices.Clone(sa)
+		slices.SortFunc(want, func(a, b entry) int { return cmp.Or(strings.Compare(s.suffix(a), s.suffix(b)), cmp.Compare(a, b)) })
+		if !slices.Equal(sa, want) {
+			t.Errorf("%s: not in suffix order", name)
+		}
+	}
+}
