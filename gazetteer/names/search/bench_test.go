@@ -66,8 +66,8 @@ func benchN(b *testing.B) int {
 //
 // Query classes: chinese (2 characters from a name, anywhere in it), chinese-1 (one character: the widest), pinyin (the
 // full toneless pinyin of a name, no spaces), pinyin-spaced (the same, syllables spaced, first letters capitalised),
-// initials (a name's initials), traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full
-// pinyin with one random edit).
+// initials (a name's initials), letter (the first of a name's initials: the first key typed, the widest Latin query),
+// traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full pinyin with one random edit).
 func BenchmarkSearch(b *testing.B) {
 	syl := romanizer(b)
 	n := benchN(b)
@@ -124,6 +124,7 @@ func BenchmarkSearch(b *testing.B) {
 			return strings.Join(parts, " ")
 		}},
 		{"initials", func() string { return seg.iniOf(pick()) }},
+		{"letter", func() string { return seg.iniOf(pick())[:1] }},
 		{"traditional", func() string { return traditional(seg.hanOf(pick())) }},
 		{"typo", func() string {
 			for {

@@ -77,7 +77,7 @@ type segment struct {
 	py0      []entry
 	ini      []entry
 
-	champ map[rune]*champion // by character (champions)
+	champ map[string]*champion // by champKey (champions)
 
 	mu   sync.Mutex
 	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
@@ -233,41 +233,70 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 	return s, nil
 }
 
-// champion is the answer to a one-character Chinese query under the default filter: its best MaxLimit docs in score
-// order and the number of docs it matches.
+// champion is the answer to a one-character query under the default filter: its best MaxLimit docs in score order and
+// the number of docs it matches.
 type champion struct {
 	top  []topItem
 	kept int
 }
 
-// champMin is the fewest han suffixes starting with a character for which the segment keeps its champion: below it,
-// matching the character takes microseconds. A variable so that tests can have champions of small segments.
+// champMin is the fewest suffixes a one-character query must match for the segment to keep its champion: below it,
+// matching takes microseconds. A variable so that tests can have champions of small segments.
 var champMin = 4096
 
-// champions computes the champion of each character that starts at least champMin han suffixes. A common character
-// matches a good share of a million names (村 over a tenth of them): ranking them all at each query is most of the cost
-// of a one-character search, and a page holds at most MaxLimit of them, whatever the limit asked.
+// champions computes the champion of each Chinese character that starts at least champMin han suffixes and of each
+// Latin letter or digit that starts as many han, pinyin and initials suffixes together. A common character matches a
+// good share of a million names (村 over a tenth of them, the letter x a third): ranking them all at each query is
+// most of the cost of a one-character search — the first key typed in a search box — and a page holds at most
+// MaxLimit of them, whatever the limit asked. The champion is the answer of that very search (match), kept.
 func (s *segment) champions() {
+	add := func(pq *prepared) {
+		sc := s.getScratch()
+		defer s.putScratch(sc)
+		kept := s.match(sc, pq, &filter{}, MaxLimit)
+		if s.champ == nil {
+			s.champ = map[string]*champion{}
+		}
+		s.champ[champKey(pq)] = &champion{top: sortedTop(sc.top), kept: kept}
+	}
 	for i := 0; i < len(s.han); {
 		r, _ := utf8.DecodeRuneInString(s.suffix(s.han[i]))
 		c := string(r)
 		n := len(s.prefixRange(s.han[i:], c))
-		if n == 0 { // an empty suffix (an empty han string) has no first character
+		if n == 0 { // a suffix that is not valid UTF-8 from its start
 			i++
 			continue
 		}
-		if n >= champMin && r != utf8.RuneError {
-			sc := s.getScratch()
-			q := &matcher{s: s, sc: sc, f: &filter{}, trivial: true, limit: MaxLimit}
-			q.han(c)
-			if s.champ == nil {
-				s.champ = map[rune]*champion{}
-			}
-			s.champ[r] = &champion{top: sortedTop(sc.top), kept: q.kept}
-			s.putScratch(sc)
+		if n >= champMin && isHan(r) {
+			add(&prepared{han: []string{c}}) // as prepare gives it for c
 		}
 		i += n
 	}
+	for _, c := range "abcdefghijklmnopqrstuvwxyz0123456789" {
+		pq, _, err := prepare(string(c), nil) // Latin: no Syllabler needed (no homophones)
+		if err != nil || pq.homophone != "" || pq.typo != "" {
+			continue
+		}
+		n := 0
+		for _, h := range pq.han {
+			n += len(s.prefixRange(s.han, h))
+		}
+		for _, p := range pq.pinyin {
+			n += len(s.prefixRange(s.py, p)) + len(s.prefixRange(s.ini, p))
+		}
+		if n >= champMin {
+			add(pq)
+		}
+	}
+}
+
+// champKey names a prepared query among the champions: its han and pinyin forms ("" for one that no champion could
+// answer: homophones and typos are looked for only while the page is not full, so their answer depends on the limit).
+func champKey(pq *prepared) string {
+	if pq.homophone != "" || pq.typo != "" {
+		return ""
+	}
+	return strings.Join(pq.han, "\x00") + "\x01" + strings.Join(pq.pinyin, "\x00")
 }
 
 // indexed reports whether the index holds a doc's ni-th name n (at most 256 names a doc, blank ones left out).
@@ -899,11 +928,20 @@ func (q *matcher) typos(p string) {
 
 // run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
 func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
-	if c := s.championOf(pq, f); c != nil {
-		return s.hits(c.top[:min(limit, len(c.top))]), c.kept
+	if s.champ != nil && f.trivial() {
+		if c := s.champ[champKey(pq)]; c != nil {
+			return s.hits(c.top[:min(limit, len(c.top))]), c.kept
+		}
 	}
 	sc := s.getScratch()
 	defer s.putScratch(sc)
+	n := s.match(sc, pq, f, limit)
+	return s.hits(sortedTop(sc.top)), n
+}
+
+// match runs pq on the segment under f, leaving its best limit docs in sc.top (heap order); it returns the number of
+// docs matched.
+func (s *segment) match(sc *scratch, pq *prepared, f *filter, limit int) int {
 	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial(), limit: limit}
 	for _, h := range pq.han {
 		q.han(h)
@@ -920,20 +958,7 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	if pq.typo != "" && q.kept < limit {
 		q.typos(pq.typo)
 	}
-	return s.hits(sortedTop(sc.top)), q.kept
-}
-
-// championOf is the champion that answers pq under f, or nil: a query of one Chinese character alone (no traditional
-// form besides, no pinyin), the default filter.
-func (s *segment) championOf(pq *prepared, f *filter) *champion {
-	if s.champ == nil || !f.trivial() || len(pq.han) != 1 || len(pq.pinyin) > 0 || pq.homophone != "" || pq.typo != "" {
-		return nil
-	}
-	r, n := utf8.DecodeRuneInString(pq.han[0])
-	if n != len(pq.han[0]) || r == utf8.RuneError {
-		return nil
-	}
-	return s.champ[r]
+	return q.kept
 }
 
 // sortedTop is top in score order (best first), a new slice.
