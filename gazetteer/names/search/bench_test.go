@@ -67,7 +67,8 @@ func benchN(b *testing.B) int {
 // Query classes: chinese (2 characters from a name, anywhere in it), chinese-1 (one character: the widest), pinyin (the
 // full toneless pinyin of a name, no spaces), pinyin-spaced (the same, syllables spaced, first letters capitalised),
 // initials (a name's initials), letter (the first of a name's initials: the first key typed, the widest Latin query),
-// traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full pinyin with one random edit).
+// traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full pinyin with one random edit),
+// and chinese-1 and letter again with a division filter (one township of the 18 the names are spread over).
 func BenchmarkSearch(b *testing.B) {
 	syl := romanizer(b)
 	n := benchN(b)
@@ -96,21 +97,23 @@ func BenchmarkSearch(b *testing.B) {
 
 	r := rand.New(rand.NewPCG(7, 11))
 	pick := func() *key { return &seg.keys[r.IntN(len(seg.keys))] }
+	oneChar := func() string {
+		rs := []rune(seg.hanOf(pick()))
+		return string(rs[r.IntN(len(rs))])
+	}
 	classes := []struct {
-		name string
-		gen  func() string
+		name     string
+		gen      func() string
+		division string // the query's division filter
 	}{
-		{"chinese", func() string {
+		{name: "chinese", gen: func() string {
 			rs := []rune(seg.hanOf(pick()))
 			i := r.IntN(len(rs) - 1)
 			return string(rs[i : i+2])
 		}},
-		{"chinese-1", func() string {
-			rs := []rune(seg.hanOf(pick()))
-			return string(rs[r.IntN(len(rs))])
-		}},
-		{"pinyin", func() string { return seg.pyOf(pick()) }},
-		{"pinyin-spaced", func() string {
+		{name: "chinese-1", gen: oneChar},
+		{name: "pinyin", gen: func() string { return seg.pyOf(pick()) }},
+		{name: "pinyin-spaced", gen: func() string {
 			k := pick()
 			py, sy := seg.pyOf(k), seg.syllableStarts(k)
 			var parts []string
@@ -123,10 +126,10 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			return strings.Join(parts, " ")
 		}},
-		{"initials", func() string { return seg.iniOf(pick()) }},
-		{"letter", func() string { return seg.iniOf(pick())[:1] }},
-		{"traditional", func() string { return traditional(seg.hanOf(pick())) }},
-		{"typo", func() string {
+		{name: "initials", gen: func() string { return seg.iniOf(pick()) }},
+		{name: "letter", gen: func() string { return seg.iniOf(pick())[:1] }},
+		{name: "traditional", gen: func() string { return traditional(seg.hanOf(pick())) }},
+		{name: "typo", gen: func() string {
 			for {
 				p := seg.pyOf(pick())
 				if len(p) >= minTypoLen {
@@ -135,6 +138,8 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 		}},
+		{name: "chinese-1-township", gen: oneChar, division: "330225007"},
+		{name: "letter-township", gen: func() string { return seg.iniOf(pick())[:1] }, division: "330225007"},
 	}
 	for _, c := range classes {
 		qs := make([]string, 2000)
@@ -153,7 +158,7 @@ func BenchmarkSearch(b *testing.B) {
 				q := qs[i%len(qs)]
 				c0 := threadCPU()
 				t0 := time.Now()
-				res, err := ix.Search(Query{Q: q})
+				res, err := ix.Search(Query{Q: q, Division: c.division})
 				lat = append(lat, time.Since(t0))
 				cpu = append(cpu, threadCPU()-c0)
 				if err != nil {

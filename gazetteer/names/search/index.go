@@ -64,18 +64,23 @@ func (e entry) pos() uint32 { return uint32(e) & (maxText - 1) }
 //
 // boundary has a bit per text byte: set where a pinyin syllable starts or a pinyin string ends (whole-syllable matches).
 type segment struct {
-	kind     Kind
-	docs     []Doc
-	base     []uint16 // per doc: the score bits above the doc index that do not depend on the match (baseOf)
-	retired  []uint64 // a bit per doc: Doc.Retired (the default filter reads these, not the docs)
-	keys     []key
-	docKeys  []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
-	text     string
-	boundary []uint64
-	han      []entry
-	py       []entry
-	py0      []entry
-	ini      []entry
+	kind    Kind
+	docs    []Doc
+	base    []uint16 // per doc: the score bits above the doc index that do not depend on the match (baseOf)
+	retired []uint64 // a bit per doc: Doc.Retired (the default filter reads these, not the docs)
+	// A doc's profile is what a filter reads of it (category, status, retired, divisions); profile[d] is doc d's and
+	// profileDoc[p] the first doc of profile p. A filter is decided once per profile a search meets (matcher.keep), not
+	// at each of a common character's docs scattered over a million.
+	profile    []uint32
+	profileDoc []uint32
+	keys       []key
+	docKeys    []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
+	text       string
+	boundary   []uint64
+	han        []entry
+	py         []entry
+	py0        []entry
+	ini        []entry
 
 	champ map[string]*champion // by champKey (champions)
 
@@ -160,6 +165,8 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 	bounds = make([]int, 0, nText/3)
 	s.base = make([]uint16, len(s.docs))
 	s.retired = make([]uint64, len(s.docs)/64+1)
+	s.profile = make([]uint32, len(s.docs))
+	profiles := map[string]uint32{}
 	s.docKeys = make([]uint32, len(s.docs)+1)
 	for di := range s.docs {
 		d := &s.docs[di]
@@ -167,6 +174,14 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 		if d.Retired {
 			s.retired[di/64] |= 1 << (di % 64)
 		}
+		pk := fmt.Sprint(d.Category, "\x00", d.Status, "\x00", d.Retired, "\x00", strings.Join(d.Divisions, "\x00"))
+		p, ok := profiles[pk]
+		if !ok {
+			p = uint32(len(s.profileDoc))
+			profiles[pk] = p
+			s.profileDoc = append(s.profileDoc, uint32(di))
+		}
+		s.profile[di] = p
 		s.docKeys[di] = uint32(len(s.keys))
 		for ni, n := range d.Names {
 			if !indexed(ni, n) {
@@ -621,14 +636,16 @@ const (
 	tierNone
 )
 
-// scratch is one search's state in a segment. Per doc it holds only bits (a million docs: 125 KB per bitset, which
-// stays in cache, where a slot per doc did not): seen marks the docs matched so far, excl those of them the filter
+// scratch is one search's state in a segment. Per doc it holds only bits (a million docs: 125 KB per bitset, small
+// enough to stay in cache while a common character's matches are counted at random docs): seen marks the docs matched so far, excl those of them the filter
 // left out (a non-trivial filter only), inTop those in top. top is a max-heap of the limit best docs so far, each with
 // its best score and the text offset that gave it; a match worse than the heap's worst is counted and dropped without
 // reading its doc's score base. words lists the words of seen set in this search, to clear them after.
 type scratch struct {
 	seen, excl, inTop []uint64
 	words             []uint32
+	memo              []uint8  // per profile: 0 not met yet, 1 kept by the filter, 2 left out
+	memoed            []uint32 // the profiles memo holds, to clear them after
 	top               []topItem
 	buf               []byte
 }
@@ -647,7 +664,8 @@ func (s *segment) getScratch() *scratch {
 		return sc
 	}
 	nw := len(s.docs)/64 + 1
-	return &scratch{seen: make([]uint64, nw), excl: make([]uint64, nw), inTop: make([]uint64, nw)}
+	return &scratch{seen: make([]uint64, nw), excl: make([]uint64, nw), inTop: make([]uint64, nw),
+		memo: make([]uint8, len(s.profileDoc))}
 }
 
 // maxFree bounds the scratch kept per segment (one per concurrent search up to it).
@@ -662,7 +680,10 @@ func (s *segment) putScratch(sc *scratch) {
 		di := uint32(it.score)
 		sc.inTop[di/64] &^= 1 << (di % 64)
 	}
-	sc.words, sc.top = sc.words[:0], sc.top[:0]
+	for _, p := range sc.memoed {
+		sc.memo[p] = 0
+	}
+	sc.words, sc.top, sc.memoed = sc.words[:0], sc.top[:0], sc.memoed[:0]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.free) < maxFree {
@@ -754,7 +775,7 @@ func (q *matcher) add(e entry, t tier) {
 			sc.words = append(sc.words, w)
 		}
 		sc.seen[w] |= bit
-		if !q.f.keep(&q.s.docs[di]) {
+		if !q.keep(di) {
 			sc.excl[w] |= bit
 			return
 		}
@@ -792,6 +813,24 @@ func (q *matcher) add(e entry, t tier) {
 	sc.inTop[old/64] &^= 1 << (old % 64)
 	sc.top[0] = topItem{sv, e.pos()}
 	siftDown(sc.top, 0)
+}
+
+// keep reports whether the filter keeps doc di, decided once per profile.
+func (q *matcher) keep(di uint32) bool {
+	p := q.s.profile[di]
+	switch q.sc.memo[p] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	k := q.f.keep(&q.s.docs[q.s.profileDoc[p]])
+	q.sc.memo[p] = 2
+	if k {
+		q.sc.memo[p] = 1
+	}
+	q.sc.memoed = append(q.sc.memoed, p)
+	return k
 }
 
 // siftUp and siftDown keep h a max-heap by score.
