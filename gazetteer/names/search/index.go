@@ -292,14 +292,7 @@ func (s *segment) champions() {
 		if err != nil || pq.homophone != "" || pq.typo != "" {
 			continue
 		}
-		n := 0
-		for _, h := range pq.han {
-			n += len(s.prefixRange(s.han, h))
-		}
-		for _, p := range pq.pinyin {
-			n += len(s.prefixRange(s.py, p)) + len(s.prefixRange(s.ini, p))
-		}
-		if n >= champMin {
+		if s.work(pq) >= champMin {
 			add(pq)
 		}
 	}
@@ -637,12 +630,14 @@ const (
 )
 
 // scratch is one search's state in a segment. Per doc it holds only bits (a million docs: 125 KB per bitset, small
-// enough to stay in cache while a common character's matches are counted at random docs): seen marks the docs matched so far, excl those of them the filter
-// left out (a non-trivial filter only), inTop those in top. top is a max-heap of the limit best docs so far, each with
+// enough to stay in cache while a common character's matches are counted at random docs): seen marks the docs matched
+// so far, excl those of them the filter left out (a filter decided doc by doc), drop every doc the filter leaves out
+// (a filter decided for all docs at once: matcher.prefilter), inTop the docs in top. top is a max-heap of the limit best docs so far, each with
 // its best score and the text offset that gave it; a match worse than the heap's worst is counted and dropped without
 // reading its doc's score base. words lists the words of seen set in this search, to clear them after.
 type scratch struct {
 	seen, excl, inTop []uint64
+	drop              []uint64 // made when first needed
 	words             []uint32
 	memo              []uint8  // per profile: 0 not met yet, 1 kept by the filter, 2 left out
 	memoed            []uint32 // the profiles memo holds, to clear them after
@@ -745,12 +740,12 @@ func (f *filter) keep(d *Doc) bool {
 
 // matcher is one query on one segment.
 type matcher struct {
-	s       *segment
-	sc      *scratch
-	f       *filter
-	trivial bool // no filter but the default (not retired): decided from the retired bits alone
-	limit   int  // the page size: top keeps this many docs
-	kept    int  // docs matched and kept by the filter so far
+	s     *segment
+	sc    *scratch
+	f     *filter
+	drop  []uint64 // if not nil, the docs the filter leaves out (the retired ones for the default filter)
+	limit int      // the page size: top keeps this many docs
+	kept  int      // docs matched and kept by the filter so far
 }
 
 // add counts e's doc as matched (once per search) and offers its score to top. A doc's score is the best over its
@@ -759,8 +754,8 @@ func (q *matcher) add(e entry, t tier) {
 	di := e.doc()
 	w, bit := di/64, uint64(1)<<(di%64)
 	sc := q.sc
-	if q.trivial {
-		if q.s.retired[w]&bit != 0 {
+	if q.drop != nil {
+		if q.drop[w]&bit != 0 {
 			return
 		}
 		if sc.seen[w]&bit == 0 {
@@ -813,6 +808,31 @@ func (q *matcher) add(e entry, t tier) {
 	sc.inTop[old/64] &^= 1 << (old % 64)
 	sc.top[0] = topItem{sv, e.pos()}
 	siftDown(sc.top, 0)
+}
+
+// prefilter decides the filter for every doc into sc.drop: once per profile, then in doc order. For a query whose
+// matches are a good share of the docs, reading every doc's profile in order costs less than reading those of the
+// matched docs at random.
+func (q *matcher) prefilter() {
+	sc, s := q.sc, q.s
+	if sc.drop == nil {
+		sc.drop = make([]uint64, len(sc.seen))
+	}
+	out := make([]uint64, len(s.profileDoc)) // 1 for a profile the filter leaves out
+	for p, di := range s.profileDoc {
+		if !q.f.keep(&s.docs[di]) {
+			out[p] = 1
+		}
+	}
+	for w := range sc.drop {
+		var m uint64
+		ps := s.profile[w*64 : min(w*64+64, len(s.profile))]
+		for b, p := range ps {
+			m |= out[p] << b
+		}
+		sc.drop[w] = m
+	}
+	q.drop = sc.drop
 }
 
 // keep reports whether the filter keeps doc di, decided once per profile.
@@ -981,7 +1001,12 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 // match runs pq on the segment under f, leaving its best limit docs in sc.top (heap order); it returns the number of
 // docs matched.
 func (s *segment) match(sc *scratch, pq *prepared, f *filter, limit int) int {
-	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial(), limit: limit}
+	q := &matcher{s: s, sc: sc, f: f, limit: limit}
+	if f.trivial() {
+		q.drop = s.retired
+	} else if len(s.docs) >= prefilterMin && s.work(pq) >= len(s.docs)/prefilterShare {
+		q.prefilter()
+	}
 	for _, h := range pq.han {
 		q.han(h)
 	}
@@ -998,6 +1023,22 @@ func (s *segment) match(sc *scratch, pq *prepared, f *filter, limit int) int {
 		q.typos(pq.typo)
 	}
 	return q.kept
+}
+
+// A filtered query is prefiltered (matcher.prefilter) on a segment of prefilterMin docs or more when it reads at least
+// one suffix per prefilterShare docs. Variables so that tests can prefilter small segments.
+var prefilterMin, prefilterShare = 1 << 14, 4
+
+// work is the number of suffixes pq's Chinese, pinyin and initials matching reads (not its homophones and typos).
+func (s *segment) work(pq *prepared) int {
+	n := 0
+	for _, h := range pq.han {
+		n += len(s.prefixRange(s.han, h))
+	}
+	for _, p := range pq.pinyin {
+		n += len(s.prefixRange(s.py, p)) + len(s.prefixRange(s.ini, p))
+	}
+	return n
 }
 
 // sortedTop is top in score order (best first), a new slice.

@@ -222,13 +222,13 @@ func refDocs(n int, seed uint64) []Doc {
 // Chinese characters, traditional characters, full pinyin, pinyin prefixes and later syllables, initials and typos,
 // with and without filters, on small and large pages.
 //
-// It runs twice: as a small segment (every query matched by scanning) and with champions for every character.
+// It runs twice: as a small segment (every query matched by scanning, filters decided doc by doc) and with every
+// shortcut: champions for every character and letter, filters decided for all docs first (prefilter).
 func TestSearchMatchesReference(t *testing.T) {
-	defer func(n int) { champMin = n }(champMin)
-	for _, cm := range []int{champMin, 1} {
-		champMin = cm
-		t.Run(fmt.Sprintf("champMin=%d", cm), testSearchMatchesReference)
-	}
+	defer func(c, m, s int) { champMin, prefilterMin, prefilterShare = c, m, s }(champMin, prefilterMin, prefilterShare)
+	t.Run("scan", testSearchMatchesReference)
+	champMin, prefilterMin, prefilterShare = 1, 0, 1<<30
+	t.Run("shortcuts", testSearchMatchesReference)
 }
 
 func testSearchMatchesReference(t *testing.T) {

@@ -312,7 +312,7 @@ func TestTyposMatchVariants(t *testing.T) {
 func typoDocs(s *segment, run func(*matcher)) []uint32 {
 	sc := s.getScratch()
 	defer s.putScratch(sc)
-	run(&matcher{s: s, sc: sc, f: &filter{}, trivial: true, limit: MaxLimit})
+	run(&matcher{s: s, sc: sc, f: &filter{}, drop: s.retired, limit: MaxLimit})
 	var out []uint32
 	for _, w := range sc.words {
 		for b := sc.seen[w]; b != 0; b &= b - 1 {
