@@ -100,7 +100,7 @@ func fieldClass(f Field) uint64 {
 }
 
 // newSegment indexes docs. prev, if not nil, is the segment it replaces: the pinyin of a name it already held is taken
-// from it rather than asked of syl again (romanizing is most of the cost of a rebuild).
+// from it rather than asked of syl again (romanizing is a third of the cost of a build).
 func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, error) {
 	if len(docs) > MaxDocs {
 		return nil, fmt.Errorf("search: %d %ss: one kind holds at most %d", len(docs), kind, MaxDocs)
@@ -174,7 +174,7 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 		if d.Retired {
 			s.retired[di/64] |= 1 << (di % 64)
 		}
-		pk := fmt.Sprint(d.Category, "\x00", d.Status, "\x00", d.Retired, "\x00", strings.Join(d.Divisions, "\x00"))
+		pk := fmt.Sprintf("%t\x00%s\x00%s\x00%s", d.Retired, d.Category, d.Status, strings.Join(d.Divisions, "\x00"))
 		p, ok := profiles[pk]
 		if !ok {
 			p = uint32(len(s.profileDoc))
