@@ -68,7 +68,8 @@ func benchN(b *testing.B) int {
 // full toneless pinyin of a name, no spaces), pinyin-spaced (the same, syllables spaced, first letters capitalised),
 // initials (a name's initials), letter (the first of a name's initials: the first key typed, the widest Latin query),
 // traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full pinyin with one random edit),
-// and chinese-1 and letter again with a division filter (one township of the 18 the names are spread over).
+// chinese-1 and letter again with a division filter (one township of the 18 the names are spread over), and letters-2
+// (the first two letters of a name's pinyin).
 func BenchmarkSearch(b *testing.B) {
 	syl := romanizer(b)
 	n := benchN(b)
@@ -140,6 +141,7 @@ func BenchmarkSearch(b *testing.B) {
 		}},
 		{name: "chinese-1-township", gen: oneChar, division: "330225007"},
 		{name: "letter-township", gen: func() string { return seg.iniOf(pick())[:1] }, division: "330225007"},
+		{name: "letters-2", gen: func() string { return seg.pyOf(pick())[:2] }},
 	}
 	for _, c := range classes {
 		qs := make([]string, 2000)

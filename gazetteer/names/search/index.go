@@ -260,7 +260,7 @@ type champion struct {
 var champMin = 4096
 
 // champions computes the champion of each Chinese character that starts at least champMin han suffixes and of each
-// Latin letter or digit that starts as many han, pinyin and initials suffixes together. A common character matches a
+// Latin letter, digit or two letters that start as many han, pinyin and initials suffixes together. A common character matches a
 // good share of a million names (村 over a tenth of them, the letter x a third): ranking them all at each query is
 // most of the cost of a one-character search — the first key typed in a search box — and a page holds at most
 // MaxLimit of them, whatever the limit asked. The champion is the answer of that very search (match), kept.
@@ -287,9 +287,19 @@ func (s *segment) champions() {
 		}
 		i += n
 	}
-	for _, c := range "abcdefghijklmnopqrstuvwxyz0123456789" {
-		pq, _, err := prepare(string(c), nil) // Latin: no Syllabler needed (no homophones)
-		if err != nil || pq.homophone != "" || pq.typo != "" {
+	const latin = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var qs []string
+	for _, c := range latin {
+		qs = append(qs, string(c))
+		if c >= 'a' && c <= 'z' {
+			for _, d := range latin[:26] { // two letters: "xi", "zh" match a third and a sixth of the names
+				qs = append(qs, string(c)+string(d))
+			}
+		}
+	}
+	for _, q := range qs {
+		pq, _, err := prepare(q, nil) // Latin: no Syllabler needed (no homophones)
+		if err != nil || champKey(pq) == "" {
 			continue
 		}
 		if s.work(pq) >= champMin {
