@@ -61,13 +61,15 @@ func benchN(b *testing.B) int {
 // BenchmarkSearch indexes 1,000,000 generated names (CIVMAP_SEARCH_BENCH_N to change) and reports, per query class,
 // the p50 and p99 latency of 2,000 queries drawn from the names (ms), and once the index's heap bytes per name (the
 // docs it keeps included: runtime.ReadMemStats after GC, before generating the docs and after building) and the build
-// time. The index is the same whichever store feeds it (search.Live reloads a kind from its Loader): store latency is
+// time (wall, and the CPU time of all the process's threads). The index is the same whichever store feeds it (search.Live reloads a kind from its Loader): store latency is
 // only in the load at start and after an edit, not in these figures.
 //
 // Query classes: chinese (2 characters from a name, anywhere in it), chinese-1 (one character: the widest), pinyin (the
 // full toneless pinyin of a name, no spaces), pinyin-spaced (the same, syllables spaced, first letters capitalised),
-// initials (a name's initials), traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full
-// pinyin with one random edit).
+// initials (a name's initials), letter (the first of a name's initials: the first key typed, the widest Latin query),
+// traditional (a name's 专名 in traditional characters, OpenCC s2t), typo (a name's full pinyin with one random edit),
+// chinese-1 and letter again with a division filter (one township of the 18 the names are spread over), and letters-2
+// (the first two letters of a name's pinyin).
 func BenchmarkSearch(b *testing.B) {
 	syl := romanizer(b)
 	n := benchN(b)
@@ -77,39 +79,42 @@ func BenchmarkSearch(b *testing.B) {
 	docs := benchDocs(n, 1)
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	ix, err := NewIndex(syl, docs)
 	if err != nil {
 		b.Fatal(err)
 	}
-	build := time.Since(start)
+	build, buildCPU := time.Since(start), processCPU()-cpu0
 	docs = nil
 	runtime.GC()
 	runtime.ReadMemStats(&m2)
 	perName := float64(m2.HeapAlloc-m0.HeapAlloc) / float64(n)
 	docBytes := float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
 	seg := ix.segs[KindPlace]
-	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v; heap bytes per name %.0f "+
-		"(docs %.0f, index structures %.0f)", n, len(seg.keys), len(seg.han), len(seg.py), len(seg.ini),
-		build.Round(time.Millisecond), perName, docBytes, perName-docBytes)
+	b.Logf("%d names (%d keys, %d han / %d pinyin / %d initials suffixes): built in %v (CPU time of "+
+		"all threads %v, GOMAXPROCS %d); heap bytes per name %.0f (docs %.0f, index structures %.0f)", n, len(seg.keys),
+		len(seg.han), len(seg.py), len(seg.ini), build.Round(time.Millisecond), buildCPU.Round(time.Millisecond),
+		runtime.GOMAXPROCS(0), perName, docBytes, perName-docBytes)
 
 	r := rand.New(rand.NewPCG(7, 11))
 	pick := func() *key { return &seg.keys[r.IntN(len(seg.keys))] }
+	oneChar := func() string {
+		rs := []rune(seg.hanOf(pick()))
+		return string(rs[r.IntN(len(rs))])
+	}
 	classes := []struct {
-		name string
-		gen  func() string
+		name     string
+		gen      func() string
+		division string // the query's division filter
 	}{
-		{"chinese", func() string {
+		{name: "chinese", gen: func() string {
 			rs := []rune(seg.hanOf(pick()))
 			i := r.IntN(len(rs) - 1)
 			return string(rs[i : i+2])
 		}},
-		{"chinese-1", func() string {
-			rs := []rune(seg.hanOf(pick()))
-			return string(rs[r.IntN(len(rs))])
-		}},
-		{"pinyin", func() string { return seg.pyOf(pick()) }},
-		{"pinyin-spaced", func() string {
+		{name: "chinese-1", gen: oneChar},
+		{name: "pinyin", gen: func() string { return seg.pyOf(pick()) }},
+		{name: "pinyin-spaced", gen: func() string {
 			k := pick()
 			py, sy := seg.pyOf(k), seg.syllableStarts(k)
 			var parts []string
@@ -122,9 +127,10 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			return strings.Join(parts, " ")
 		}},
-		{"initials", func() string { return seg.iniOf(pick()) }},
-		{"traditional", func() string { return traditional(seg.hanOf(pick())) }},
-		{"typo", func() string {
+		{name: "initials", gen: func() string { return seg.iniOf(pick()) }},
+		{name: "letter", gen: func() string { return seg.iniOf(pick())[:1] }},
+		{name: "traditional", gen: func() string { return traditional(seg.hanOf(pick())) }},
+		{name: "typo", gen: func() string {
 			for {
 				p := seg.pyOf(pick())
 				if len(p) >= minTypoLen {
@@ -133,6 +139,9 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 		}},
+		{name: "chinese-1-township", gen: oneChar, division: "330225007"},
+		{name: "letter-township", gen: func() string { return seg.iniOf(pick())[:1] }, division: "330225007"},
+		{name: "letters-2", gen: func() string { return seg.pyOf(pick())[:2] }},
 	}
 	for _, c := range classes {
 		qs := make([]string, 2000)
@@ -151,7 +160,7 @@ func BenchmarkSearch(b *testing.B) {
 				q := qs[i%len(qs)]
 				c0 := threadCPU()
 				t0 := time.Now()
-				res, err := ix.Search(Query{Q: q})
+				res, err := ix.Search(Query{Q: q, Division: c.division})
 				lat = append(lat, time.Since(t0))
 				cpu = append(cpu, threadCPU()-c0)
 				if err != nil {
@@ -180,6 +189,15 @@ var traditionalReplacer = strings.NewReplacer("东", "東", "龙", "龍", "凤",
 	"桥", "橋", "区", "區", "乡", "鄉", "庄", "莊", "铺", "鋪", "渡", "渡", "墙", "牆", "钱", "錢", "仓", "倉")
 
 func traditional(s string) string { return traditionalReplacer.Replace(s) }
+
+// processCPU is the CPU time the process has used, user and system, all threads (the garbage collector's included).
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // threadCPU is the CPU time the calling thread has used.
 func threadCPU() time.Duration {

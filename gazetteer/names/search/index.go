@@ -2,12 +2,13 @@ package search
 
 import (
 	"cmp"
-	"container/heap"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -63,17 +64,25 @@ func (e entry) pos() uint32 { return uint32(e) & (maxText - 1) }
 //
 // boundary has a bit per text byte: set where a pinyin syllable starts or a pinyin string ends (whole-syllable matches).
 type segment struct {
-	kind     Kind
-	docs     []Doc
-	base     []uint64 // per doc: the score bits that do not depend on the match (score)
-	keys     []key
-	docKeys  []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
-	text     string
-	boundary []uint64
-	han      []entry
-	py       []entry
-	py0      []entry
-	ini      []entry
+	kind    Kind
+	docs    []Doc
+	base    []uint16 // per doc: the score bits above the doc index that do not depend on the match (baseOf)
+	retired []uint64 // a bit per doc: Doc.Retired (the default filter reads these, not the docs)
+	// A doc's profile is what a filter reads of it (category, status, retired, divisions); profile[d] is doc d's and
+	// profileDoc[p] the first doc of profile p. A filter is decided once per profile a search meets (matcher.keep), not
+	// at each of a common character's docs scattered over a million.
+	profile    []uint32
+	profileDoc []uint32
+	keys       []key
+	docKeys    []uint32 // doc d's keys are keys[docKeys[d]:docKeys[d+1]]
+	text       string
+	boundary   []uint64
+	han        []entry
+	py         []entry
+	py0        []entry
+	ini        []entry
+
+	champ map[string]*champion // by champKey (champions)
 
 	mu   sync.Mutex
 	free []*scratch // scratch kept between searches (not a sync.Pool: a GC would drop megabytes of it)
@@ -91,7 +100,7 @@ func fieldClass(f Field) uint64 {
 }
 
 // newSegment indexes docs. prev, if not nil, is the segment it replaces: the pinyin of a name it already held is taken
-// from it rather than asked of syl again (romanizing is most of the cost of a rebuild).
+// from it rather than asked of syl again (romanizing is a third of the cost of a build).
 func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, error) {
 	if len(docs) > MaxDocs {
 		return nil, fmt.Errorf("search: %d %ss: one kind holds at most %d", len(docs), kind, MaxDocs)
@@ -137,17 +146,48 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 			return syllables(text, syl)
 		}
 	}
-	s.base = make([]uint64, len(s.docs))
+	rd := readAll(s.docs, read)
+	nNames, nText := 0, 0
+	for di := range s.docs {
+		for ni, n := range s.docs[di].Names {
+			if indexed(ni, n) {
+				py, sy := rd.of(di, ni)
+				nNames++
+				nText += len(n.Text) + len(py) + len(sy) + 3 // han, pinyin, initials, each ended by a 0 byte
+			}
+		}
+		if p := s.docs[di].Pinyin; p != "" {
+			nText += 2*len(p) + 3 // at most: a hand-set pinyin and its initials
+		}
+	}
+	s.keys = make([]key, 0, nNames+nNames/8)
+	text.Grow(nText)
+	bounds = make([]int, 0, nText/3)
+	s.base = make([]uint16, len(s.docs))
+	s.retired = make([]uint64, len(s.docs)/64+1)
+	s.profile = make([]uint32, len(s.docs))
+	profiles := map[string]uint32{}
 	s.docKeys = make([]uint32, len(s.docs)+1)
 	for di := range s.docs {
 		d := &s.docs[di]
-		s.base[di] = baseScore(d, uint32(di))
+		s.base[di] = uint16(baseScore(d, uint32(di)) >> baseShift)
+		if d.Retired {
+			s.retired[di/64] |= 1 << (di % 64)
+		}
+		pk := fmt.Sprintf("%t\x00%s\x00%s\x00%s", d.Retired, d.Category, d.Status, strings.Join(d.Divisions, "\x00"))
+		p, ok := profiles[pk]
+		if !ok {
+			p = uint32(len(s.profileDoc))
+			profiles[pk] = p
+			s.profileDoc = append(s.profileDoc, uint32(di))
+		}
+		s.profile[di] = p
 		s.docKeys[di] = uint32(len(s.keys))
 		for ni, n := range d.Names {
-			if ni > 255 || strings.TrimSpace(n.Text) == "" {
+			if !indexed(ni, n) {
 				continue
 			}
-			py, sy := read(n.Text)
+			py, sy := rd.of(di, ni)
 			addKey(ni, false, foldHan(n.Text), py, sy)
 			if ni == 0 && d.Pinyin != "" {
 				if opy, osy := ownPinyin(d.Pinyin); opy != "" && opy != py {
@@ -165,6 +205,14 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 	for _, b := range bounds {
 		s.boundary[b/64] |= 1 << (b % 64)
 	}
+	nHan, nSyl := 0, 0
+	for ki := range s.keys {
+		k := &s.keys[ki]
+		nHan += utf8.RuneCountInString(s.hanOf(k))
+		nSyl += int(k.nSyl)
+	}
+	s.han, s.py = make([]entry, 0, nHan), make([]entry, 0, nSyl)
+	s.py0, s.ini = make([]entry, 0, len(s.keys)), make([]entry, 0, len(s.keys))
 	for di := range s.docs {
 		for ki := s.docKeys[di]; ki < s.docKeys[di+1]; ki++ {
 			k := &s.keys[ki]
@@ -191,10 +239,128 @@ func newSegment(kind Kind, docs []Doc, syl Syllabler, prev *segment) (*segment, 
 			}
 		}
 	}
+	var wg sync.WaitGroup // the four sorts are most of the build: one goroutine each
 	for _, sa := range [][]entry{s.han, s.py, s.py0, s.ini} {
-		s.sortSA(sa)
+		wg.Go(func() { s.sortSA(sa) })
 	}
+	wg.Wait()
+	s.champions()
 	return s, nil
+}
+
+// champion is the answer to a one-character query under the default filter: its best MaxLimit docs in score order and
+// the number of docs it matches.
+type champion struct {
+	top  []topItem
+	kept int
+}
+
+// champMin is the fewest suffixes a one-character query must match for the segment to keep its champion: below it,
+// matching takes microseconds. A variable so that tests can have champions of small segments.
+var champMin = 4096
+
+// champions computes the champion of each Chinese character that starts at least champMin han suffixes and of each
+// Latin letter, digit or two letters that start as many han, pinyin and initials suffixes together. A common character matches a
+// good share of a million names (村 over a tenth of them, the letter x a third): ranking them all at each query is
+// most of the cost of a one-character search — the first key typed in a search box — and a page holds at most
+// MaxLimit of them, whatever the limit asked. The champion is the answer of that very search (match), kept.
+func (s *segment) champions() {
+	add := func(pq *prepared) {
+		sc := s.getScratch()
+		defer s.putScratch(sc)
+		kept := s.match(sc, pq, &filter{}, MaxLimit)
+		if s.champ == nil {
+			s.champ = map[string]*champion{}
+		}
+		s.champ[champKey(pq)] = &champion{top: sortedTop(sc.top), kept: kept}
+	}
+	for i := 0; i < len(s.han); {
+		r, _ := utf8.DecodeRuneInString(s.suffix(s.han[i]))
+		c := string(r)
+		n := len(s.prefixRange(s.han[i:], c))
+		if n == 0 { // a suffix that is not valid UTF-8 from its start
+			i++
+			continue
+		}
+		if n >= champMin && isHan(r) {
+			add(&prepared{han: []string{c}}) // as prepare gives it for c
+		}
+		i += n
+	}
+	const latin = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var qs []string
+	for _, c := range latin {
+		qs = append(qs, string(c))
+		if c >= 'a' && c <= 'z' {
+			for _, d := range latin[:26] { // two letters: "xi", "zh" match a third and a sixth of the names
+				qs = append(qs, string(c)+string(d))
+			}
+		}
+	}
+	for _, q := range qs {
+		pq, _, err := prepare(q, nil) // Latin: no Syllabler needed (no homophones)
+		if err != nil || champKey(pq) == "" {
+			continue
+		}
+		if s.work(pq) >= champMin {
+			add(pq)
+		}
+	}
+}
+
+// champKey names a prepared query among the champions: its han and pinyin forms ("" for one that no champion could
+// answer: homophones and typos are looked for only while the page is not full, so their answer depends on the limit).
+func champKey(pq *prepared) string {
+	if pq.homophone != "" || pq.typo != "" {
+		return ""
+	}
+	return strings.Join(pq.han, "\x00") + "\x01" + strings.Join(pq.pinyin, "\x00")
+}
+
+// indexed reports whether the index holds a doc's ni-th name n (at most 256 names a doc, blank ones left out).
+func indexed(ni int, n Name) bool { return ni <= 255 && strings.TrimSpace(n.Text) != "" }
+
+// nameReadings is the romanization of each indexed name of the docs: doc di's name ni is at at[di]+ni.
+type nameReadings struct {
+	at []int
+	py []string
+	sy [][]uint16
+}
+
+func (r *nameReadings) of(di, ni int) (string, []uint16) { return r.py[r.at[di]+ni], r.sy[r.at[di]+ni] }
+
+// readAll romanizes the docs' indexed names with read, in GOMAXPROCS goroutines (read must be safe for concurrent
+// use, as a Syllabler is: searches share it).
+func readAll(docs []Doc, read func(string) (string, []uint16)) *nameReadings {
+	r := &nameReadings{at: make([]int, len(docs))}
+	n := 0
+	for di := range docs {
+		r.at[di] = n
+		n += len(docs[di].Names)
+	}
+	r.py, r.sy = make([]string, n), make([][]uint16, n)
+	const block = 1024
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)/block+1) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= len(docs) {
+					return
+				}
+				for di := lo; di < min(lo+block, len(docs)); di++ {
+					for ni, nm := range docs[di].Names {
+						if indexed(ni, nm) {
+							r.py[r.at[di]+ni], r.sy[r.at[di]+ni] = read(nm.Text)
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return r
 }
 
 // maxOffset is the longest name string indexed (longer ones are cut).
@@ -220,13 +386,71 @@ func (s *segment) remains(e entry, n int) bool {
 	return len(s.suffix(e)) == n
 }
 
+// sortSA sorts sa by suffix, then by entry (the suffix array's order). Comparing suffixes as strings reads the text
+// at random at each comparison; this multikey sort reads it once per entry and level instead: entries are ordered by
+// 8 bytes of their suffix at a time, packed into a number beside each (big-endian, zero-padded), and each run of
+// entries still equal is ordered by the next 8 bytes.
 func (s *segment) sortSA(sa []entry) {
-	slices.SortFunc(sa, func(a, b entry) int {
-		if c := strings.Compare(s.suffix(a), s.suffix(b)); c != 0 {
-			return c
+	ks := make([]keyed, len(sa))
+	for i, e := range sa {
+		ks[i].e = e
+	}
+	s.sortFrom(ks, 0)
+	for i := range ks {
+		sa[i] = ks[i].e
+	}
+}
+
+type keyed struct {
+	head uint64 // the suffix's bytes d to d+8 (sortFrom)
+	e    entry
+}
+
+// sortFrom sorts ks, whose suffixes have equal first d bytes, by suffix then entry.
+func (s *segment) sortFrom(ks []keyed, d int) {
+	for i := range ks {
+		t := s.suffix(ks[i].e)
+		ks[i].head = head8(t[min(d, len(t)):])
+	}
+	// rest is what a suffix has from d on, up to 9: among equal heads, one that ends within them (rest ≤ 8) comes
+	// before a longer one, and those that go on (9) are ordered by the next level.
+	rest := func(e entry) int {
+		n := e.rem()
+		if n == remMax {
+			n = len(s.suffix(e))
 		}
-		return cmp.Compare(a, b)
+		return min(n-d, 9)
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.head != b.head {
+			return cmp.Compare(a.head, b.head)
+		}
+		return cmp.Or(cmp.Compare(rest(a.e), rest(b.e)), cmp.Compare(a.e, b.e))
 	})
+	for i := 0; i < len(ks); {
+		j := i + 1
+		if rest(ks[i].e) == 9 {
+			for j < len(ks) && ks[j].head == ks[i].head && rest(ks[j].e) == 9 {
+				j++
+			}
+			if j-i > 1 {
+				s.sortFrom(ks[i:j], d+8)
+			}
+		}
+		i = j
+	}
+}
+
+// head8 is the first 8 bytes of t as a big-endian number, zero-padded.
+func head8(t string) uint64 {
+	var h uint64
+	for i := range 8 {
+		h <<= 8
+		if i < len(t) {
+			h |= uint64(t[i])
+		}
+	}
+	return h
 }
 
 // prefixRange returns the entries of sa whose suffix starts with q.
@@ -295,7 +519,7 @@ func syllables(text string, syl Syllabler) (string, []uint16) {
 		han  bool
 		text string
 	}
-	var toks []tok
+	toks := make([]tok, 0, utf8.RuneCountInString(text))
 	nHan := 0
 	latinStart := -1
 	for i, r := range text {
@@ -342,8 +566,8 @@ func syllables(text string, syl Syllabler) (string, []uint16) {
 			}
 		}
 	}
-	var py []byte
-	var offs []uint16
+	py := make([]byte, 0, 4*len(toks))
+	offs := make([]uint16, 0, len(toks))
 	for _, t := range toks {
 		f := t.text
 		if t.han {
@@ -415,19 +639,25 @@ const (
 	tierNone
 )
 
-// scratch is one search's per-doc state in a segment: slots[d].stamp == gen marks doc d as seen in this search, with
-// slots[d].best its best score so far (excluded: filtered out) and slots[d].pos the text offset that gave it.
+// scratch is one search's state in a segment. Per doc it holds only bits (a million docs: 125 KB per bitset, small
+// enough to stay in cache while a common character's matches are counted at random docs): seen marks the docs matched
+// so far, excl those of them the filter left out (a filter decided doc by doc), drop every doc the filter leaves out
+// (a filter decided for all docs at once: matcher.prefilter), inTop the docs in top. top is a max-heap of the limit best docs so far, each with
+// its best score and the text offset that gave it; a match worse than the heap's worst is counted and dropped without
+// reading its doc's score base. words lists the words of seen set in this search, to clear them after.
 type scratch struct {
-	gen     uint32
-	slots   []slot
-	touched []uint32
-	buf     []byte
+	seen, excl, inTop []uint64
+	drop              []uint64 // made when first needed
+	words             []uint32
+	memo              []uint8  // per profile: 0 not met yet, 1 kept by the filter, 2 left out
+	memoed            []uint32 // the profiles memo holds, to clear them after
+	top               []topItem
+	buf               []byte
 }
 
-type slot struct {
-	stamp uint32
+type topItem struct {
+	score uint64
 	pos   uint32
-	best  uint64
 }
 
 func (s *segment) getScratch() *scratch {
@@ -438,21 +668,33 @@ func (s *segment) getScratch() *scratch {
 		s.free = s.free[:n-1]
 		return sc
 	}
-	return &scratch{slots: make([]slot, len(s.docs))}
+	nw := len(s.docs)/64 + 1
+	return &scratch{seen: make([]uint64, nw), excl: make([]uint64, nw), inTop: make([]uint64, nw),
+		memo: make([]uint8, len(s.profileDoc))}
 }
 
 // maxFree bounds the scratch kept per segment (one per concurrent search up to it).
 const maxFree = 8
 
+// putScratch clears sc's bits and keeps it for the next search.
 func (s *segment) putScratch(sc *scratch) {
+	for _, w := range sc.words {
+		sc.seen[w], sc.excl[w] = 0, 0
+	}
+	for _, it := range sc.top {
+		di := uint32(it.score)
+		sc.inTop[di/64] &^= 1 << (di % 64)
+	}
+	for _, p := range sc.memoed {
+		sc.memo[p] = 0
+	}
+	sc.words, sc.top, sc.memoed = sc.words[:0], sc.top[:0], sc.memoed[:0]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.free) < maxFree {
 		s.free = append(s.free, sc)
 	}
 }
-
-const excluded = ^uint64(0)
 
 // retiredBit is the retired flag in a score.
 const retiredBit = 1 << 57
@@ -471,6 +713,12 @@ func baseScore(d *Doc, di uint32) uint64 {
 	}
 	return ret | uint64(d.Rank&7)<<54 | uint64(n)<<44 | uint64(di)
 }
+
+// baseShift is where the bits of baseScore above the doc index start; they fit 16 bits (base holds them so: 2 bytes
+// a doc, where a matched doc's score is read at random).
+const baseShift = 44
+
+func (s *segment) baseOf(di uint32) uint64 { return uint64(s.base[di])<<baseShift | uint64(di) }
 
 func (t tier) of(s uint64) tier { return tier(s >> 60) }
 
@@ -502,46 +750,168 @@ func (f *filter) keep(d *Doc) bool {
 
 // matcher is one query on one segment.
 type matcher struct {
-	s       *segment
-	sc      *scratch
-	f       *filter
-	trivial bool // no filter but the default (not retired): decided from the score base alone
-	kept    int  // docs matched and kept by the filter so far
+	s     *segment
+	sc    *scratch
+	f     *filter
+	drop  []uint64 // if not nil, the docs the filter leaves out (the retired ones for the default filter)
+	limit int      // the page size: top keeps this many docs
+	kept  int      // docs matched and kept by the filter so far
 }
 
+// add counts e's doc as matched (once per search) and offers its score to top. A doc's score is the best over its
+// matches; of equal ones the first met keeps its offset (which name is shown).
 func (q *matcher) add(e entry, t tier) {
 	di := e.doc()
-	sl := &q.sc.slots[di]
-	base := q.s.base[di]
-	if sl.stamp != q.sc.gen {
-		sl.stamp = q.sc.gen
-		q.sc.touched = append(q.sc.touched, di)
-		if q.trivial && base&retiredBit != 0 || !q.trivial && !q.f.keep(&q.s.docs[di]) {
-			sl.best = excluded
+	w, bit := di/64, uint64(1)<<(di%64)
+	sc := q.sc
+	if q.drop != nil {
+		if q.drop[w]&bit != 0 {
 			return
 		}
-		sl.best = excluded - 1
+		if sc.seen[w]&bit == 0 {
+			if sc.seen[w] == 0 {
+				sc.words = append(sc.words, w)
+			}
+			sc.seen[w] |= bit
+			q.kept++
+		}
+	} else if sc.seen[w]&bit == 0 {
+		if sc.seen[w] == 0 {
+			sc.words = append(sc.words, w)
+		}
+		sc.seen[w] |= bit
+		if !q.keep(di) {
+			sc.excl[w] |= bit
+			return
+		}
 		q.kept++
-	} else if sl.best == excluded {
+	} else if sc.excl[w]&bit != 0 {
 		return
 	}
-	if sv := uint64(t)<<60 | e.fc()<<58 | base; sv < sl.best {
-		sl.best = sv
-		sl.pos = e.pos()
+	full := len(sc.top) >= q.limit
+	hi := uint64(t)<<60 | e.fc()<<58
+	if full && (q.limit == 0 || hi > sc.top[0].score) { // worse tier or field than the worst kept: no base needed
+		return
+	}
+	sv := hi | q.s.baseOf(di)
+	if full && sv >= sc.top[0].score {
+		return
+	}
+	if sc.inTop[w]&bit != 0 { // an earlier match of the doc is in top: keep the better
+		for i := range sc.top {
+			if uint32(sc.top[i].score) == di {
+				if sv < sc.top[i].score {
+					sc.top[i] = topItem{sv, e.pos()}
+					siftDown(sc.top, i)
+				}
+				return
+			}
+		}
+	}
+	sc.inTop[w] |= bit
+	if !full {
+		sc.top = append(sc.top, topItem{sv, e.pos()})
+		siftUp(sc.top, len(sc.top)-1)
+		return
+	}
+	old := uint32(sc.top[0].score)
+	sc.inTop[old/64] &^= 1 << (old % 64)
+	sc.top[0] = topItem{sv, e.pos()}
+	siftDown(sc.top, 0)
+}
+
+// prefilter decides the filter for every doc into sc.drop: once per profile, then in doc order. For a query whose
+// matches are a good share of the docs, reading every doc's profile in order costs less than reading those of the
+// matched docs at random.
+func (q *matcher) prefilter() {
+	sc, s := q.sc, q.s
+	if sc.drop == nil {
+		sc.drop = make([]uint64, len(sc.seen))
+	}
+	out := make([]uint64, len(s.profileDoc)) // 1 for a profile the filter leaves out
+	for p, di := range s.profileDoc {
+		if !q.f.keep(&s.docs[di]) {
+			out[p] = 1
+		}
+	}
+	for w := range sc.drop {
+		var m uint64
+		ps := s.profile[w*64 : min(w*64+64, len(s.profile))]
+		for b, p := range ps {
+			m |= out[p] << b
+		}
+		sc.drop[w] = m
+	}
+	q.drop = sc.drop
+}
+
+// keep reports whether the filter keeps doc di, decided once per profile.
+func (q *matcher) keep(di uint32) bool {
+	p := q.s.profile[di]
+	switch q.sc.memo[p] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	k := q.f.keep(&q.s.docs[q.s.profileDoc[p]])
+	q.sc.memo[p] = 2
+	if k {
+		q.sc.memo[p] = 1
+	}
+	q.sc.memoed = append(q.sc.memoed, p)
+	return k
+}
+
+// siftUp and siftDown keep h a max-heap by score.
+func siftUp(h []topItem, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].score >= h[i].score {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func siftDown(h []topItem, i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1].score > h[c].score {
+			c++
+		}
+		if h[i].score >= h[c].score {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
 }
 
 // han matches a folded Chinese (or Latin) string as a substring of the names.
+//
+// Matches at a string's start (prefix, exact) rank above all others, so they are offered first: they fill top, and
+// most of the other matches are then only counted, without reading their doc's score base. A doc's equal matches
+// have one tier, hence one start-ness, so both passes meet them in suffix order as a single pass would.
 func (q *matcher) han(text string) {
-	for _, e := range q.s.prefixRange(q.s.han, text) {
-		t := tierSubstring
+	es := q.s.prefixRange(q.s.han, text)
+	for _, e := range es {
 		if e.start() {
-			t = tierPrefix
+			t := tierPrefix
 			if q.s.remains(e, len(text)) {
 				t = tierExact
 			}
+			q.add(e, t)
 		}
-		q.add(e, t)
+	}
+	for _, e := range es {
+		if !e.start() {
+			q.add(e, tierSubstring)
+		}
 	}
 }
 
@@ -551,19 +921,23 @@ func (q *matcher) pinyin(text string, first, exact, inner tier, whole bool) {
 	q.pinyinIn(q.s.prefixRange(q.s.py, text), len(text), first, exact, inner, whole)
 }
 
+// pinyinIn offers the matches from a string's start (first, exact) before the others (inner), as han does; first and
+// exact must rank above inner.
 func (q *matcher) pinyinIn(es []entry, n int, first, exact, inner tier, whole bool) {
-	for _, e := range es {
-		if whole && !q.s.isBoundary(int(e.pos())+n) {
-			continue
-		}
-		t := inner
-		if e.start() {
-			t = first
-			if q.s.remains(e, n) {
-				t = exact
+	for pass := range 2 {
+		for _, e := range es {
+			if e.start() != (pass == 0) || whole && !q.s.isBoundary(int(e.pos())+n) {
+				continue
 			}
+			t := inner
+			if e.start() {
+				t = first
+				if q.s.remains(e, n) {
+					t = exact
+				}
+			}
+			q.add(e, t)
 		}
-		q.add(e, t)
 	}
 }
 
@@ -621,31 +995,28 @@ func (q *matcher) typos(p string) {
 	q.sc.buf = buf
 }
 
-// hitHeap keeps the best scores (a max-heap of the limit smallest).
-type hitHeap []uint64
-
-func (h hitHeap) Len() int           { return len(h) }
-func (h hitHeap) Less(i, j int) bool { return h[i] > h[j] }
-func (h hitHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *hitHeap) Push(x any)        { *h = append(*h, x.(uint64)) }
-func (h *hitHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
 // run matches the prepared query on the segment and returns its best limit hits (score order) and the number matched.
 func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
+	if s.champ != nil && f.trivial() {
+		if c := s.champ[champKey(pq)]; c != nil {
+			return s.hits(c.top[:min(limit, len(c.top))]), c.kept
+		}
+	}
 	sc := s.getScratch()
 	defer s.putScratch(sc)
-	sc.gen++
-	if sc.gen == 0 { // wrapped: clear the stamps
-		clear(sc.slots)
-		sc.gen = 1
+	n := s.match(sc, pq, f, limit)
+	return s.hits(sortedTop(sc.top)), n
+}
+
+// match runs pq on the segment under f, leaving its best limit docs in sc.top (heap order); it returns the number of
+// docs matched.
+func (s *segment) match(sc *scratch, pq *prepared, f *filter, limit int) int {
+	q := &matcher{s: s, sc: sc, f: f, limit: limit}
+	if f.trivial() {
+		q.drop = s.retired
+	} else if len(s.docs) >= prefilterMin && s.work(pq) >= len(s.docs)/prefilterShare {
+		q.prefilter()
 	}
-	sc.touched = sc.touched[:0]
-	q := &matcher{s: s, sc: sc, f: f, trivial: f.trivial()}
 	for _, h := range pq.han {
 		q.han(h)
 	}
@@ -661,28 +1032,37 @@ func (s *segment) run(pq *prepared, f *filter, limit int) ([]Hit, int) {
 	if pq.typo != "" && q.kept < limit {
 		q.typos(pq.typo)
 	}
-	h := make(hitHeap, 0, limit+1)
+	return q.kept
+}
+
+// A filtered query is prefiltered (matcher.prefilter) on a segment of prefilterMin docs or more when it reads at least
+// one suffix per prefilterShare docs. Variables so that tests can prefilter small segments.
+var prefilterMin, prefilterShare = 1 << 14, 4
+
+// work is the number of suffixes pq's Chinese, pinyin and initials matching reads (not its homophones and typos).
+func (s *segment) work(pq *prepared) int {
 	n := 0
-	for _, di := range sc.touched {
-		b := sc.slots[di].best
-		if b >= excluded-1 {
-			continue
-		}
-		n++
-		if len(h) < limit {
-			heap.Push(&h, b)
-		} else if limit > 0 && b < h[0] {
-			h[0] = b
-			heap.Fix(&h, 0)
-		}
+	for _, h := range pq.han {
+		n += len(s.prefixRange(s.han, h))
 	}
-	slices.Sort(h)
-	hits := make([]Hit, len(h))
-	for i, b := range h {
-		di := uint32(b)
-		hits[i] = s.hit(di, s.keyAt(di, sc.slots[di].pos), b)
+	for _, p := range pq.pinyin {
+		n += len(s.prefixRange(s.py, p)) + len(s.prefixRange(s.ini, p))
 	}
-	return hits, n
+	return n
+}
+
+// sortedTop is top in score order (best first), a new slice.
+func sortedTop(top []topItem) []topItem {
+	return slices.SortedFunc(slices.Values(top), func(a, b topItem) int { return cmp.Compare(a.score, b.score) })
+}
+
+func (s *segment) hits(top []topItem) []Hit {
+	hits := make([]Hit, len(top))
+	for i, it := range top {
+		di := uint32(it.score)
+		hits[i] = s.hit(di, s.keyAt(di, it.pos), it.score)
+	}
+	return hits
 }
 
 func (s *segment) hit(di uint32, k *key, b uint64) Hit {

@@ -17,7 +17,14 @@ type Index struct {
 // NewIndex indexes docs (grouped by their Kind), reading Han characters with syl. It takes ownership of docs. A kind
 // with more than MaxDocs docs is an error.
 func NewIndex(syl Syllabler, docs []Doc) (*Index, error) {
+	n := map[Kind]int{}
+	for i := range docs {
+		n[docs[i].Kind]++
+	}
 	by := map[Kind][]Doc{}
+	for k, c := range n {
+		by[k] = make([]Doc, 0, c) // sized first: a million docs copied while growing cost more than counting them
+	}
 	for _, d := range docs {
 		by[d.Kind] = append(by[d.Kind], d)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -311,10 +312,13 @@ func TestTyposMatchVariants(t *testing.T) {
 func typoDocs(s *segment, run func(*matcher)) []uint32 {
 	sc := s.getScratch()
 	defer s.putScratch(sc)
-	sc.gen++
-	sc.touched = sc.touched[:0]
-	run(&matcher{s: s, sc: sc, f: &filter{}, trivial: true})
-	out := slices.Clone(sc.touched)
+	run(&matcher{s: s, sc: sc, f: &filter{}, drop: s.retired, limit: MaxLimit})
+	var out []uint32
+	for _, w := range sc.words {
+		for b := sc.seen[w]; b != 0; b &= b - 1 {
+			out = append(out, w*64+uint32(bits.TrailingZeros64(b)))
+		}
+	}
 	slices.Sort(out)
 	return out
 }
