@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -259,15 +260,7 @@ func run(cfg config) error {
 // median is the run with the median tiles/s (its latencies and CPU with it, so a row is one real run).
 func median(rs []result) result {
 	s := slices.Clone(rs)
-	slices.SortFunc(s, func(a, b result) int {
-		switch {
-		case a.TilesPerS < b.TilesPerS:
-			return -1
-		case a.TilesPerS > b.TilesPerS:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(s, func(a, b result) int { return cmp.Compare(a.TilesPerS, b.TilesPerS) })
 	return s[len(s)/2]
 }
 
