@@ -30,9 +30,6 @@ type cacheEntry struct {
 	prev, next *cacheEntry
 }
 
-// gzipTag is the strong ETag of the gzip form.
-func (e *cacheEntry) gzipTag() string { return e.gzTag }
-
 func (e *cacheEntry) size() int64 {
 	n := len(e.key) + len(e.plain.body) + len(e.gzTag) // the identity ETag is as long as the gzip one
 	if e.gz != nil {

@@ -247,21 +247,8 @@ func (p projector) trim(r []orb.Point) (out []orb.Point, far bool) {
 	return trimRingBy(r, p.outNear), false
 }
 
-// outNear is the set of near's outer half-planes (the outside bits) that hold the lon/lat point q strictly.
-func (p projector) outNear(q orb.Point) int {
-	o := 0
-	if q[0] < p.near.Min[0] {
-		o |= outLeft
-	} else if q[0] > p.near.Max[0] {
-		o |= outRight
-	}
-	if q[1] < p.near.Min[1] {
-		o |= outTop
-	} else if q[1] > p.near.Max[1] {
-		o |= outBottom
-	}
-	return o
-}
+// outNear is the set of near's outer half-planes that hold the lon/lat point q strictly.
+func (p projector) outNear(q orb.Point) int { return outsideOf(p.near, q) }
 
 // ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.
 func ringArea(r []orb.Point) float64 {

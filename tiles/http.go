@@ -177,7 +177,7 @@ func (s *Service) writeTile(w http.ResponseWriter, r *http.Request, seg [4]strin
 	}
 	h["Etag"] = rep.etag
 	// Either tag matches: the content behind them is the same.
-	if noneMatch(r, e.plain.etag[0], e.gzipTag()) {
+	if noneMatch(r, e.plain.etag[0], e.gzTag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -242,7 +242,7 @@ func gzipForm(e *cacheEntry) *representation {
 	_, _ = zw.Write(e.plain.body)
 	_ = zw.Close()
 	gzipWriters.Put(zw)
-	return &representation{body: buf.Bytes(), etag: []string{e.gzipTag()}, length: []string{strconv.Itoa(buf.Len())}}
+	return &representation{body: buf.Bytes(), etag: []string{e.gzTag}, length: []string{strconv.Itoa(buf.Len())}}
 }
 
 // baseURL is the base of the URLs in TileJSON and the style: Options.PublicURL when set; else the scheme and host the

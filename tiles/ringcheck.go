@@ -127,16 +127,19 @@ const (
 )
 
 // outside is the set of clipBox's outer half-planes that hold q strictly.
-func outside(q orb.Point) int {
+func outside(q orb.Point) int { return outsideOf(clipBox, q) }
+
+// outsideOf is the set of b's outer half-planes (the out bits) that hold q strictly.
+func outsideOf(b orb.Bound, q orb.Point) int {
 	o := 0
-	if q[0] < clipBox.Min[0] {
+	if q[0] < b.Min[0] {
 		o |= outLeft
-	} else if q[0] > clipBox.Max[0] {
+	} else if q[0] > b.Max[0] {
 		o |= outRight
 	}
-	if q[1] < clipBox.Min[1] {
+	if q[1] < b.Min[1] {
 		o |= outTop
-	} else if q[1] > clipBox.Max[1] {
+	} else if q[1] > b.Max[1] {
 		o |= outBottom
 	}
 	return o
