@@ -39,8 +39,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/paulmach/orb/maptile"
-
 	"civmap/data/postgis"
 	"civmap/tiles"
 )
@@ -446,7 +444,7 @@ func drive(t *target, paths []string, c int, d time.Duration) (result, error) {
 	var failed atomic.Pointer[error]
 	lat := make([][]time.Duration, c)
 	client := newClient(c)
-	ts := tileSet(paths)
+	ts := tiles.BenchmarkTileSet() // BenchPaths names these tiles, in this order
 	cpu0 := cpuTime(t.pid)
 	begin := time.Now()
 	var wg sync.WaitGroup
@@ -494,19 +492,6 @@ func drive(t *target, paths []string, c int, d time.Duration) (result, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// tileSet parses "/tiles/LAYERS/z/x/y.mvt" back into tiles, for the bare statement.
-func tileSet(paths []string) []maptile.Tile {
-	out := make([]maptile.Tile, len(paths))
-	for i, p := range paths {
-		parts := strings.Split(strings.TrimSuffix(p, ".mvt"), "/")
-		z, _ := strconv.Atoi(parts[3])
-		x, _ := strconv.Atoi(parts[4])
-		y, _ := strconv.Atoi(parts[5])
-		out[i] = maptile.New(uint32(x), uint32(y), maptile.Zoom(z))
-	}
-	return out
-}
 
 var layerCache sync.Map
 
