@@ -17,10 +17,17 @@ import (
 // so every crossing is transversal and the walk has no degenerate cases; each crossing point is then where its edge
 // meets clipBox's side (onClipBox), rounded to the grid. That can make the result invalid
 // near the boundary, so the caller checks it (simplyValid) and falls back to the overlay when it is not; ok is false
-// when the walk cannot close a ring.
-func boxClip(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) {
+// when the walk cannot close a ring. Rings wholly inside the box are returned as given, not copied.
+func boxClip(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) { return clipRings(polys, true) }
+
+// boxClipOriented is boxClip for rings already oriented (exteriors of positive area, holes negative) whose region
+// within the box is a valid polygon's, however they run outside it: rings trimmed by trimRing, whose chords may
+// cross outside the box and so change their signed area, though not their chains inside.
+func boxClipOriented(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) { return clipRings(polys, false) }
+
+func clipRings(polys [][][]orb.Point, reorient bool) (out [][][]orb.Point, ok bool) {
 	for _, p := range polys {
-		res, ok := boxClipPolygon(p)
+		res, ok := boxClipPolygon(p, reorient)
 		if !ok {
 			return nil, false
 		}
@@ -41,14 +48,14 @@ type chain struct {
 	used      bool
 }
 
-func boxClipPolygon(p [][]orb.Point) ([][][]orb.Point, bool) {
+func boxClipPolygon(p [][]orb.Point, reorient bool) ([][][]orb.Point, bool) {
 	var chains []*chain
 	var exteriors [][]orb.Point // rings wholly inside that are exteriors of the result
 	var holes [][]orb.Point     // holes wholly inside
 	cover := false              // the exterior encloses the box without crossing it
 	for i, r := range p {
-		r = slices.Clone(r)
-		if (ringArea(r) > 0) != (i == 0) {
+		if reorient && (ringArea(r) > 0) != (i == 0) {
+			r = slices.Clone(r)
 			slices.Reverse(r)
 		}
 		cs, inside := cutRing(r)

@@ -51,7 +51,12 @@ func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers [
 func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
 	ml := &mvt.Layer{Name: name, Version: 2, Extent: Extent}
 	for _, f := range feats {
-		g := TileGeometry(t, f.Geometry)
+		var g orb.Geometry
+		if f.Shape != nil {
+			g = f.Shape.Tile(t)
+		} else {
+			g = TileGeometry(t, f.Geometry)
+		}
 		if g == nil {
 			continue
 		}

@@ -24,6 +24,9 @@ type Feature struct {
 	ID         uint64
 	Geometry   orb.Geometry
 	Properties map[string]any
+	// Shape, when set, is Geometry prepared for tiles (NewShape), which a store that keeps the feature in memory
+	// can attach so that its tiles are cut from it.
+	Shape *Shape
 }
 
 // FeatureSource is implemented by stores that let this package encode tiles (the embedded store).

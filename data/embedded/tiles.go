@@ -398,6 +398,8 @@ func (s *Store) smallLayers() (*smallLayers, error) {
 	add := func(layer string, fs ...tiles.Feature) {
 		for _, f := range fs {
 			if f.Geometry != nil {
+				// The snapshot lives until the next write to these layers: long enough to prepare polygons once.
+				f.Shape = tiles.NewShape(f.Geometry)
 				sl.layers[layer] = append(sl.layers[layer], boundFeature{f, f.Geometry.Bound()})
 			}
 		}
