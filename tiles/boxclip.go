@@ -23,7 +23,9 @@ func boxClip(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) { return clip
 // boxClipOriented is boxClip for rings already oriented (exteriors of positive area, holes negative) whose region
 // within the box is a valid polygon's, however they run outside it: rings trimmed by trimRing, whose chords may
 // cross outside the box and so change their signed area, though not their chains inside.
-func boxClipOriented(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) { return clipRings(polys, false) }
+func boxClipOriented(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) {
+	return clipRings(polys, false)
+}
 
 func clipRings(polys [][][]orb.Point, reorient bool) (out [][][]orb.Point, ok bool) {
 	for _, p := range polys {
