@@ -167,7 +167,7 @@ func (s *Service) writeTile(w http.ResponseWriter, r *http.Request, seg [4]strin
 		return
 	}
 	rep := &e.plain
-	useGzip := httpx.AcceptsEncoding(r, "gzip")
+	useGzip := len(rep.body) >= gzipMinLength && httpx.AcceptsEncoding(r, "gzip")
 	if useGzip {
 		if gz == nil {
 			gz = gzipForm(e)
@@ -225,6 +225,12 @@ func noneMatch(r *http.Request, tags ...string) bool {
 	}
 	return false
 }
+
+// gzipMinLength is the smallest tile served gzipped (bytes, uncompressed), as nginx's gzip_min_length: a smaller tile
+// fits one TCP segment (1,460 bytes of payload on Ethernet) either way, so compressing it saves the client no packet
+// and costs an uncached tile a good part of its server time. Vary: Accept-Encoding is sent all the same. A variable
+// so that tests can gzip small tiles.
+var gzipMinLength = 1024
 
 // gzipWriters are reused: a new writer allocates and clears its tables (most of an uncached tile's gzip time).
 var gzipWriters = sync.Pool{New: func() any {

@@ -14,6 +14,7 @@ import (
 
 // TestAcceptEncodingQ: a coding refused with q=0 is not served, whatever "*" says.
 func TestAcceptEncodingQ(t *testing.T) {
+	gzipSmallTiles(t)
 	_, _, h := newTestService(t, Options{})
 	path := tilePath("places", maptile.At(xiangshanPoints[1], 14))
 	for ae, want := range map[string]string{

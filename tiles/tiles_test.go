@@ -486,7 +486,47 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
+// gzipSmallTiles gzips every tile for the rest of the test, so that the test's small tiles take the gzip path.
+func gzipSmallTiles(t *testing.T) {
+	old := gzipMinLength
+	gzipMinLength = 0
+	t.Cleanup(func() { gzipMinLength = old })
+}
+
+// TestGzipMinLength: with Accept-Encoding: gzip, a tile under gzipMinLength bytes is sent as it is, with its own
+// ETag and Vary: Accept-Encoding all the same, and a bigger one gzipped.
+func TestGzipMinLength(t *testing.T) {
+	_, src, h := newTestService(t, Options{})
+	tile := maptile.At(xiangshanPoints[1], 14)
+	small := get(h, tilePath("facilities", tile), "Accept-Encoding", "gzip")
+	if small.Code != 200 || small.Body.Len() >= gzipMinLength || small.Header().Get("Content-Encoding") != "" ||
+		small.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("small tile: %d, %d bytes, %v", small.Code, small.Body.Len(), small.Header())
+	}
+	// 100 facilities spread over the tile make it bigger than the threshold.
+	c := tile.Center()
+	for i := range 100 {
+		p := orb.Point{c[0] + float64(i%10-5)*0.0015, c[1] + float64(i/10-5)*0.0015}
+		src.layers["facilities"] = append(src.layers["facilities"], FacilityFeature(facilities.Facility{
+			ID: "g" + itoa(i), Type: "canteen", Status: "existing", Location: p}, uint64(1000+i)))
+	}
+	svc, err := NewService(src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httpx.NewRouter()
+	Routes(r, svc)
+	h = r
+	plain := get(h, tilePath("facilities", tile))
+	big := get(h, tilePath("facilities", tile), "Accept-Encoding", "gzip")
+	if plain.Body.Len() < gzipMinLength || big.Header().Get("Content-Encoding") != "gzip" ||
+		big.Header().Get("ETag") == plain.Header().Get("ETag") || big.Body.Len() >= plain.Body.Len() {
+		t.Fatalf("big tile: %d bytes plain, %d gzipped, %v", plain.Body.Len(), big.Body.Len(), big.Header())
+	}
+}
+
 func TestTileResponses(t *testing.T) {
+	gzipSmallTiles(t)
 	svc, _, h := newTestService(t, Options{CacheControl: "public, max-age=5"})
 	tile := maptile.At(xiangshanPoints[1], 14)
 	path := tilePath("places,facilities", tile)
