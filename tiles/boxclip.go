@@ -20,13 +20,10 @@ import (
 // when the walk cannot close a ring. Rings wholly inside the box are returned as given, not copied.
 func boxClip(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) { return clipRings(polys, true) }
 
-// boxClipOriented is boxClip for rings already oriented (exteriors of positive area, holes negative) whose region
-// within the box is a valid polygon's, however they run outside it: rings trimmed by trimRing, whose chords may
-// cross outside the box and so change their signed area, though not their chains inside.
-func boxClipOriented(polys [][][]orb.Point) (out [][][]orb.Point, ok bool) {
-	return clipRings(polys, false)
-}
-
+// clipRings is boxClip, which orients each ring by its signed area first when reorient is set. Without it the rings
+// must come oriented (exteriors of positive area, holes negative), and their region within the box need only be a
+// valid polygon's, however they run outside it: rings trimmed by trimRing, whose chords may cross outside the box
+// and so change their signed area, though not their chains inside.
 func clipRings(polys [][][]orb.Point, reorient bool) (out [][][]orb.Point, ok bool) {
 	for _, p := range polys {
 		res, ok := boxClipPolygon(p, reorient)

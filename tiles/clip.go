@@ -62,20 +62,31 @@ func tilePolygons(in [][][]orb.Point) orb.MultiPolygon {
 		// Valid input is clipped by walking the box (boxClip), several times faster than the overlay; the overlay
 		// is left for invalid input and for the rare result that snapping to the grid made invalid.
 		if simplyValid(polys) {
-			if clipped, ok := boxClip(polys); ok {
-				if clipped = cleanPolygons(clipped); len(clipped) == 0 {
-					return nil
-				}
-				if simplyValid(clipped) {
-					if clipped = dropSmall(clipped); clipped == nil {
-						return nil
-					}
-					return orient(clipped)
-				}
+			if mp, ok := walkClip(polys, true); ok {
+				return mp
 			}
 		}
 	}
 	return overlayPolygons(polys, inside)
+}
+
+// walkClip clips valid polygons by walking the box (clipRings) and returns the
+// result, oriented and without rings under one unit², when it is valid; ok is false when the overlay must do it.
+func walkClip(polys [][][]orb.Point, reorient bool) (mp orb.MultiPolygon, ok bool) {
+	clipped, ok := clipRings(polys, reorient)
+	if !ok {
+		return nil, false
+	}
+	if clipped = cleanPolygons(clipped); len(clipped) == 0 {
+		return nil, true
+	}
+	if !simplyValid(clipped) {
+		return nil, false
+	}
+	if clipped = dropSmall(clipped); clipped == nil {
+		return nil, true
+	}
+	return orient(clipped), true
 }
 
 // overlayPolygons is tilePolygons' general path, for polygons that meet clipBox (inside: lie within it): make valid

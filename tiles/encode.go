@@ -244,16 +244,13 @@ func (p projector) polygons(mp orb.MultiPolygon) orb.MultiPolygon {
 func (p projector) trim(r []orb.Point) (out []orb.Point, far bool) {
 	common := -1
 	for _, q := range r {
-		common &= p.outNear(q)
+		common &= outsideOf(p.near, q)
 	}
 	if len(r) == 0 || common != 0 {
 		return nil, true
 	}
-	return trimRingBy(r, p.outNear), false
+	return trimRingBy(r, p.near, nil), false
 }
-
-// outNear is the set of near's outer half-planes that hold the lon/lat point q strictly.
-func (p projector) outNear(q orb.Point) int { return outsideOf(p.near, q) }
 
 // ringArea is twice the signed area by the surveyor's (shoelace) formula in the ring's own coordinates.
 func ringArea(r []orb.Point) float64 {

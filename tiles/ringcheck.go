@@ -126,9 +126,6 @@ const (
 	outBottom
 )
 
-// outside is the set of clipBox's outer half-planes that hold q strictly.
-func outside(q orb.Point) int { return outsideOf(clipBox, q) }
-
 // outsideOf is the set of b's outer half-planes (the out bits) that hold q strictly.
 func outsideOf(b orb.Bound, q orb.Point) int {
 	o := 0
@@ -151,10 +148,14 @@ func outsideOf(b orb.Bound, q orb.Point) int {
 // ring bounds — by the even-odd rule, simple or not — changes only outside the box, and the box's clip is the same.
 // The result may need cleaning (cleanRing) and, as any ring, may self-intersect outside the box. r is not modified;
 // r itself is returned when nothing is trimmed.
-func trimRing(r []orb.Point) []orb.Point { return trimRingBy(r, outside) }
+func trimRing(r []orb.Point) []orb.Point { return trimRingBy(r, clipBox, nil) }
 
-// trimRingBy is trimRing with the outer half-planes of another box (code: the set of them that hold a point strictly).
-func trimRingBy(r []orb.Point, code func(orb.Point) int) []orb.Point {
+// trimRingBy is trimRing with the outer half-planes of another box. chunks, when given, are the bounds of r's runs of
+// shapeChunk vertices (chunks[k] that of r[k·shapeChunk:][:shapeChunk]): a chunk lying wholly in an outer half-plane
+// is taken in one step, joining the current run or starting one with the half-planes its bound shares, so that the
+// vertices far from the box are not visited. Runs may then come out shorter, never longer, and the region within the
+// box is the same.
+func trimRingBy(r []orb.Point, box orb.Bound, chunks []orb.Bound) []orb.Point {
 	var out []orb.Point
 	start, common := 0, 0 // the current run r[start:i] and the half-planes all its vertices share
 	flush := func(end int) {
@@ -162,7 +163,7 @@ func trimRingBy(r []orb.Point, code func(orb.Point) int) []orb.Point {
 			if end-start < 3 {
 				return
 			}
-			out = append(make([]orb.Point, 0, len(r)), r[:start]...)
+			out = append(make([]orb.Point, 0, min(len(r), 64)), r[:start]...)
 		}
 		if end-start >= 3 {
 			out = append(out, r[start], r[end-1])
@@ -170,14 +171,27 @@ func trimRingBy(r []orb.Point, code func(orb.Point) int) []orb.Point {
 			out = append(out, r[start:end]...)
 		}
 	}
-	for i, q := range r {
-		o := code(q)
+	// extend adds r[i:end], whose vertices all lie in the half-planes o, to the run, or starts a run with them.
+	extend := func(i, end, o int) {
 		if c := common & o; c != 0 && i > start {
 			common = c
-			continue
+			return
 		}
 		flush(i)
 		start, common = i, o
+	}
+	for i := 0; i < len(r); {
+		if chunks != nil && i%shapeChunk == 0 {
+			cb := chunks[i/shapeChunk]
+			if o := outsideOf(box, cb.Min) & outsideOf(box, cb.Max); o != 0 {
+				end := min(i+shapeChunk, len(r))
+				extend(i, end, o)
+				i = end
+				continue
+			}
+		}
+		extend(i, i+1, outsideOf(box, r[i]))
+		i++
 	}
 	flush(len(r))
 	if out == nil {

@@ -126,7 +126,7 @@ func prepareShape(mp orb.MultiPolygon, z maptile.Zoom) *shapeZoom {
 }
 
 // tile returns tile t's part of the prepared polygons (tile coordinates, valid, oriented; nil when nothing is left):
-// the rings near the tile, trimmed, are clipped by walking the box (boxClipOriented), which their validity allows;
+// the rings near the tile, trimmed, are clipped by walking the box (walkClip, keeping the prepared orientation), which their validity allows;
 // where the snapped crossings make the clip invalid, tilePolygons' general path takes the trimmed rings.
 func (sz *shapeZoom) tile(t maptile.Tile) orb.MultiPolygon {
 	off := orb.Point{float64(t.X)*Extent - sz.origin[0], float64(t.Y)*Extent - sz.origin[1]}
@@ -149,7 +149,7 @@ func (sz *shapeZoom) tile(t maptile.Tile) orb.MultiPolygon {
 				b.Max[1] <= box.Max[1]-1) {
 				inside = false
 			}
-			tr := trimChunks(r, sz.chunks[i][j], box)
+			tr := trimRingBy(r, box, sz.chunks[i][j])
 			out := make([]orb.Point, len(tr))
 			for k, q := range tr {
 				out[k] = orb.Point{q[0] - off[0], q[1] - off[1]}
@@ -167,67 +167,8 @@ func (sz *shapeZoom) tile(t maptile.Tile) orb.MultiPolygon {
 		// Nothing to clip: the prepared polygons, which are valid and oriented, as they are.
 		return orient(in)
 	}
-	if clipped, ok := boxClipOriented(in); ok {
-		if clipped = cleanPolygons(clipped); len(clipped) == 0 {
-			return nil
-		}
-		if simplyValid(clipped) {
-			if clipped = dropSmall(clipped); clipped == nil {
-				return nil
-			}
-			return orient(clipped)
-		}
+	if mp, ok := walkClip(in, false); ok {
+		return mp
 	}
 	return tilePolygons(in)
-}
-
-// trimChunks is trimRingBy(r, outsideOf(box, ·)) that skips, in one step, a chunk of shapeChunk vertices (chunks[k]
-// is the bound of r[k·shapeChunk:]'s first shapeChunk) lying wholly in an outer half-plane of box: a whole chunk
-// joins the run, or starts one, with the half-planes the chunk's bound shares. The runs may come out shorter than
-// trimRingBy's, never longer, so the region within box is the same.
-func trimChunks(r []orb.Point, chunks []orb.Bound, box orb.Bound) []orb.Point {
-	var out []orb.Point
-	start, common := 0, 0 // the current run r[start:i] and the half-planes all its vertices share
-	flush := func(end int) {
-		if out == nil {
-			if end-start < 3 {
-				return
-			}
-			out = append(make([]orb.Point, 0, 64), r[:start]...)
-		}
-		if end-start >= 3 {
-			out = append(out, r[start], r[end-1])
-		} else {
-			out = append(out, r[start:end]...)
-		}
-	}
-	for i := 0; i < len(r); {
-		if i%shapeChunk == 0 {
-			cb := chunks[i/shapeChunk]
-			if cc := outsideOf(box, cb.Min) & outsideOf(box, cb.Max); cc != 0 {
-				end := min(i+shapeChunk, len(r))
-				if c := common & cc; c != 0 && i > start {
-					common = c
-				} else {
-					flush(i)
-					start, common = i, cc
-				}
-				i = end
-				continue
-			}
-		}
-		o := outsideOf(box, r[i])
-		if c := common & o; c != 0 && i > start {
-			common = c
-		} else {
-			flush(i)
-			start, common = i, o
-		}
-		i++
-	}
-	flush(len(r))
-	if out == nil {
-		return r
-	}
-	return out
 }
