@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"strconv"
 	"time"
 
@@ -57,6 +58,8 @@ type Options struct {
 	ReplicaMaxLag time.Duration
 	// ReplicaCheck is the period of the replicas' health checks; 0 means min(1 s, ReplicaMaxLag/4).
 	ReplicaCheck time.Duration
+	// wrapConn, set only by tests, wraps every connection of the primary's pool (to count its round trips).
+	wrapConn func(net.Conn) net.Conn
 }
 
 // Store is a data.Store in PostgreSQL/PostGIS. It is safe for concurrent use.
@@ -238,5 +241,14 @@ func configurePool(cfg *pgxpool.Config, opts Options) {
 	}
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelFallback}
+	}
+	if wrap, dial := opts.wrapConn, cfg.ConnConfig.DialFunc; wrap != nil {
+		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(c), nil
+		}
 	}
 }
