@@ -271,29 +271,36 @@ func (s *Service) tile(ctx context.Context, t maptile.Tile, active []Layer) (*ca
 	if e != nil {
 		return e, gz, nil
 	}
-	e, led, err := s.flights.do(ctx, flightKey{string(keyBytes), gen}, func() (e *cacheEntry, err error) {
+	// The key goes on as a string: a closure holding keyBytes would move buf to the heap on the cached path too.
+	e, err := s.shared(ctx, string(keyBytes), t, active, gen)
+	return e, nil, err
+}
+
+// shared renders the tile of key, or waits for the render of it already under way in the same cache generation.
+func (s *Service) shared(ctx context.Context, key string, t maptile.Tile, active []Layer, gen uint64) (*cacheEntry, error) {
+	e, led, err := s.flights.do(ctx, flightKey{key, gen}, func() (e *cacheEntry, err error) {
 		defer func() {
 			// A panic becomes this render's error, for the leader's request and every one waiting on it.
 			if p := recover(); p != nil {
-				e, err = nil, fmt.Errorf("tile %s: render panicked: %v\n%s", keyBytes, p, debug.Stack())
+				e, err = nil, fmt.Errorf("tile %s: render panicked: %v\n%s", key, p, debug.Stack())
 			}
 		}()
 		// A request that missed just as the last render of this tile finished leads a flight of its own: the tile
 		// is cached by then.
-		if e, gen2 := s.cache.peek(string(keyBytes)); e != nil && gen2 == gen {
+		if e, gen2 := s.cache.peek(key); e != nil && gen2 == gen {
 			return e, nil
 		}
 		s.renders.Add(1)
 		// Detached from the leader's request, so that its going away does not fail the others; bounded by Timeout.
-		return s.renderEntry(context.WithoutCancel(ctx), string(keyBytes), t, active, gen)
+		return s.renderEntry(context.WithoutCancel(ctx), key, t, active, gen)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !led {
 		s.coalesced.Add(1)
 	}
-	return e, nil, nil
+	return e, nil
 }
 
 // renderEntry renders tile t and caches it unless the cache changed since generation gen.
