@@ -151,3 +151,33 @@ func TestTileHandlerAnswersAsRouter(t *testing.T) {
 		t.Error("a preflight taken as a plain tile request")
 	}
 }
+
+// nullWriter is a ResponseWriter that keeps one header map and discards the body, so that what a handler allocates
+// is its own.
+type nullWriter struct{ h http.Header }
+
+func (w *nullWriter) Header() http.Header         { return w.h }
+func (w *nullWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nullWriter) WriteHeader(int)             {}
+
+// TestCachedTileAllocatesNothing: a cached tile, plain or gzipped, is answered by TileHandler without allocating:
+// the key is built on the stack and every header value is a slice made once with the tile.
+func TestCachedTileAllocatesNothing(t *testing.T) {
+	gzipSmallTiles(t)
+	svc, _, _ := newTestService(t, Options{})
+	h := svc.TileHandler()
+	for _, ae := range []string{"", "gzip"} {
+		r := httptest.NewRequest(http.MethodGet, tilePath("places,facilities", maptile.At(xiangshanPoints[1], 14)), nil)
+		if ae != "" {
+			r.Header.Set("Accept-Encoding", ae)
+		}
+		w := &nullWriter{h: http.Header{}}
+		h.ServeHTTP(w, r) // renders and caches
+		if w.h.Get("Etag") == "" {
+			t.Fatalf("no tile: %v", w.h)
+		}
+		if n := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, r) }); n != 0 {
+			t.Errorf("Accept-Encoding %q: %.1f allocations per cached tile, want 0", ae, n)
+		}
+	}
+}
