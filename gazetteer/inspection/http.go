@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
-	"github.com/paulmach/orb"
 
 	"civmap/geo"
 	"civmap/internal/apierr"
@@ -34,8 +33,8 @@ import (
 //	POST /api/inspections/{id}/photos          a JPEG or PNG (≤ 1 MiB) → 201 {"id"}; 413 too large, 415 not an image
 //	GET  /api/inspections/{id}/photos/{sha}    the photo
 //	GET  /api/inspections/{id}/report?f=json|html|xlsx|pdf   the report (or by Accept; default JSON)
-//	GET  /api/inspections/{id}/features        GeoJSON: markers (Point, properties verdict, colour, displacement_m)
-//	     and gaps/overlaps (Polygon, lon/lat) of the round, for a map layer
+//	GET  /api/inspections/{id}/features        GeoJSON of the round's map layers (MapFeatures; property "layer"):
+//	     markers (Point: verdict, colour, displacement_m), line findings (LineString), gaps/overlaps (Polygon)
 //	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector)
 //	GET, PUT /api/markers/{number}/register      MarkerRegister (faces, reference objects; PUT: inspector)
 //	PUT  /api/neighbour-polygons/{code}          NeighbourPolygon (a neighbouring county's polygon; inspector)
@@ -335,18 +334,12 @@ func (h *api) features(w http.ResponseWriter, r *http.Request) error {
 		return notFound(err, "inspection", id)
 	}
 	fs := []httpx.Feature{}
-	for _, m := range rep.Markers {
-		g := m.Registered
-		if m.Observed != nil {
-			g = *m.Observed
+	for _, f := range MapFeatures(rep) {
+		p := map[string]any{"layer": f.Layer}
+		for k, v := range f.Properties {
+			p[k] = v
 		}
-		fs = append(fs, httpx.Feature{ID: m.MarkerNo, Geometry: g, Properties: map[string]any{"layer": "markers",
-			"marker_no": m.MarkerNo, "type": m.Type, "verdict": m.Verdict, "colour": verdictColour[m.Verdict],
-			"displacement_m": m.DisplacementM, "condition": m.Condition}})
-	}
-	for _, p := range append(append([]SidePiece{}, rep.Checks.Sides.Gaps...), rep.Checks.Sides.Overlaps...) {
-		fs = append(fs, httpx.Feature{Geometry: orb.Polygon(p.Outline), Properties: map[string]any{"layer": p.Kind + "s",
-			"kind": p.Kind, "area_m2": p.AreaM2, "max_width_m": p.MaxWidthM, "from_m": p.FromM, "to_m": p.ToM}})
+		fs = append(fs, httpx.Feature{ID: f.ID, Geometry: f.Geometry, Properties: p})
 	}
 	httpx.WriteGeoJSON(w, http.StatusOK, httpx.FeatureCollection{Features: fs})
 	return nil

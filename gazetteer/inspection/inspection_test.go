@@ -2,13 +2,14 @@ package inspection
 
 import (
 	"bytes"
-	"time"
-
 	"errors"
 	"fmt"
-	"github.com/xuri/excelize/v2"
+	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"civmap/geo"
 	"civmap/internal/apierr"
@@ -383,5 +384,73 @@ func TestImportXLSX(t *testing.T) {
 	checkPlantedReport(t, rep)
 	if rep.Markers[0].InspectedOn != "2023-04-10" {
 		t.Errorf("Excel date read as %q, want 2023-04-10", rep.Markers[0].InspectedOn)
+	}
+}
+
+// TestLineFindings: a line finding needs a segment, by markers or by chainages within the line, and what changed;
+// stored ones are in the report, and on the map as the part of the line between their ends (its length in the
+// line's CRS is the chainage difference).
+func TestLineFindings(t *testing.T) {
+	st := newFakeStore(t)
+	svc := &Service{Store: st}
+	r := newRound(t, svc)
+	for _, c := range []struct {
+		name   string
+		in     LineFinding
+		fields string
+	}{
+		{"no segment", LineFinding{Change: "新修道路"}, "to_m"},
+		{"reversed", LineFinding{Change: "新修道路", FromM: 500, ToM: 100}, "to_m"},
+		{"beyond the end", LineFinding{Change: "新修道路", FromM: 100, ToM: 80000}, "to_m"},
+		{"both", LineFinding{Change: "新修道路", FromMarker: "象宁002", FromM: 1, ToM: 2}, "from_m"},
+		{"unknown marker, no change", LineFinding{FromMarker: "象宁099"}, "change,from_marker"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := svc.AddLineFinding(inspector(), r.ID, c.in)
+			inv, ok := apierr.AsInvalid(err)
+			var got []string
+			for _, f := range inv {
+				got = append(got, f.Field)
+			}
+			if !ok || strings.Join(got, ",") != c.fields {
+				t.Errorf("%v; want Invalid naming %s", err, c.fields)
+			}
+		})
+	}
+	a, err := svc.AddLineFinding(inspector(), r.ID, LineFinding{FromMarker: "象宁002", ToMarker: "象宁004", Change: "新修乡道", Construction: "跨界涵洞"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.AddLineFinding(inspector(), r.ID, LineFinding{FromM: 1000, ToM: 3500.5, Change: "河道改道"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != "象宁线-2023/L001" || b.ID != "象宁线-2023/L002" {
+		t.Errorf("ids %s %s", a.ID, b.ID)
+	}
+	rep, err := svc.Report(inspector(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.LineFindings) != 2 || rep.LineFindings[0].Construction != "跨界涵洞" {
+		t.Fatalf("report line findings %+v", rep.LineFindings)
+	}
+	want := map[string]float64{a.ID: math.Abs(rep.Markers[3].StationM - rep.Markers[1].StationM), b.ID: 2500.5}
+	n := 0
+	for _, f := range MapFeatures(rep) {
+		if f.Layer != LayerLineFindings {
+			continue
+		}
+		n++
+		pl, err := projectLine(geo.EPSG4550, f.Geometry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(pl.length()-want[f.ID]) > 0.02 {
+			t.Errorf("%s: %.3f m on the map, want %.3f", f.ID, pl.length(), want[f.ID])
+		}
+	}
+	if n != 2 || want[a.ID] < 1000 {
+		t.Errorf("%d line findings on the map (002–004 is %.0f m)", n, want[a.ID])
 	}
 }
