@@ -16,6 +16,7 @@ import (
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
 	"civmap/internal/httpx"
+	"civmap/internal/pdf"
 )
 
 // Routes registers the inspection API on r. Writes need the inspector role (edit.RoleInspector; admin too); reads are
@@ -32,7 +33,8 @@ import (
 //	POST /api/inspections/{id}/line-findings   LineFinding as JSON → 201 with its id
 //	POST /api/inspections/{id}/photos          a JPEG or PNG (≤ 1 MiB) → 201 {"id"}; 413 too large, 415 not an image
 //	GET  /api/inspections/{id}/photos/{sha}    the photo
-//	GET  /api/inspections/{id}/report?f=json|html|xlsx|pdf   the report (or by Accept; default JSON)
+//	GET  /api/inspections/{id}/report?f=json|html|xlsx|pdf   the report (or by Accept; default JSON); PDF is 503
+//	     when no Chromium is installed
 //	GET  /api/inspections/{id}/features        GeoJSON of the round's map layers (MapFeatures; property "layer"):
 //	     markers (Point: verdict, colour, displacement_m), line findings (LineString), gaps/overlaps (Polygon)
 //	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector)
@@ -314,6 +316,9 @@ func (h *api) report(w http.ResponseWriter, r *http.Request) error {
 		b, err = PDF(r.Context(), rep)
 		ct = "application/pdf"
 		w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+name+".pdf")
+	}
+	if errors.Is(err, pdf.ErrNoChromium) {
+		return httpx.WithStatus(http.StatusServiceUnavailable, err)
 	}
 	if err != nil {
 		return err

@@ -130,6 +130,12 @@ func TestHTTP(t *testing.T) {
 			t.Errorf("report %s %s: %d %s", c.q, c.accept, a.status, a.header.Get("Content-Type"))
 		}
 	}
+	// Without Chromium the PDF is a 503 saying what to install, not a 500.
+	t.Setenv("CIVMAP_CHROMIUM", "")
+	t.Setenv("PATH", t.TempDir())
+	if a := call(t, "GET", insp+"/report?f=pdf", "", nil); a.status != 503 || !strings.Contains(string(a.body), "needs Chromium") {
+		t.Errorf("pdf without chromium: %d %s", a.status, a.body)
+	}
 	if a := call(t, "GET", insp+"/report?f=doc", "", nil); a.status != 400 || fieldsOf(a.body) != "f" {
 		t.Errorf("f=doc: %d %s", a.status, a.body)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
 	"civmap/geo"
@@ -452,5 +453,54 @@ func TestLineFindings(t *testing.T) {
 	}
 	if n != 2 || want[a.ID] < 1000 {
 		t.Errorf("%d line findings on the map (002–004 is %.0f m)", n, want[a.ID])
+	}
+	// The printed report lists them and draws both on its map figure.
+	page, err := HTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := bytes.Count(page, []byte(`class="line-finding"`)); c != 2 || !bytes.Contains(page, []byte("<td>象宁002–象宁004</td><td>新修乡道</td><td>跨界涵洞</td>")) ||
+		!bytes.Contains(page, []byte("<td>里程 1000.00–3500.50 米</td><td>河道改道</td>")) {
+		t.Errorf("HTML: %d line-finding polylines, table row present %v", c, bytes.Contains(page, []byte("跨界涵洞")))
+	}
+}
+
+// TestTriJunction: 象奉线's start moved 3 m east and 4 m north of 象宁线's end is 5.000 m off the tri-junction, beyond
+// the 1.0 m tolerance (not ok), and within a round's 6 m tolerance (ok); 象宁001 (三立) stays named there.
+func TestTriJunction(t *testing.T) {
+	st := newFakeStore(t)
+	svc := &Service{Store: st}
+	for i, l := range st.lines {
+		if l.ID != "象奉线" {
+			continue
+		}
+		ls := append(orb.LineString{}, l.Geometry.(orb.LineString)...)
+		e, n, err := geo.FromLonLat(geo.EPSG4550, ls[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ls[0], err = geo.ToLonLat(geo.EPSG4550, e+3, n+4); err != nil {
+			t.Fatal(err)
+		}
+		st.lines[i].Geometry = ls
+	}
+	for _, c := range []struct {
+		tol float64
+		ok  bool
+	}{{1, false}, {6, true}} {
+		tol := c.tol
+		r, err := svc.CreateRound(inspector(), "象宁线", RoundInput{Year: 2023, StartedOn: "2023-04-10", EndedOn: "2023-04-20", ToleranceM: &tol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := svc.Report(inspector(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tj := rep.Checks.TriJunctions
+		if len(tj) != 1 || tj[0].End != "end" || tj[0].NeighbourLine != "象奉线" || tj[0].DistanceM != 5 || tj[0].OK != c.ok ||
+			tj[0].MarkerNo != "象宁001" {
+			t.Errorf("tolerance %v m: tri-junctions %+v; want the end 5.000 m from 象奉线's start, ok %v, marker 象宁001", tol, tj, c.ok)
+		}
 	}
 }

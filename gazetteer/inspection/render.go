@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
 	"civmap/geo"
@@ -64,6 +65,21 @@ func mapSVG(rep Report) template.HTML {
 		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
 	}
 	b.WriteString(`"/>`)
+	// Line findings: their segment of the line, thick and orange (MapFeatures places them as the tiles do).
+	for _, f := range MapFeatures(rep) {
+		ls, ok := f.Geometry.(orb.LineString)
+		if f.Layer != LayerLineFindings || !ok {
+			continue
+		}
+		b.WriteString(`<polyline class="line-finding" fill="none" stroke="#ff6f00" stroke-width="6" stroke-opacity="0.7" points="`)
+		for _, p := range ls {
+			if q, err := project(crs, p); err == nil {
+				x, y := tx(q)
+				fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+			}
+		}
+		b.WriteString(`"/>`)
+	}
 	for _, m := range rep.Markers {
 		p, err := project(crs, m.Registered)
 		if err != nil {
@@ -156,13 +172,13 @@ figcaption { text-align: center; font-size: 9pt; }
 </table>{{else}}<p>未检查：{{.Checks.Sides.Reason}}</p>{{end}}
 <h2>四、界线检查记录</h2>
 <table><tr><th>区段</th><th>变化情况</th><th>跨界建设</th><th>备注</th></tr>
-{{range .LineFindings}}<tr><td>{{.FromMarker}}–{{.ToMarker}}</td><td>{{.Change}}</td><td>{{.Construction}}</td><td>{{.Note}}</td></tr>{{else}}<tr><td colspan="4">无</td></tr>{{end}}
+{{range .LineFindings}}<tr><td>{{if or .FromMarker .ToMarker}}{{.FromMarker}}–{{.ToMarker}}{{else}}里程 {{f2 .FromM}}–{{f2 .ToM}} 米{{end}}</td><td>{{.Change}}</td><td>{{.Construction}}</td><td>{{.Note}}</td></tr>{{else}}<tr><td colspan="4">无</td></tr>{{end}}
 </table>
 {{if .Rejected}}<h2>五、退回的记录行</h2>
 <table><tr><th>行号</th><th>界桩编号</th><th>原因</th><th>说明</th></tr>
 {{range .Rejected}}<tr><td class="n">{{.Line}}</td><td>{{.MarkerNo}}</td><td>{{reason .Reason}}（{{.Reason}}）</td><td>{{.Message}}</td></tr>{{end}}
 </table>{{end}}
-<figure>{{.Map}}<figcaption>图 界线与界桩位置示意（绿 完好，橙 损坏，红 丢失，黄 注记不清，紫 移位，灰 未检查；红框 缝隙或重叠）</figcaption></figure>
+<figure>{{.Map}}<figcaption>图 界线与界桩位置示意（绿 完好，橙 损坏，红 丢失，黄 注记不清，紫 移位，灰 未检查；红框 缝隙或重叠，橙色粗线 界线检查记录区段）</figcaption></figure>
 <div class="sign">
 {{range .Signers}}<div><b>{{.}}</b><br><br>组长（签字）：<br><br>成员（签字）：<br><br>日期：　　年　　月　　日</div>{{end}}
 </div>
