@@ -193,16 +193,11 @@ func TestInspectionBothStores(t *testing.T) {
 	}
 }
 
-// TestInspectionCLI: `civmap inspection import --line 象宁线 --year 2023 FILE` creates the round from the file's dates
-// (2023-04-10 to 2023-05-02: 009's late row is then inside the round, so 8 rows are rejected) and prints the report.
+// TestInspectionCLI: `civmap inspection import --line 象宁线 --year 2023 FILE` on a fresh store (the sample is loaded
+// first) creates the round from the file's dates (2023-04-10 to 2023-05-02: 009's late row is then inside the round,
+// so 8 rows are rejected) and prints the report.
 func TestInspectionCLI(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		st, err := openAndLoad(context.Background(), sf, false, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
 		args := []string{"inspection", "import", "--line", "象宁线", "--year", "2023", "--data-dir", sf.dataDir, plantedSheet}
 		if sf.databaseURL != "" {
 			args = []string{"inspection", "import", "--line", "象宁线", "--year", "2023", "--database-url", sf.databaseURL, plantedSheet}
