@@ -37,7 +37,7 @@ import (
 //	     when no Chromium is installed
 //	GET  /api/inspections/{id}/features        GeoJSON of the round's map layers (MapFeatures; property "layer"):
 //	     markers (Point: verdict, colour, displacement_m), line findings (LineString), gaps/overlaps (Polygon)
-//	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector)
+//	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector; replacing needs If-Match, 428/412)
 //	GET, PUT /api/markers/{number}/register      MarkerRegister (faces, reference objects; PUT: inspector)
 //	PUT  /api/neighbour-polygons/{code}          NeighbourPolygon (a neighbouring county's polygon; inspector)
 func Routes(r *mux.Router, st Store) {
@@ -369,23 +369,26 @@ func (h *api) getDoc(kind edit.Kind) httpx.HandlerFunc {
 	}
 }
 
-// putDoc writes a document whole (inspector), with If-Match when given (else create or replace).
+// putDoc writes a document whole (inspector), under the house's edit rule: creating one needs no If-Match, replacing
+// one needs If-Match with its current ETag (428 without, 412 when another version is current).
 func (h *api) putDoc(w http.ResponseWriter, r *http.Request, kind edit.Kind, id string, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	expect := edit.AnyVersion
-	if im := r.Header.Get("If-Match"); im != "" {
+	cur := int64(0)
+	if d, err := h.svc.Store.Doc(r.Context(), kind, id); err == nil {
+		cur = d.Version
+	} else if !errors.Is(err, apierr.ErrNotFound) {
+		return err
+	}
+	expect := int64(0) // create: a concurrent create makes this a conflict, not a silent replace
+	if cur > 0 || r.Header.Get("If-Match") != "" {
 		m, err := httpx.ParseIfMatch(r)
 		if err != nil {
 			return err
 		}
-		cur := int64(0)
-		if d, err := h.svc.Store.Doc(r.Context(), kind, id); err == nil {
-			cur = d.Version
-		}
-		if !m.Matches(cur) {
+		if !m.Matches(cur) || cur == 0 {
 			return fmt.Errorf("%s %q: %w", kind, id, apierr.ErrVersionMismatch)
 		}
 		expect = cur

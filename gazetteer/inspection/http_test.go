@@ -176,6 +176,24 @@ func TestHTTP(t *testing.T) {
 		[]byte(`{"faces":2,"references":[{"name":"电杆","bearing_deg":45.5,"distance_m":12.3}]}`)); a.status != 200 || a.header.Get("ETag") != `"1"` {
 		t.Errorf("register: %d %s", a.status, a.body)
 	}
+	// Replacing register data follows the edit rule: 428 without If-Match, 412 on a stale ETag, 200 with the current.
+	reg := ts.URL + "/api/markers/" + url.PathEscape("象宁002") + "/register"
+	body := []byte(`{"faces":2,"references":[{"name":"电杆","bearing_deg":45.5,"distance_m":12.4}]}`)
+	if a := call(t, "PUT", reg, "application/json", body); a.status != 428 || fieldsOf(a.body) != "If-Match" {
+		t.Errorf("replace without If-Match: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", reg, "application/json", body, "If-Match", `"7"`); a.status != 412 {
+		t.Errorf("replace with a stale ETag: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", ts.URL+"/api/markers/"+url.PathEscape("象宁003")+"/register", "application/json", body, "If-Match", `"1"`); a.status != 412 {
+		t.Errorf("If-Match on a register not yet made: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", reg, "application/json", body, "If-Match", `"1"`); a.status != 200 || a.header.Get("ETag") != `"2"` {
+		t.Errorf("replace with the current ETag: %d %s", a.status, a.body)
+	}
+	if a := call(t, "GET", reg, "", nil); a.status != 200 || !strings.Contains(string(a.body), `"distance_m":12.4`) {
+		t.Errorf("register back: %d %s", a.status, a.body)
+	}
 	if a := call(t, "PUT", line+"/agreement", "application/json", []byte(`{"document":"象山县与宁海县行政区域界线协议书","signed_on":"2003-06-30","description":"界线自三交点起向南……","registered_length_m":70000}`)); a.status != 200 {
 		t.Errorf("agreement: %d %s", a.status, a.body)
 	}
