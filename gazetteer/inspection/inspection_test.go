@@ -454,6 +454,20 @@ func TestLineFindings(t *testing.T) {
 	if n != 2 || want[a.ID] < 1000 {
 		t.Errorf("%d line findings on the map (002–004 is %.0f m)", n, want[a.ID])
 	}
+	// The workbook has them on their own sheet.
+	wb, err := XLSX(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(wb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("界线检查记录")
+	if len(rows) != 3 || strings.Join(rows[1], ",") != "象宁线-2023/L001,象宁002,象宁004,0,0,新修乡道,跨界涵洞" ||
+		strings.Join(rows[2][:6], ",") != "象宁线-2023/L002,,,1000,3500.5,河道改道" {
+		t.Errorf("界线检查记录 sheet %q", rows)
+	}
 	// The printed report lists them and draws both on its map figure.
 	page, err := HTML(rep)
 	if err != nil {

@@ -206,11 +206,15 @@ func HTML(rep Report) ([]byte, error) {
 }
 
 // XLSX renders the report as a workbook: sheet 汇总 (the summary), 界桩 (the per-marker table with the JSON keys as
-// the header), 缝隙重叠, 退回行.
+// the header), 缝隙重叠 (gaps and overlaps), 界线检查记录 (the line findings), 退回行 (the rejected rows).
 func XLSX(rep Report) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	s := rep.Summary
+	var delta any = "未登记"
+	if rep.Checks.LengthDeltaM != nil {
+		delta = *rep.Checks.LengthDeltaM
+	}
 	sheets := []struct {
 		name string
 		rows [][]any
@@ -220,7 +224,11 @@ func XLSX(rep Report) ([]byte, error) {
 			{"登记长度（米）", "registered_length_m", s.RegisteredLengthM}, {"检查界桩", "markers_checked", s.MarkersChecked},
 			{"完好", "intact", s.Intact}, {"损坏", "damaged", s.Damaged}, {"丢失", "missing", s.Missing}, {"移位", "moved", s.Moved},
 			{"注记不清", "inscription_unclear", s.InscriptionUnclear}, {"已修复", "repaired", s.Repaired},
-			{"退回行数", "rejected_rows", s.RejectedRows}}},
+			{"退回行数", "rejected_rows", s.RejectedRows},
+			{"编号顺序与界线走向一致", "order_ok", rep.Checks.OrderOK},
+			{"单立界桩偏离界线", "off_line", strings.Join(rep.Checks.OffLine, " ")},
+			{"长度变化（米）", "length_delta_m", delta},
+			{"缝隙", "gaps", len(rep.Checks.Sides.Gaps)}, {"重叠", "overlaps", len(rep.Checks.Sides.Overlaps)}}},
 	}
 	mk := [][]any{{"marker_no", "type", "condition", "displacement_m", "verdict", "off_line_m", "inspected_on", "team", "note"}}
 	for _, m := range rep.Markers {
@@ -234,6 +242,10 @@ func XLSX(rep Report) ([]byte, error) {
 	for _, g := range append(append([]SidePiece{}, rep.Checks.Sides.Gaps...), rep.Checks.Sides.Overlaps...) {
 		sd = append(sd, []any{g.Kind, g.AreaM2, g.MaxWidthM, g.FromM, g.ToM, g.Location[0], g.Location[1]})
 	}
+	lf := [][]any{{"id", "from_marker", "to_marker", "from_m", "to_m", "change", "construction", "note"}}
+	for _, l := range rep.LineFindings {
+		lf = append(lf, []any{l.ID, l.FromMarker, l.ToMarker, l.FromM, l.ToM, l.Change, l.Construction, l.Note})
+	}
 	rj := [][]any{{"line", "marker_no", "reason", "message"}}
 	for _, r := range rep.Rejected {
 		rj = append(rj, []any{r.Line, r.MarkerNo, r.Reason, r.Message})
@@ -245,6 +257,9 @@ func XLSX(rep Report) ([]byte, error) {
 		name string
 		rows [][]any
 	}{"缝隙重叠", sd}, struct {
+		name string
+		rows [][]any
+	}{"界线检查记录", lf}, struct {
 		name string
 		rows [][]any
 	}{"退回行", rj})
