@@ -84,6 +84,9 @@ func (s *Service) RecordFinding(ctx context.Context, roundID string, in FindingI
 	}
 	f := fs[0]
 	for i, p := range in.Photos {
+		if !strings.HasPrefix(p, rd.ID+"/") {
+			return FindingAnswer{}, apierr.Field(fmt.Sprintf("photos[%d]", i), "photo %q is not one of round %s's", p, rd.ID)
+		}
 		if _, err := s.Store.Doc(ctx, KindPhoto, p); err != nil {
 			return FindingAnswer{}, apierr.Field(fmt.Sprintf("photos[%d]", i), "no photo %q (POST it to …/photos first)", p)
 		}

@@ -160,6 +160,22 @@ func TestHTTP(t *testing.T) {
 	if g := call(t, "GET", ts.URL+a.header.Get("Location"), "", nil); g.status != 200 || !bytes.Equal(g.body, png1.Bytes()) || g.header.Get("Content-Type") != "image/png" {
 		t.Errorf("photo back: %d %s", g.status, g.header)
 	}
+	// A finding takes this round's photos only: another round's (here a second round of 2023) is refused by name.
+	var ph struct{ ID string }
+	_ = json.Unmarshal(a.body, &ph)
+	if a := call(t, "POST", line+"/inspections", "application/json", []byte(`{"year":2023,"started_on":"2023-09-01","ended_on":"2023-09-02"}`)); a.status != 201 {
+		t.Fatalf("second round: %d %s", a.status, a.body)
+	}
+	insp2 := ts.URL + "/api/inspections/" + url.PathEscape("象宁线-2023-2")
+	finding := func(photo string) []byte {
+		return []byte(`{"marker_no":"象宁009","inspected_on":"2023-09-01","condition":"完好","observed":{"crs":"EPSG:4550","x_north":3246805.365,"y_east":377980.247},"photos":["` + photo + `"]}`)
+	}
+	if a := call(t, "POST", insp2+"/marker-findings", "application/json", finding(ph.ID)); a.status != 422 || fieldsOf(a.body) != "photos[0]" {
+		t.Errorf("another round's photo: %d %s", a.status, a.body)
+	}
+	if a := call(t, "POST", insp+"/marker-findings", "application/json", bytes.ReplaceAll(finding(ph.ID), []byte("09-01"), []byte("04-19"))); a.status != 201 {
+		t.Errorf("this round's photo: %d %s", a.status, a.body)
+	}
 	if a := call(t, "POST", insp+"/photos", "image/jpeg", []byte("not a photo at all")); a.status != 415 || fieldsOf(a.body) != "body" {
 		t.Errorf("text photo: %d %s", a.status, a.body)
 	}
