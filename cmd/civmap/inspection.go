@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ const inspectionUsage = `Usage:
   civmap inspection neighbours FILE   (polygons of neighbouring counties not held as divisions, GeoJSON)
 
 import reads a team's sheet (CSV or XLSX, columns marker_no,inspected_on,condition,x_north_m,y_east_m,crs,team,note)
-into the line's round of that year, creating the round when there is none (field dates from --started-on/--ended-on,
+into the line's round of that year (an empty store gets the bundled sample first), creating the round when there is none (field dates from --started-on/--ended-on,
 else the first and last inspected_on of the file; tolerance default 1.0 m), and prints the round's report as JSON.
 Rejected rows are in the report's "rejected" with their file line (header = line 1).
 `
@@ -88,7 +89,8 @@ func inspectionImport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if strings.EqualFold(filepath.Ext(rest[0]), ".xlsx") {
 		ct = inspection.XLSXContentType
 	}
-	st, _, err := sf.open(ctx)
+	// As civmap serve and civmap coverage do, an empty store gets the bundled sample first (its lines and markers).
+	st, err := openAndLoad(ctx, sf, false, newLogger(stderr, slog.LevelWarn))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"civmap/gazetteer/inspection"
 	"civmap/internal/edit"
 	"civmap/tiles"
 )
@@ -50,8 +56,11 @@ type reportJSON struct {
 		Reason   string `json:"reason"`
 		Message  string `json:"message"`
 	} `json:"rejected"`
-	LineFindings []json.RawMessage `json:"line_findings"`
-	Checks       struct {
+	LineFindings []struct {
+		ID           string `json:"id"`
+		Construction string `json:"construction"`
+	} `json:"line_findings"`
+	Checks struct {
 		Sides struct {
 			Run      bool              `json:"run"`
 			Reason   string            `json:"reason"`
@@ -103,6 +112,9 @@ func checkReport(t *testing.T, raw []byte) string {
 	if !sd.Run || len(sd.Gaps) != 0 || len(sd.Overlaps) != 0 {
 		t.Errorf("sides: run %v (%s), %d gaps, %d overlaps; want run, none on the sample's shared edge", sd.Run, sd.Reason, len(sd.Gaps), len(sd.Overlaps))
 	}
+	if lf := rep.LineFindings; len(lf) != 1 || lf[0].ID != "象宁线-2023/L001" || lf[0].Construction != "跨界涵洞" {
+		t.Errorf("line findings %+v", lf)
+	}
 	if tj := rep.Checks.TriJunctions; len(tj) != 1 || tj[0].NeighbourLine != "象奉线" || tj[0].MarkerNo != "象宁001" {
 		t.Errorf("tri-junctions %+v", tj)
 	}
@@ -137,7 +149,7 @@ func TestInspectionBothStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reports := map[string]string{}
+	reports, tileBytes := map[string]string{}, map[string]string{}
 	stores(t, func(t *testing.T, sf *storeFlags) {
 		ts := inspectorServer(t, sf)
 		line := ts.URL + "/api/boundary-lines/" + url.PathEscape("象宁线")
@@ -156,11 +168,18 @@ func TestInspectionBothStores(t *testing.T) {
 		if p := decode[problem](t, r); r.status != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "crs" {
 			t.Errorf("missing column: %d %s", r.status, r.body)
 		}
+		// A line finding between 002 and 004 (the map layer draws it along the line).
+		r = do(t, "POST", insp+"/line-findings", `{"from_marker":"象宁002","to_marker":"象宁004","change":"新修乡道","construction":"跨界涵洞"}`,
+			"Content-Type", "application/json")
+		if r.status != 201 {
+			t.Fatalf("line finding: %d %s", r.status, r.body)
+		}
 		r = do(t, "GET", insp+"/report", "")
 		if r.status != 200 {
 			t.Fatalf("report: %d %s", r.status, r.body)
 		}
 		reports[t.Name()] = checkReport(t, r.body)
+		tileBytes[t.Name()] = checkInspectionTile(t, insp)
 		r = do(t, "GET", insp+"/report?f=html", "")
 		if r.status != 200 || !bytes.Contains(r.body, []byte("检查汇总")) {
 			t.Errorf("html report: %d", r.status)
@@ -169,18 +188,16 @@ func TestInspectionBothStores(t *testing.T) {
 	if e, p := reports["TestInspectionBothStores/embedded"], reports["TestInspectionBothStores/postgis"]; e == "" || e != p {
 		t.Errorf("the stores' reports differ:\nembedded %s\npostgis  %s", e, p)
 	}
+	if e, p := tileBytes["TestInspectionBothStores/embedded"], tileBytes["TestInspectionBothStores/postgis"]; e == "" || e != p {
+		t.Errorf("the stores' inspection tiles differ")
+	}
 }
 
-// TestInspectionCLI: `civmap inspection import --line 象宁线 --year 2023 FILE` creates the round from the file's dates
-// (2023-04-10 to 2023-05-02: 009's late row is then inside the round, so 8 rows are rejected) and prints the report.
+// TestInspectionCLI: `civmap inspection import --line 象宁线 --year 2023 FILE` on a fresh store (the sample is loaded
+// first) creates the round from the file's dates (2023-04-10 to 2023-05-02: 009's late row is then inside the round,
+// so 8 rows are rejected) and prints the report.
 func TestInspectionCLI(t *testing.T) {
 	stores(t, func(t *testing.T, sf *storeFlags) {
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		st, err := openAndLoad(context.Background(), sf, false, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
 		args := []string{"inspection", "import", "--line", "象宁线", "--year", "2023", "--data-dir", sf.dataDir, plantedSheet}
 		if sf.databaseURL != "" {
 			args = []string{"inspection", "import", "--line", "象宁线", "--year", "2023", "--database-url", sf.databaseURL, plantedSheet}
@@ -203,4 +220,48 @@ func TestInspectionCLI(t *testing.T) {
 			t.Errorf("summary %s\nwant    %s", compact.String(), want)
 		}
 	})
+}
+
+// checkInspectionTile reads the round's TileJSON and the z10 tile holding 象宁002 (moved) and returns the tile's bytes:
+// its markers layer colours each marker by its verdict, and the line findings layer holds the 002–004 segment.
+func checkInspectionTile(t *testing.T, insp string) string {
+	t.Helper()
+	r := do(t, "GET", insp+"/tiles.json", "")
+	tj := decode[tiles.TileJSON](t, r)
+	if r.status != 200 || len(tj.VectorLayers) != 3 || !strings.HasSuffix(tj.Tiles[0], "/tiles/{z}/{x}/{y}.mvt") {
+		t.Fatalf("tiles.json: %d %s", r.status, r.body)
+	}
+	tl := maptile.At(orb.Point{121.6214, 29.4985}, 10) // 10/857/424: 象宁002, 003 and 004
+	r = do(t, "GET", fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", insp, tl.Z, tl.X, tl.Y), "")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Fatalf("tile: %d %s", r.status, r.body)
+	}
+	ls, err := mvt.Unmarshal(r.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range ls {
+		for _, f := range l.Features {
+			switch l.Name {
+			case inspection.LayerMarkers:
+				got[f.Properties.MustString("marker_no")] = f.Properties.MustString("verdict") + " " + f.Properties.MustString("colour")
+			case inspection.LayerLineFindings:
+				got[f.Properties.MustString("id")] = f.Properties.MustString("construction")
+			}
+		}
+	}
+	if got["象宁002"] != "moved #6a1b9a" || got["象宁003"] != "damaged #ef6c00" || got["象宁线-2023/L001"] != "跨界涵洞" {
+		t.Errorf("tile features %v", got)
+	}
+	if r2 := do(t, "GET", fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", insp, tl.Z, tl.X, tl.Y), "", "If-None-Match", r.header.Get("ETag")); r2.status != 304 {
+		t.Errorf("If-None-Match: %d", r2.status)
+	}
+	if r := do(t, "GET", insp+"/tiles/3/9/1.mvt", ""); r.status != 400 {
+		t.Errorf("x out of range: %d", r.status)
+	}
+	if r := do(t, "GET", insp+"/tiles/10/0/0.mvt", ""); r.status != 204 {
+		t.Errorf("empty tile: %d", r.status)
+	}
+	return string(r.body)
 }

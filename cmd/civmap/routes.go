@@ -20,6 +20,7 @@ import (
 	"civmap/internal/auth"
 	"civmap/internal/httpx"
 	"civmap/tiles"
+	"civmap/tiles/inspectiontiles"
 	"civmap/web"
 )
 
@@ -48,6 +49,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 		return nil, err
 	}
 	inspection.Routes(r, st)
+	inspectiontiles.Routes(r, st)
 	ogcRoutes(r, st)
 	spatialRoutes(r, st)
 	if authOpts.Audit == nil {

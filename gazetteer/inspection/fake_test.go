@@ -77,7 +77,7 @@ func (s *fakeStore) BoundaryLine(ctx context.Context, id string) (gazetteer.Boun
 			return l, nil
 		}
 	}
-	return gazetteer.BoundaryLine{}, apierr.ErrNotFound
+	return gazetteer.BoundaryLine{}, fmt.Errorf("boundary line %q: %w", id, apierr.ErrNotFound)
 }
 func (s *fakeStore) Markers(ctx context.Context, lineID string) ([]gazetteer.Marker, error) {
 	if _, err := s.BoundaryLine(ctx, lineID); err != nil {

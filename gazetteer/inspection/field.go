@@ -11,6 +11,7 @@ import (
 	"image"
 	_ "image/jpeg" // photo sniffing
 	_ "image/png"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,6 +84,9 @@ func (s *Service) RecordFinding(ctx context.Context, roundID string, in FindingI
 	}
 	f := fs[0]
 	for i, p := range in.Photos {
+		if !strings.HasPrefix(p, rd.ID+"/") {
+			return FindingAnswer{}, apierr.Field(fmt.Sprintf("photos[%d]", i), "photo %q is not one of round %s's", p, rd.ID)
+		}
 		if _, err := s.Store.Doc(ctx, KindPhoto, p); err != nil {
 			return FindingAnswer{}, apierr.Field(fmt.Sprintf("photos[%d]", i), "no photo %q (POST it to …/photos first)", p)
 		}
@@ -179,7 +183,9 @@ func (s *Service) PhotoData(ctx context.Context, id string) ([]byte, string, err
 	return b, p.ContentType, err
 }
 
-// AddLineFinding stores a line finding (inspector) as "<round>/L<nnn>", numbered on from the round's last.
+// AddLineFinding stores a line finding (inspector) as "<round>/L<nnn>", numbered on from the round's last. Its segment
+// is from_marker–to_marker (one of them: at that marker) or the chainages from_m < to_m (metres from the line's first
+// vertex in its projected CRS, within the line); what changed or the construction across the line is required.
 func (s *Service) AddLineFinding(ctx context.Context, roundID string, lf LineFinding) (LineFinding, error) {
 	if err := edit.Require(ctx, edit.RoleInspector); err != nil {
 		return LineFinding{}, err
@@ -192,12 +198,24 @@ func (s *Service) AddLineFinding(ctx context.Context, roundID string, lf LineFin
 	if strings.TrimSpace(lf.Change) == "" && strings.TrimSpace(lf.Construction) == "" {
 		bad.Add("change", "say what changed on the segment (or the construction across the line)")
 	}
-	if lf.FromM < 0 || lf.ToM < lf.FromM {
-		bad.Add("to_m", "chainages must be 0 ≤ from_m ≤ to_m (got %v, %v)", lf.FromM, lf.ToM)
-	}
 	markers, err := s.Store.Markers(ctx, rd.LineID)
 	if err != nil {
 		return LineFinding{}, err
+	}
+	// The segment: between two markers (or at one), else by chainage along the line in its projected CRS, within it.
+	if lf.FromMarker == "" && lf.ToMarker == "" {
+		length, err := s.lineLength(ctx, rd.LineID, markers)
+		if err != nil {
+			return LineFinding{}, err
+		}
+		switch {
+		case lf.FromM < 0 || math.IsNaN(lf.FromM) || lf.ToM <= lf.FromM:
+			bad.Add("to_m", "the segment needs from_marker/to_marker, or chainages 0 ≤ from_m < to_m in metres (got %v, %v)", lf.FromM, lf.ToM)
+		case lf.ToM > length+0.5:
+			bad.Add("to_m", "%.2f m is beyond the end of line %s (%.2f m long)", lf.ToM, rd.LineID, length)
+		}
+	} else if lf.FromM != 0 || lf.ToM != 0 {
+		bad.Add("from_m", "give the segment by markers or by chainages, not both")
 	}
 	known := map[string]bool{}
 	for _, m := range markers {
@@ -225,4 +243,21 @@ func (s *Service) AddLineFinding(ctx context.Context, roundID string, lf LineFin
 		return LineFinding{}, err
 	}
 	return lf, nil
+}
+
+// lineLength is the length of a line in metres in the CRS its checks use (lineCRS), as chainages are measured.
+func (s *Service) lineLength(ctx context.Context, lineID string, markers []gazetteer.Marker) (float64, error) {
+	line, err := s.Store.BoundaryLine(ctx, lineID)
+	if err != nil {
+		return 0, err
+	}
+	crs, err := lineCRS(line, markers)
+	if err != nil {
+		return 0, err
+	}
+	pl, err := projectLine(crs, line.Geometry)
+	if err != nil {
+		return 0, err
+	}
+	return pl.length(), nil
 }

@@ -11,12 +11,12 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
-	"github.com/paulmach/orb"
 
 	"civmap/geo"
 	"civmap/internal/apierr"
 	"civmap/internal/edit"
 	"civmap/internal/httpx"
+	"civmap/internal/pdf"
 )
 
 // Routes registers the inspection API on r. Writes need the inspector role (edit.RoleInspector; admin too); reads are
@@ -33,10 +33,11 @@ import (
 //	POST /api/inspections/{id}/line-findings   LineFinding as JSON → 201 with its id
 //	POST /api/inspections/{id}/photos          a JPEG or PNG (≤ 1 MiB) → 201 {"id"}; 413 too large, 415 not an image
 //	GET  /api/inspections/{id}/photos/{sha}    the photo
-//	GET  /api/inspections/{id}/report?f=json|html|xlsx|pdf   the report (or by Accept; default JSON)
-//	GET  /api/inspections/{id}/features        GeoJSON: markers (Point, properties verdict, colour, displacement_m)
-//	     and gaps/overlaps (Polygon, lon/lat) of the round, for a map layer
-//	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector)
+//	GET  /api/inspections/{id}/report?f=json|html|xlsx|pdf   the report (or by Accept; default JSON); PDF is 503
+//	     when no Chromium is installed
+//	GET  /api/inspections/{id}/features        GeoJSON of the round's map layers (MapFeatures; property "layer"):
+//	     markers (Point: verdict, colour, displacement_m), line findings (LineString), gaps/overlaps (Polygon)
+//	GET, PUT /api/boundary-lines/{id}/agreement  LineAgreement (PUT: inspector; replacing needs If-Match, 428/412)
 //	GET, PUT /api/markers/{number}/register      MarkerRegister (faces, reference objects; PUT: inspector)
 //	PUT  /api/neighbour-polygons/{code}          NeighbourPolygon (a neighbouring county's polygon; inspector)
 func Routes(r *mux.Router, st Store) {
@@ -316,6 +317,9 @@ func (h *api) report(w http.ResponseWriter, r *http.Request) error {
 		ct = "application/pdf"
 		w.Header().Set("Content-Disposition", "inline; filename*=UTF-8''"+name+".pdf")
 	}
+	if errors.Is(err, pdf.ErrNoChromium) {
+		return httpx.WithStatus(http.StatusServiceUnavailable, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -335,18 +339,12 @@ func (h *api) features(w http.ResponseWriter, r *http.Request) error {
 		return notFound(err, "inspection", id)
 	}
 	fs := []httpx.Feature{}
-	for _, m := range rep.Markers {
-		g := m.Registered
-		if m.Observed != nil {
-			g = *m.Observed
+	for _, f := range MapFeatures(rep) {
+		p := map[string]any{"layer": f.Layer}
+		for k, v := range f.Properties {
+			p[k] = v
 		}
-		fs = append(fs, httpx.Feature{ID: m.MarkerNo, Geometry: g, Properties: map[string]any{"layer": "markers",
-			"marker_no": m.MarkerNo, "type": m.Type, "verdict": m.Verdict, "colour": verdictColour[m.Verdict],
-			"displacement_m": m.DisplacementM, "condition": m.Condition}})
-	}
-	for _, p := range append(append([]SidePiece{}, rep.Checks.Sides.Gaps...), rep.Checks.Sides.Overlaps...) {
-		fs = append(fs, httpx.Feature{Geometry: orb.Polygon(p.Outline), Properties: map[string]any{"layer": p.Kind + "s",
-			"kind": p.Kind, "area_m2": p.AreaM2, "max_width_m": p.MaxWidthM, "from_m": p.FromM, "to_m": p.ToM}})
+		fs = append(fs, httpx.Feature{ID: f.ID, Geometry: f.Geometry, Properties: p})
 	}
 	httpx.WriteGeoJSON(w, http.StatusOK, httpx.FeatureCollection{Features: fs})
 	return nil
@@ -371,23 +369,26 @@ func (h *api) getDoc(kind edit.Kind) httpx.HandlerFunc {
 	}
 }
 
-// putDoc writes a document whole (inspector), with If-Match when given (else create or replace).
+// putDoc writes a document whole (inspector), under the house's edit rule: creating one needs no If-Match, replacing
+// one needs If-Match with its current ETag (428 without, 412 when another version is current).
 func (h *api) putDoc(w http.ResponseWriter, r *http.Request, kind edit.Kind, id string, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	expect := edit.AnyVersion
-	if im := r.Header.Get("If-Match"); im != "" {
+	cur := int64(0)
+	if d, err := h.svc.Store.Doc(r.Context(), kind, id); err == nil {
+		cur = d.Version
+	} else if !errors.Is(err, apierr.ErrNotFound) {
+		return err
+	}
+	expect := int64(0) // create: a concurrent create makes this a conflict, not a silent replace
+	if cur > 0 || r.Header.Get("If-Match") != "" {
 		m, err := httpx.ParseIfMatch(r)
 		if err != nil {
 			return err
 		}
-		cur := int64(0)
-		if d, err := h.svc.Store.Doc(r.Context(), kind, id); err == nil {
-			cur = d.Version
-		}
-		if !m.Matches(cur) {
+		if !m.Matches(cur) || cur == 0 {
 			return fmt.Errorf("%s %q: %w", kind, id, apierr.ErrVersionMismatch)
 		}
 		expect = cur

@@ -130,6 +130,12 @@ func TestHTTP(t *testing.T) {
 			t.Errorf("report %s %s: %d %s", c.q, c.accept, a.status, a.header.Get("Content-Type"))
 		}
 	}
+	// Without Chromium the PDF is a 503 saying what to install, not a 500.
+	t.Setenv("CIVMAP_CHROMIUM", "")
+	t.Setenv("PATH", t.TempDir())
+	if a := call(t, "GET", insp+"/report?f=pdf", "", nil); a.status != 503 || !strings.Contains(string(a.body), "needs Chromium") {
+		t.Errorf("pdf without chromium: %d %s", a.status, a.body)
+	}
 	if a := call(t, "GET", insp+"/report?f=doc", "", nil); a.status != 400 || fieldsOf(a.body) != "f" {
 		t.Errorf("f=doc: %d %s", a.status, a.body)
 	}
@@ -154,6 +160,22 @@ func TestHTTP(t *testing.T) {
 	if g := call(t, "GET", ts.URL+a.header.Get("Location"), "", nil); g.status != 200 || !bytes.Equal(g.body, png1.Bytes()) || g.header.Get("Content-Type") != "image/png" {
 		t.Errorf("photo back: %d %s", g.status, g.header)
 	}
+	// A finding takes this round's photos only: another round's (here a second round of 2023) is refused by name.
+	var ph struct{ ID string }
+	_ = json.Unmarshal(a.body, &ph)
+	if a := call(t, "POST", line+"/inspections", "application/json", []byte(`{"year":2023,"started_on":"2023-09-01","ended_on":"2023-09-02"}`)); a.status != 201 {
+		t.Fatalf("second round: %d %s", a.status, a.body)
+	}
+	insp2 := ts.URL + "/api/inspections/" + url.PathEscape("象宁线-2023-2")
+	finding := func(photo string) []byte {
+		return []byte(`{"marker_no":"象宁009","inspected_on":"2023-09-01","condition":"完好","observed":{"crs":"EPSG:4550","x_north":3246805.365,"y_east":377980.247},"photos":["` + photo + `"]}`)
+	}
+	if a := call(t, "POST", insp2+"/marker-findings", "application/json", finding(ph.ID)); a.status != 422 || fieldsOf(a.body) != "photos[0]" {
+		t.Errorf("another round's photo: %d %s", a.status, a.body)
+	}
+	if a := call(t, "POST", insp+"/marker-findings", "application/json", bytes.ReplaceAll(finding(ph.ID), []byte("09-01"), []byte("04-19"))); a.status != 201 {
+		t.Errorf("this round's photo: %d %s", a.status, a.body)
+	}
 	if a := call(t, "POST", insp+"/photos", "image/jpeg", []byte("not a photo at all")); a.status != 415 || fieldsOf(a.body) != "body" {
 		t.Errorf("text photo: %d %s", a.status, a.body)
 	}
@@ -169,6 +191,24 @@ func TestHTTP(t *testing.T) {
 	if a := call(t, "PUT", ts.URL+"/api/markers/"+url.PathEscape("象宁002")+"/register", "application/json",
 		[]byte(`{"faces":2,"references":[{"name":"电杆","bearing_deg":45.5,"distance_m":12.3}]}`)); a.status != 200 || a.header.Get("ETag") != `"1"` {
 		t.Errorf("register: %d %s", a.status, a.body)
+	}
+	// Replacing register data follows the edit rule: 428 without If-Match, 412 on a stale ETag, 200 with the current.
+	reg := ts.URL + "/api/markers/" + url.PathEscape("象宁002") + "/register"
+	body := []byte(`{"faces":2,"references":[{"name":"电杆","bearing_deg":45.5,"distance_m":12.4}]}`)
+	if a := call(t, "PUT", reg, "application/json", body); a.status != 428 || fieldsOf(a.body) != "If-Match" {
+		t.Errorf("replace without If-Match: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", reg, "application/json", body, "If-Match", `"7"`); a.status != 412 {
+		t.Errorf("replace with a stale ETag: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", ts.URL+"/api/markers/"+url.PathEscape("象宁003")+"/register", "application/json", body, "If-Match", `"1"`); a.status != 412 {
+		t.Errorf("If-Match on a register not yet made: %d %s", a.status, a.body)
+	}
+	if a := call(t, "PUT", reg, "application/json", body, "If-Match", `"1"`); a.status != 200 || a.header.Get("ETag") != `"2"` {
+		t.Errorf("replace with the current ETag: %d %s", a.status, a.body)
+	}
+	if a := call(t, "GET", reg, "", nil); a.status != 200 || !strings.Contains(string(a.body), `"distance_m":12.4`) {
+		t.Errorf("register back: %d %s", a.status, a.body)
 	}
 	if a := call(t, "PUT", line+"/agreement", "application/json", []byte(`{"document":"象山县与宁海县行政区域界线协议书","signed_on":"2003-06-30","description":"界线自三交点起向南……","registered_length_m":70000}`)); a.status != 200 {
 		t.Errorf("agreement: %d %s", a.status, a.body)

@@ -2,13 +2,15 @@ package inspection
 
 import (
 	"bytes"
-	"time"
-
 	"errors"
 	"fmt"
-	"github.com/xuri/excelize/v2"
+	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/xuri/excelize/v2"
 
 	"civmap/geo"
 	"civmap/internal/apierr"
@@ -383,5 +385,136 @@ func TestImportXLSX(t *testing.T) {
 	checkPlantedReport(t, rep)
 	if rep.Markers[0].InspectedOn != "2023-04-10" {
 		t.Errorf("Excel date read as %q, want 2023-04-10", rep.Markers[0].InspectedOn)
+	}
+}
+
+// TestLineFindings: a line finding needs a segment, by markers or by chainages within the line, and what changed;
+// stored ones are in the report, and on the map as the part of the line between their ends (its length in the
+// line's CRS is the chainage difference).
+func TestLineFindings(t *testing.T) {
+	st := newFakeStore(t)
+	svc := &Service{Store: st}
+	r := newRound(t, svc)
+	for _, c := range []struct {
+		name   string
+		in     LineFinding
+		fields string
+	}{
+		{"no segment", LineFinding{Change: "新修道路"}, "to_m"},
+		{"reversed", LineFinding{Change: "新修道路", FromM: 500, ToM: 100}, "to_m"},
+		{"beyond the end", LineFinding{Change: "新修道路", FromM: 100, ToM: 80000}, "to_m"},
+		{"both", LineFinding{Change: "新修道路", FromMarker: "象宁002", FromM: 1, ToM: 2}, "from_m"},
+		{"unknown marker, no change", LineFinding{FromMarker: "象宁099"}, "change,from_marker"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := svc.AddLineFinding(inspector(), r.ID, c.in)
+			inv, ok := apierr.AsInvalid(err)
+			var got []string
+			for _, f := range inv {
+				got = append(got, f.Field)
+			}
+			if !ok || strings.Join(got, ",") != c.fields {
+				t.Errorf("%v; want Invalid naming %s", err, c.fields)
+			}
+		})
+	}
+	a, err := svc.AddLineFinding(inspector(), r.ID, LineFinding{FromMarker: "象宁002", ToMarker: "象宁004", Change: "新修乡道", Construction: "跨界涵洞"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.AddLineFinding(inspector(), r.ID, LineFinding{FromM: 1000, ToM: 3500.5, Change: "河道改道"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID != "象宁线-2023/L001" || b.ID != "象宁线-2023/L002" {
+		t.Errorf("ids %s %s", a.ID, b.ID)
+	}
+	rep, err := svc.Report(inspector(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.LineFindings) != 2 || rep.LineFindings[0].Construction != "跨界涵洞" {
+		t.Fatalf("report line findings %+v", rep.LineFindings)
+	}
+	want := map[string]float64{a.ID: math.Abs(rep.Markers[3].StationM - rep.Markers[1].StationM), b.ID: 2500.5}
+	n := 0
+	for _, f := range MapFeatures(rep) {
+		if f.Layer != LayerLineFindings {
+			continue
+		}
+		n++
+		pl, err := projectLine(geo.EPSG4550, f.Geometry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(pl.length()-want[f.ID]) > 0.02 {
+			t.Errorf("%s: %.3f m on the map, want %.3f", f.ID, pl.length(), want[f.ID])
+		}
+	}
+	if n != 2 || want[a.ID] < 1000 {
+		t.Errorf("%d line findings on the map (002–004 is %.0f m)", n, want[a.ID])
+	}
+	// The workbook has them on their own sheet.
+	wb, err := XLSX(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(wb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("界线检查记录")
+	if len(rows) != 3 || strings.Join(rows[1], ",") != "象宁线-2023/L001,象宁002,象宁004,0,0,新修乡道,跨界涵洞" ||
+		strings.Join(rows[2][:6], ",") != "象宁线-2023/L002,,,1000,3500.5,河道改道" {
+		t.Errorf("界线检查记录 sheet %q", rows)
+	}
+	// The printed report lists them and draws both on its map figure.
+	page, err := HTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := bytes.Count(page, []byte(`class="line-finding"`)); c != 2 || !bytes.Contains(page, []byte("<td>象宁002–象宁004</td><td>新修乡道</td><td>跨界涵洞</td>")) ||
+		!bytes.Contains(page, []byte("<td>里程 1000.00–3500.50 米</td><td>河道改道</td>")) {
+		t.Errorf("HTML: %d line-finding polylines, table row present %v", c, bytes.Contains(page, []byte("跨界涵洞")))
+	}
+}
+
+// TestTriJunction: 象奉线's start moved 3 m east and 4 m north of 象宁线's end is 5.000 m off the tri-junction, beyond
+// the 1.0 m tolerance (not ok), and within a round's 6 m tolerance (ok); 象宁001 (三立) stays named there.
+func TestTriJunction(t *testing.T) {
+	st := newFakeStore(t)
+	svc := &Service{Store: st}
+	for i, l := range st.lines {
+		if l.ID != "象奉线" {
+			continue
+		}
+		ls := append(orb.LineString{}, l.Geometry.(orb.LineString)...)
+		e, n, err := geo.FromLonLat(geo.EPSG4550, ls[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ls[0], err = geo.ToLonLat(geo.EPSG4550, e+3, n+4); err != nil {
+			t.Fatal(err)
+		}
+		st.lines[i].Geometry = ls
+	}
+	for _, c := range []struct {
+		tol float64
+		ok  bool
+	}{{1, false}, {6, true}} {
+		tol := c.tol
+		r, err := svc.CreateRound(inspector(), "象宁线", RoundInput{Year: 2023, StartedOn: "2023-04-10", EndedOn: "2023-04-20", ToleranceM: &tol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := svc.Report(inspector(), r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tj := rep.Checks.TriJunctions
+		if len(tj) != 1 || tj[0].End != "end" || tj[0].NeighbourLine != "象奉线" || tj[0].DistanceM != 5 || tj[0].OK != c.ok ||
+			tj[0].MarkerNo != "象宁001" {
+			t.Errorf("tolerance %v m: tri-junctions %+v; want the end 5.000 m from 象奉线's start, ok %v, marker 象宁001", tol, tj, c.ok)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
 
 	"civmap/geo"
@@ -64,6 +65,21 @@ func mapSVG(rep Report) template.HTML {
 		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
 	}
 	b.WriteString(`"/>`)
+	// Line findings: their segment of the line, thick and orange (MapFeatures places them as the tiles do).
+	for _, f := range MapFeatures(rep) {
+		ls, ok := f.Geometry.(orb.LineString)
+		if f.Layer != LayerLineFindings || !ok {
+			continue
+		}
+		b.WriteString(`<polyline class="line-finding" fill="none" stroke="#ff6f00" stroke-width="6" stroke-opacity="0.7" points="`)
+		for _, p := range ls {
+			if q, err := project(crs, p); err == nil {
+				x, y := tx(q)
+				fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+			}
+		}
+		b.WriteString(`"/>`)
+	}
 	for _, m := range rep.Markers {
 		p, err := project(crs, m.Registered)
 		if err != nil {
@@ -156,13 +172,13 @@ figcaption { text-align: center; font-size: 9pt; }
 </table>{{else}}<p>未检查：{{.Checks.Sides.Reason}}</p>{{end}}
 <h2>四、界线检查记录</h2>
 <table><tr><th>区段</th><th>变化情况</th><th>跨界建设</th><th>备注</th></tr>
-{{range .LineFindings}}<tr><td>{{.FromMarker}}–{{.ToMarker}}</td><td>{{.Change}}</td><td>{{.Construction}}</td><td>{{.Note}}</td></tr>{{else}}<tr><td colspan="4">无</td></tr>{{end}}
+{{range .LineFindings}}<tr><td>{{if or .FromMarker .ToMarker}}{{.FromMarker}}–{{.ToMarker}}{{else}}里程 {{f2 .FromM}}–{{f2 .ToM}} 米{{end}}</td><td>{{.Change}}</td><td>{{.Construction}}</td><td>{{.Note}}</td></tr>{{else}}<tr><td colspan="4">无</td></tr>{{end}}
 </table>
 {{if .Rejected}}<h2>五、退回的记录行</h2>
 <table><tr><th>行号</th><th>界桩编号</th><th>原因</th><th>说明</th></tr>
 {{range .Rejected}}<tr><td class="n">{{.Line}}</td><td>{{.MarkerNo}}</td><td>{{reason .Reason}}（{{.Reason}}）</td><td>{{.Message}}</td></tr>{{end}}
 </table>{{end}}
-<figure>{{.Map}}<figcaption>图 界线与界桩位置示意（绿 完好，橙 损坏，红 丢失，黄 注记不清，紫 移位，灰 未检查；红框 缝隙或重叠）</figcaption></figure>
+<figure>{{.Map}}<figcaption>图 界线与界桩位置示意（绿 完好，橙 损坏，红 丢失，黄 注记不清，紫 移位，灰 未检查；红框 缝隙或重叠，橙色粗线 界线检查记录区段）</figcaption></figure>
 <div class="sign">
 {{range .Signers}}<div><b>{{.}}</b><br><br>组长（签字）：<br><br>成员（签字）：<br><br>日期：　　年　　月　　日</div>{{end}}
 </div>
@@ -190,11 +206,15 @@ func HTML(rep Report) ([]byte, error) {
 }
 
 // XLSX renders the report as a workbook: sheet 汇总 (the summary), 界桩 (the per-marker table with the JSON keys as
-// the header), 缝隙重叠, 退回行.
+// the header), 缝隙重叠 (gaps and overlaps), 界线检查记录 (the line findings), 退回行 (the rejected rows).
 func XLSX(rep Report) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	s := rep.Summary
+	var delta any = "未登记"
+	if rep.Checks.LengthDeltaM != nil {
+		delta = *rep.Checks.LengthDeltaM
+	}
 	sheets := []struct {
 		name string
 		rows [][]any
@@ -204,7 +224,11 @@ func XLSX(rep Report) ([]byte, error) {
 			{"登记长度（米）", "registered_length_m", s.RegisteredLengthM}, {"检查界桩", "markers_checked", s.MarkersChecked},
 			{"完好", "intact", s.Intact}, {"损坏", "damaged", s.Damaged}, {"丢失", "missing", s.Missing}, {"移位", "moved", s.Moved},
 			{"注记不清", "inscription_unclear", s.InscriptionUnclear}, {"已修复", "repaired", s.Repaired},
-			{"退回行数", "rejected_rows", s.RejectedRows}}},
+			{"退回行数", "rejected_rows", s.RejectedRows},
+			{"编号顺序与界线走向一致", "order_ok", rep.Checks.OrderOK},
+			{"单立界桩偏离界线", "off_line", strings.Join(rep.Checks.OffLine, " ")},
+			{"长度变化（米）", "length_delta_m", delta},
+			{"缝隙", "gaps", len(rep.Checks.Sides.Gaps)}, {"重叠", "overlaps", len(rep.Checks.Sides.Overlaps)}}},
 	}
 	mk := [][]any{{"marker_no", "type", "condition", "displacement_m", "verdict", "off_line_m", "inspected_on", "team", "note"}}
 	for _, m := range rep.Markers {
@@ -218,6 +242,10 @@ func XLSX(rep Report) ([]byte, error) {
 	for _, g := range append(append([]SidePiece{}, rep.Checks.Sides.Gaps...), rep.Checks.Sides.Overlaps...) {
 		sd = append(sd, []any{g.Kind, g.AreaM2, g.MaxWidthM, g.FromM, g.ToM, g.Location[0], g.Location[1]})
 	}
+	lf := [][]any{{"id", "from_marker", "to_marker", "from_m", "to_m", "change", "construction", "note"}}
+	for _, l := range rep.LineFindings {
+		lf = append(lf, []any{l.ID, l.FromMarker, l.ToMarker, l.FromM, l.ToM, l.Change, l.Construction, l.Note})
+	}
 	rj := [][]any{{"line", "marker_no", "reason", "message"}}
 	for _, r := range rep.Rejected {
 		rj = append(rj, []any{r.Line, r.MarkerNo, r.Reason, r.Message})
@@ -229,6 +257,9 @@ func XLSX(rep Report) ([]byte, error) {
 		name string
 		rows [][]any
 	}{"缝隙重叠", sd}, struct {
+		name string
+		rows [][]any
+	}{"界线检查记录", lf}, struct {
 		name string
 		rows [][]any
 	}{"退回行", rj})

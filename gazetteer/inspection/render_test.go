@@ -122,7 +122,8 @@ func TestXLSX(t *testing.T) {
 		t.Errorf("界桩 sheet rows %d: %v / %v", len(rows), rows[0], rows[2])
 	}
 	sum, _ := f.GetRows("汇总")
-	if sum[5][1] != "markers_checked" || sum[5][2] != "9" || sum[12][1] != "rejected_rows" || sum[12][2] != "9" {
+	if sum[5][1] != "markers_checked" || sum[5][2] != "9" || sum[12][1] != "rejected_rows" || sum[12][2] != "9" ||
+		sum[13][1] != "order_ok" || sum[13][2] != "TRUE" || sum[14][2] != "象宁002" || sum[15][2] != "未登记" {
 		t.Errorf("汇总 %v", sum)
 	}
 }

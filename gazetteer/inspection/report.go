@@ -173,7 +173,7 @@ func (s *Service) report(ctx context.Context, id string, sides bool) (Report, er
 	}
 	line, err := s.Store.BoundaryLine(ctx, rd.LineID)
 	if err != nil {
-		return Report{}, fmt.Errorf("boundary line %q: %w", rd.LineID, err)
+		return Report{}, err // the store's error names the line
 	}
 	markers, err := s.Store.Markers(ctx, rd.LineID)
 	if err != nil {

@@ -116,7 +116,7 @@ func (s *Service) CreateRound(ctx context.Context, lineID string, in RoundInput)
 		return Round{}, err
 	}
 	if _, err := s.Store.BoundaryLine(ctx, lineID); err != nil {
-		return Round{}, fmt.Errorf("boundary line %q: %w", lineID, err)
+		return Round{}, err // the store's error names the line
 	}
 	r.LineID = lineID
 	base := fmt.Sprintf("%s-%d", lineID, r.Year)

@@ -1,13 +1,16 @@
 package inspection
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"civmap/gazetteer/inspection/inspectiontest"
 	"civmap/geo"
+	"civmap/internal/edit"
 )
 
 // TestSidesSample: the sample's 象山县 and 宁海县 polygons share the 象宁线's vertices exactly, so even with the
@@ -85,3 +88,55 @@ func TestSidesPlanted(t *testing.T) {
 }
 
 func mustMP(g orb.Geometry) orb.MultiPolygon { mp, _ := geo.AsMultiPolygon(g); return mp }
+
+// TestReportSidesPlanted: with the planted polygons held by the store (象山县 as the division, 宁海县 as its
+// neighbour-polygons document), a round's report finds the 1500 m² sliver and the 200 m² overlap, and its map layer
+// holds both outlines with those areas.
+func TestReportSidesPlanted(t *testing.T) {
+	line := sampleLine(t, "象宁线")
+	g, o, err := inspectiontest.LongSegments(geo.EPSG4550, line, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ninghai := mustMP(sampleCounty(t, "330226"))
+	left, err := inspectiontest.Plant(geo.EPSG4550, line, sampleCounty(t, "330225"), ninghai, o, 100, 150, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, err := inspectiontest.Plant(geo.EPSG4550, line, ninghai, ninghai, g, 50, 550, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newFakeStore(t)
+	d := st.divs["330225"]
+	d.Geometry = left
+	st.divs["330225"] = d
+	geom, _ := json.Marshal(geojson.NewGeometry(right))
+	body, _ := json.Marshal(NeighbourPolygon{Code: "330226", Name: "宁海县", Geometry: geom})
+	if _, err := st.WriteDocs(inspector(), []edit.DocWrite{{Kind: KindNeighbour, ID: "330226", Body: body}}, edit.Meta{Actor: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &Service{Store: st}
+	r := newRound(t, svc)
+	rep, err := svc.Report(inspector(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := rep.Checks.Sides
+	if !sd.Run || len(sd.Gaps) != 1 || len(sd.Overlaps) != 1 || math.Abs(sd.Gaps[0].AreaM2-1500) > 0.01 ||
+		math.Abs(sd.Overlaps[0].AreaM2-200) > 0.01 || math.Abs(sd.Gaps[0].MaxWidthM-3) > 0.001 {
+		t.Fatalf("sides %+v", sd)
+	}
+	var areas []float64
+	for _, f := range MapFeatures(rep) {
+		if f.Layer == LayerSides {
+			if _, ok := f.Geometry.(orb.Polygon); !ok {
+				t.Errorf("%s: %T", f.ID, f.Geometry)
+			}
+			areas = append(areas, f.Properties["area_m2"].(float64))
+		}
+	}
+	if len(areas) != 2 || math.Abs(areas[0]-1500) > 0.01 || math.Abs(areas[1]-200) > 0.01 {
+		t.Errorf("map layer areas %v, want 1500 and 200 m²", areas)
+	}
+}

@@ -58,7 +58,7 @@ describe('civmap inspectors field view', { timeout: 240_000 }, () => {
   });
   after(async () => browser?.close());
 
-  test('walk, record, offline save sent later, photo limits, server refusal at 360×740', async () => {
+  test('walk, record, offline save sent later, photo limits, server refusal, geolocation at 360×740', async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
     const page = await context.newPage();
     const problems = [];
@@ -144,6 +144,28 @@ describe('civmap inspectors field view', { timeout: 240_000 }, () => {
     await page.locator('#prev').click();
     await page.locator('#last', { hasText: '损坏，位移 5.000 米，结论 移位' }).waitFor();
     await page.screenshot({ path: `${RESULTS}inspector.png`, fullPage: true });
+
+    // 005 by the phone's position: 0.00003° (≈ 3.3 m) north of its register → EPSG:4326 latitude in X, longitude in
+    // Y, and the server's displacement and verdict shown at once.
+    const [lon5, lat5] = (await reportRow(round, '象宁005')).registered_lonlat;
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation({ latitude: lat5 + 0.00003, longitude: lon5, accuracy: 4 });
+    await page.locator('#next').click();
+    await page.locator('#next').click();
+    await page.locator('#marker-no', { hasText: '象宁005' }).waitFor();
+    await page.locator('#photo').setInputFiles([]);
+    await page.locator('#condition').selectOption('intact');
+    await page.locator('#locate').click();
+    await page.locator('#result', { hasText: '已定位，精度约 4 米' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#crs').inputValue(), 'EPSG:4326');
+    assert.equal(await page.locator('#x-label').textContent(), '纬度');
+    assert.equal(Number(await page.locator('#x').inputValue()), Number((lat5 + 0.00003).toFixed(8)));
+    await page.locator('#save').click();
+    await page.locator('#result', { hasText: /^已保存 象宁005：位移 \d+\.\d{3} 米，结论 移位$/ }).waitFor({ timeout: 10_000 });
+    row = await reportRow(round, '象宁005');
+    assert.ok(row.displacement_m > 3.2 && row.displacement_m < 3.45, `displacement ${row.displacement_m}`);
+    assert.equal(row.verdict, 'moved');
+    assert.equal(await page.locator('#result').textContent(), `已保存 象宁005：位移 ${row.displacement_m.toFixed(3)} 米，结论 移位`);
     assert.deepEqual(problems, []);
     await context.close();
   });
