@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -163,6 +164,57 @@ func baseNumber(m gazetteer.Marker) string {
 // Report builds round id's report from the stored round, line, markers, findings and imports.
 func (s *Service) Report(ctx context.Context, id string) (Report, error) {
 	return s.report(ctx, id, true)
+}
+
+// DocVersions names the state of the documents round id's report reads: the round, its line's agreement, the round's
+// marker findings, imports and line findings, and the neighbour polygons of the line's two sides, each as kind, id and
+// version. A document's version grows with every write and goes on growing across a delete and a re-create, so any
+// write to one of them changes the answer; it is a few cheap reads (no geometry is checked). The line, its markers,
+// the other lines and the divisions are records, not documents: their writes come by the store's change signal
+// (tiles.Notifier). Errors are the round's (apierr.ErrNotFound) or the store's.
+func (s *Service) DocVersions(ctx context.Context, id string) (string, error) {
+	rd, err := s.Round(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	line, err := s.Store.BoundaryLine(ctx, rd.LineID)
+	if err != nil {
+		return "", err
+	}
+	var b []byte
+	add := func(kind edit.Kind, d edit.Doc) {
+		b = append(b, kind...)
+		b = append(b, '/')
+		b = append(b, d.ID...)
+		b = append(b, '@')
+		b = strconv.AppendInt(b, d.Version, 10)
+		b = append(b, '\n')
+	}
+	add(KindRound, edit.Doc{ID: rd.ID, Version: rd.Version})
+	for _, one := range []struct {
+		kind edit.Kind
+		id   string
+	}{{KindLineAgreement, line.ID}, {KindNeighbour, line.LeftCode}, {KindNeighbour, line.RightCode}} {
+		if one.id == "" {
+			continue
+		}
+		switch d, err := s.Store.Doc(ctx, one.kind, one.id); {
+		case err == nil:
+			add(one.kind, d)
+		case !errors.Is(err, apierr.ErrNotFound):
+			return "", err
+		}
+	}
+	for _, kind := range []edit.Kind{KindMarkerFinding, KindImport, KindLineFinding} {
+		docs, err := s.Store.Docs(ctx, kind, rd.ID+"/")
+		if err != nil {
+			return "", err
+		}
+		for _, d := range docs {
+			add(kind, d)
+		}
+	}
+	return string(b), nil
 }
 
 // report builds the report; without sides it skips the polygon check (a field save answers only its marker's row).

@@ -6,8 +6,10 @@
 //	GET /api/inspections/{id}/tiles.json             TileJSON 3.0.0 of the three layers
 //	GET /api/inspections/{id}/tiles/{z}/{x}/{y}.mvt  MVT 2.1 (extent 4096, buffer 64); 204 when empty; ETag, 304
 //
-// Every tile builds the round's report (about 50 ms on the sample: the gap/overlap overlay is most of it), so a tile
-// is never older than the last finding; the answers say Cache-Control: no-cache and revalidate by ETag.
+// The round's report (about 50 ms on the sample: the gap/overlap overlay is most of it) is built once per state of the
+// round, not per tile: Memo keeps the features cut into tiles under the versions of the round's documents and the
+// store's change signal for lines, markers and divisions, so a tile is never older than the last finding. The answers
+// say Cache-Control: no-cache and revalidate by ETag.
 package inspectiontiles
 
 import (
@@ -19,6 +21,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
@@ -40,16 +43,22 @@ var Layers = []tiles.Layer{
 		"displacement_m": tiles.Number, "off_line": tiles.Boolean, "out_of_order": tiles.Boolean, "inspected_on": tiles.String}},
 }
 
-// Routes registers the round's tile endpoints on r (reads: open).
-func Routes(r *mux.Router, st inspection.Store) {
+// Routes registers the round's tile endpoints on r (reads: open) and returns the memo of features they cut the tiles
+// from (NewMemo with DefaultMemoRounds).
+func Routes(r *mux.Router, st inspection.Store) *Memo {
 	h := &handler{svc: &inspection.Service{Store: st}}
+	h.memo = NewMemo(h.svc, DefaultMemoRounds)
 	sub := httpx.Sub(r)
 	get := []string{http.MethodGet, http.MethodHead}
 	sub.Handle("/api/inspections/{id}/tiles.json", httpx.HandlerFunc(h.tileJSON)).Methods(get...)
 	sub.Handle("/api/inspections/{id}/tiles/{z}/{x}/{y}", httpx.HandlerFunc(h.tile)).Methods(get...)
+	return h.memo
 }
 
-type handler struct{ svc *inspection.Service }
+type handler struct {
+	svc  *inspection.Service
+	memo *Memo
+}
 
 func notFound(err error, id string) error {
 	if errors.Is(err, apierr.ErrNotFound) {
@@ -62,12 +71,44 @@ func notFound(err error, id string) error {
 // there, in that order; nil when the tile is empty. Feature ids are 1, 2, … in the order of feats (MVT ids are
 // numbers); the text id is the property of each layer that names it.
 func Encode(t maptile.Tile, feats []inspection.MapFeature) ([]byte, error) {
+	return prepare(feats).encode(t)
+}
+
+// roundLayers are a round's features as tiles are cut from them: per entry of Layers, the tiles.Features (ids and
+// mapped properties as Encode gives them) with their geometry's bound. Never changed once made.
+type roundLayers struct {
+	layers [][]boundFeature
+}
+
+type boundFeature struct {
+	tiles.Feature
+	bound orb.Bound
+}
+
+func prepare(feats []inspection.MapFeature) *roundLayers {
+	rl := &roundLayers{layers: make([][]boundFeature, len(Layers))}
+	for i, f := range feats {
+		for k, l := range Layers {
+			if f.Layer == l.Name && f.Geometry != nil {
+				rl.layers[k] = append(rl.layers[k], boundFeature{tiles.Feature{ID: uint64(i + 1), Geometry: f.Geometry,
+					Properties: tiles.MapProperties(f.Properties)}, f.Geometry.Bound()})
+			}
+		}
+	}
+	return rl
+}
+
+// encode makes tile t: the candidates of each layer are the features whose bound meets the tile's buffered bound, as
+// a store's TileFeatures chooses them.
+func (rl *roundLayers) encode(t maptile.Tile) ([]byte, error) {
+	bb := tiles.BufferedBound(t)
 	var out mvt.Layers
-	for _, l := range Layers {
-		var fs []tiles.Feature
-		for i, f := range feats {
-			if f.Layer == l.Name {
-				fs = append(fs, tiles.Feature{ID: uint64(i + 1), Geometry: f.Geometry, Properties: tiles.MapProperties(f.Properties)})
+	var fs []tiles.Feature
+	for k, l := range Layers {
+		fs = fs[:0]
+		for _, f := range rl.layers[k] {
+			if f.bound.Intersects(bb) {
+				fs = append(fs, f.Feature)
 			}
 		}
 		if ml := tiles.EncodeLayer(t, l.Name, fs); ml != nil {
@@ -94,11 +135,11 @@ func (h *handler) tile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := h.svc.Report(r.Context(), id)
+	rl, err := h.memo.layers(r.Context(), id)
 	if err != nil {
 		return notFound(err, id)
 	}
-	b, err := Encode(t, inspection.MapFeatures(rep))
+	b, err := rl.encode(t)
 	if err != nil {
 		return err
 	}
