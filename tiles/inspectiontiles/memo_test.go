@@ -124,7 +124,7 @@ func getTile(tb testing.TB, h http.Handler, round string, t maptile.Tile, inm st
 	return a
 }
 
-func router(st data.Store) (http.Handler, *inspectiontiles.Memo) {
+func router(st inspection.Store) (http.Handler, *inspectiontiles.Memo) {
 	r := httpx.NewRouter()
 	m := inspectiontiles.Routes(r, st)
 	return r, m
