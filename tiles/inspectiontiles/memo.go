@@ -14,8 +14,8 @@ import (
 	"civmap/tiles"
 )
 
-// DefaultMemoRounds is how many rounds Routes' memo keeps: a round's features are its markers, line findings and
-// gap/overlap outlines (tens of kB on the sample), so a few dozen cost little.
+// DefaultMemoRounds is how many rounds Routes' memo keeps. An entry holds a round's markers, line findings and
+// gap/overlap outlines, not the polygons they were cut from.
 const DefaultMemoRounds = 32
 
 // buildTimeout bounds one build of a round's features, which runs detached from the request that started it.
