@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -418,5 +419,29 @@ func TestUnitsAPI(t *testing.T) {
 		if i < 3 && math.Abs(*p.NearestM-want[i].m) > 0.2 {
 			t.Errorf("unit %d: %.1f m, hand value %.1f m", i, *p.NearestM, want[i].m)
 		}
+	}
+}
+
+// TestNoCBC: without the cbc binary both exact solvers answer ErrNoCBC, which names the Debian package, and the API a
+// 501 problem naming "solver"; greedy still answers.
+func TestNoCBC(t *testing.T) {
+	old := CBCPath
+	CBCPath = "civmap-test-no-such-cbc"
+	t.Cleanup(func() { CBCPath = old })
+	pr := CoverProblem{Weights: []float64{1, 2}, Cover: [][]int{{0}, {1}}}
+	if _, err := ExactMCLP(context.Background(), pr, 1); !errors.Is(err, ErrNoCBC) || !strings.Contains(err.Error(), "coinor-cbc") {
+		t.Fatalf("MCLP: %v", err)
+	}
+	if _, err := ExactLSCP(context.Background(), pr); !errors.Is(err, ErrNoCBC) {
+		t.Fatalf("LSCP: %v", err)
+	}
+	ts, _ := serve(t, edit.RolePlanner)
+	code, hdr, body := call(t, "POST", ts.URL+"/api/coverage/siting", `{"indicator":"home-care","p":1,"solver":"exact"}`)
+	if code != 501 || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(body), `"field":"solver"`) ||
+		!strings.Contains(string(body), "apt-get install coinor-cbc") {
+		t.Fatalf("%d %s %s", code, hdr.Get("Content-Type"), body)
+	}
+	if code, _, body := call(t, "POST", ts.URL+"/api/coverage/siting", `{"indicator":"home-care","p":1}`); code != 200 {
+		t.Fatalf("greedy without cbc: %d %s", code, body)
 	}
 }
