@@ -445,3 +445,36 @@ func TestNoCBC(t *testing.T) {
 		t.Fatalf("greedy without cbc: %d %s", code, body)
 	}
 }
+
+// TestUnitsUncoverable: u4 (121.1, 30.005) is uncovered by home-care; with the villages as candidates it can host a
+// site itself, but the 20 km grid's nearest point is (121.0538, 29.99), 4.5 km away: uncoverable. Bad candidate
+// parameters are 4xx problems naming them.
+func TestUnitsUncoverable(t *testing.T) {
+	ts, _ := serve(t, "")
+	for q, want := range map[string]string{"": UnitUncovered, "&candidates=villages": UnitUncovered,
+		"&candidates=grid&spacing_m=20000": UnitUncoverable} {
+		code, _, body := call(t, "GET", ts.URL+"/api/coverage/units?indicator=home-care"+q, "")
+		var fc struct {
+			Features []struct{ Properties UncoveredProps }
+		}
+		if err := json.Unmarshal(body, &fc); code != 200 || err != nil || len(fc.Features) != 4 {
+			t.Fatalf("%s: %d %s", q, code, body)
+		}
+		for i, f := range fc.Features {
+			w := UnitCovered
+			if i == 3 {
+				w = want
+			}
+			if f.Properties.Status != w {
+				t.Errorf("%s unit %d: %s, want %s", q, i, f.Properties.Status, w)
+			}
+		}
+	}
+	for q, field := range map[string]string{"&candidates=points": "candidates", "&candidates=grid": "spacing_m",
+		"&candidates=grid&spacing_m=5": "spacing_m", "&candidates=grid&spacing_m=NaN": "spacing_m"} {
+		code, hdr, body := call(t, "GET", ts.URL+"/api/coverage/units?indicator=home-care"+q, "")
+		if code/100 != 4 || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s", q, code, body)
+		}
+	}
+}
