@@ -3,6 +3,7 @@ package tiles
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,23 +21,15 @@ import (
 // The layers of the coverage tiles.
 const (
 	// CoverageLayer holds every demand unit (a point) with its status under one coverage indicator: covered,
-	// uncovered or uncoverable (coverage.UnitStatuses).
+	// uncovered or uncoverable (coverage.UnitStatuses). Fields: code, name, township_code, elderly, community,
+	// status, distance_m (its service distance), nearest_id and nearest_m (searched to 100 km), indicator.
 	CoverageLayer = "coverage"
 	// ServiceAreaLayer holds the service area of every site the indicator counts: the polygon of the points within
 	// its service distance (geodesic, geo.Circle with 64 vertices); a site whose indicator has a shorter community
-	// distance has two, serves = villages and communities.
+	// distance has two, serves = villages and communities (else all). Fields: id, name, type, status, radius_m,
+	// serves, indicator.
 	ServiceAreaLayer = "service_areas"
 )
-
-// CoverageLayers are the fields of the coverage tiles' two layers, with their TileJSON types.
-var CoverageLayers = []Layer{
-	{Name: CoverageLayer, Description: "村（社区）覆盖状态", MinZoom: 0, MaxZoom: 22, Fields: map[string]string{
-		"code": String, "name": String, "township_code": String, "elderly": Number, "community": Boolean,
-		"status": String, "distance_m": Number, "nearest_id": String, "nearest_m": Number, "indicator": String}},
-	{Name: ServiceAreaLayer, Description: "设施服务半径", MinZoom: 0, MaxZoom: 22, Fields: map[string]string{
-		"id": String, "name": String, "type": String, "status": String, "radius_m": Number, "serves": String,
-		"indicator": String}},
-}
 
 // circleVertices is the number of vertices of a service-area polygon: at 3 km its chords fall 1 m inside the circle.
 const circleVertices = 64
@@ -119,27 +112,21 @@ func CoverageTile(t maptile.Tile, view coverage.UnitsView) ([]byte, error) {
 		p := map[string]any{"code": u.Code, "name": u.Name, "township_code": u.TownshipCode, "elderly": int64(u.Elderly),
 			"community": u.Community, "status": u.Status, "distance_m": u.DistanceM, "indicator": view.Indicator.ID}
 		if u.NearestM >= 0 {
-			p["nearest_id"], p["nearest_m"] = u.NearestID, float64(int64(u.NearestM*10+0.5))/10
+			p["nearest_id"], p["nearest_m"] = u.NearestID, math.Round(u.NearestM*10)/10
 		}
 		units = append(units, Feature{ID: uint64(k) + 1, Geometry: u.Point, Properties: p})
 	}
 	for k, a := range view.ServiceAreas {
-		radii := []struct {
-			r      float64
-			serves string
-		}{{a.DistanceM, "all"}}
+		radii, serves := []float64{a.DistanceM}, []string{"all"}
 		if a.DistanceCommunityM != a.DistanceM {
-			radii = []struct {
-				r      float64
-				serves string
-			}{{a.DistanceM, "villages"}, {a.DistanceCommunityM, "communities"}}
+			radii, serves = []float64{a.DistanceM, a.DistanceCommunityM}, []string{"villages", "communities"}
 		}
-		for i, rd := range radii {
-			ring := geo.Circle(a.Point, rd.r, circleVertices)
+		for i, r := range radii {
+			ring := geo.Circle(a.Point, r, circleVertices)
 			if !ring.Bound().Intersects(bound) {
 				continue
 			}
-			p := map[string]any{"id": a.ID, "type": a.Type, "status": a.Status, "radius_m": rd.r, "serves": rd.serves,
+			p := map[string]any{"id": a.ID, "type": a.Type, "status": a.Status, "radius_m": r, "serves": serves[i],
 				"indicator": view.Indicator.ID}
 			if a.Name != "" {
 				p["name"] = a.Name
