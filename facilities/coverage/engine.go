@@ -281,44 +281,27 @@ func (nr *near) approx(q orb.Point, cosQ float64) float64 {
 }
 
 // Nearest returns the index of the nearest point within r metres of p (geodesic, geo.Distance) and its distance, or
-// -1 (ties: the lowest index).
+// -1. skip, when set, leaves indices out.
 func (ix *Index) Nearest(p orb.Point, r float64) (int, float64) {
-	var buf [64]int32
 	lo0, la0, lo1, la1 := Bound(p, r)
-	return ix.nearestAmong(p, r, ix.search(buf[:0], lo0, la0, lo1, la1))
-}
-
-// search appends the indices of the points in the lon/lat box to dst.
-func (ix *Index) search(dst []int32, lo0, la0, lo1, la1 float64) []int32 {
-	ix.tr.Search([2]float64{lo0, la0}, [2]float64{lo1, la1}, func(_, _ [2]float64, i int32) bool {
-		dst = append(dst, i)
-		return true
-	})
-	return dst
-}
-
-// nearestAmong is Nearest over cands, which must hold every point of Bound(p, r) (more do no harm: a point beyond r
-// is never chosen, and its filter distance cannot hide the nearest, see below).
-func (ix *Index) nearestAmong(p orb.Point, r float64, cands []int32) (int, float64) {
 	nr := newNear(p)
 	lim := r*filterSlack + 1
 	// Gather the candidates the filter keeps, then measure exactly only those that may be the nearest: within
-	// filterSlack² of the smallest filter distance (each of the two distances is within filterSlack of the geodesic;
-	// a kept point beyond r has a filter distance above d*/filterSlack, d* the nearest's geodesic, so it cannot
-	// push the cut below the nearest's).
+	// filterSlack² of the smallest filter distance (each of the two distances is within filterSlack of the geodesic).
 	type cand struct {
 		i int32
 		a float64
 	}
-	var buf [64]cand
+	var buf [32]cand
 	cs := buf[:0]
 	minA := math.Inf(1)
-	for _, i := range cands {
+	ix.tr.Search([2]float64{lo0, la0}, [2]float64{lo1, la1}, func(_, _ [2]float64, i int32) bool {
 		if a := nr.approx(ix.pts[i], ix.cos[i]); a <= lim {
 			cs = append(cs, cand{i, a})
 			minA = math.Min(minA, a)
 		}
-	}
+		return true
+	})
 	best, bestD := -1, math.Inf(1)
 	cut := minA*filterSlack*filterSlack + 2
 	for _, c := range cs {
@@ -374,67 +357,26 @@ func (d *Data) Coverage(q Query) CoverageResult {
 		comm = q.DistanceM
 	}
 	units := make([]UnitResult, len(d.Demand))
-	// One R-tree search per cell of units (cells about the service distance wide) gathers the candidates of all its
-	// units, each of which then picks its nearest among them: a fraction of the tree walks of a search per unit.
-	cells := cellsOf(d.Demand, math.Max(q.DistanceM, comm))
-	parallel(len(cells), func(lo, hi int) {
-		var buf []int32
-		for _, cell := range cells[lo:hi] {
-			lo0, la0, lo1, la1 := cellBound(d.Demand, cell, math.Max(q.DistanceM, comm))
-			buf = ix.search(buf[:0], lo0, la0, lo1, la1)
-			for _, k := range cell {
-				u := d.Demand[k]
-				r := q.DistanceM
-				if u.Community {
-					r = comm
-				}
-				i, dist := ix.nearestAmong(u.Point, r, buf)
-				if i < 0 && q.Nearest {
-					i, dist = ix.nearestFar(u.Point, r)
-					units[k] = UnitResult{NearestM: dist}
-				} else {
-					units[k] = UnitResult{Covered: i >= 0, NearestM: dist}
-				}
-				if i >= 0 {
-					units[k].NearestID = sites[i].ID
-				}
+	parallel(len(d.Demand), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			u := d.Demand[k]
+			r := q.DistanceM
+			if u.Community {
+				r = comm
+			}
+			i, dist := ix.Nearest(u.Point, r)
+			if i < 0 && q.Nearest {
+				i, dist = ix.nearestFar(u.Point, r)
+				units[k] = UnitResult{NearestM: dist}
+			} else {
+				units[k] = UnitResult{Covered: i >= 0, NearestM: dist}
+			}
+			if i >= 0 {
+				units[k].NearestID = sites[i].ID
 			}
 		}
 	})
 	return CoverageResult{Units: units, Scopes: d.scopes(units)}
-}
-
-// cellsOf groups the indices of units by a lon/lat grid cell of about r metres (at least 200 m), in cell order.
-func cellsOf(units []Demand, r float64) [][]int32 {
-	dlat := math.Max(r, 200) / 111_000
-	key := map[[2]int32]int{}
-	var cells [][]int32
-	for k, u := range units {
-		c := math.Max(math.Cos(u.Point[1]/degPerRad), 0.1)
-		ck := [2]int32{int32(math.Floor(u.Point[0] * c / dlat)), int32(math.Floor(u.Point[1] / dlat))}
-		j, ok := key[ck]
-		if !ok {
-			j = len(cells)
-			key[ck] = j
-			cells = append(cells, nil)
-		}
-		cells[j] = append(cells[j], int32(k))
-	}
-	return cells
-}
-
-// cellBound is a lon/lat box holding Bound(p, r) of every unit of cell: their box grown by the latitude bound and by
-// the longitude bound at the cell's highest |latitude| (Bound grows with it).
-func cellBound(units []Demand, cell []int32, r float64) (minLon, minLat, maxLon, maxLat float64) {
-	minLon, minLat, maxLon, maxLat = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, k := range cell {
-		p := units[k].Point
-		minLon, minLat = math.Min(minLon, p[0]), math.Min(minLat, p[1])
-		maxLon, maxLat = math.Max(maxLon, p[0]), math.Max(maxLat, p[1])
-	}
-	lo0, la0, lo1, la1 := Bound(orb.Point{0, math.Max(math.Abs(minLat), math.Abs(maxLat))}, r)
-	dlon, dlat := (lo1-lo0)/2, (la1-la0)/2
-	return minLon - dlon, minLat - dlat, maxLon + dlon, maxLat + dlat
 }
 
 func (d *Data) scopes(units []UnitResult) []ScopeRow {

@@ -186,8 +186,7 @@ func TestIndexNearestBruteForce(t *testing.T) {
 	}
 }
 
-// TestCoverageBruteForce: Data.Coverage (cells of units sharing one R-tree search) gives every unit the site a scan
-// of all sites with geo.Distance gives it (nearest within its village or community distance, ties to the lower
+// TestCoverageBruteForce: Data.Coverage gives every unit the site a scan of all sites with geo.Distance gives it (nearest within its village or community distance, ties to the lower
 // index; the nearest out to 100 km for Nearest), near Xiangshan and across 80° N, where the planar filter is off.
 func TestCoverageBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
