@@ -100,8 +100,8 @@ bench-search:
 	go test -run '^$$' -bench Search -benchtime 2000x -timeout 40m ./gazetteer/names/search/
 
 # Coverage engine: 100,000 demand units × 10,000 facilities × 5 indicators in Go (ns/op and cpu-ms/op) and the same as
-# one PostGIS ST_DWithin query (equal covered elderly); MCLP greedy p = 30 of 5,000 candidates over 100,000 units; exact
-# MCLP through CBC on 500 candidates.
+# one PostGIS ST_DWithin query timed beside the Go engine in each op (sql-ms/op, go-ms/op, sql/go-x; equal covered
+# elderly); MCLP greedy p = 30 of 5,000 candidates over 100,000 units; exact MCLP through CBC on 500 candidates.
 bench-coverage:
 	bash scripts/ensure-cbc.sh
 	go test -run '^$$' -bench 'Coverage$$|MCLP' -benchtime 3x ./facilities/coverage/

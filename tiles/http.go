@@ -107,7 +107,8 @@ func plainTileSegments(p string) (seg [4]string, ok bool) {
 		return seg, false
 	}
 	seg[3] = rest
-	return seg, true
+	// the coverage tiles (CoverageRoutes) are computed per request, never through the layer cache
+	return seg, seg[0] != CoverageLayer
 }
 
 // TileHandler answers the requests that PlainTileRequest accepts exactly as the tile route of Routes does, CORS

@@ -142,7 +142,7 @@ func TestTileHandlerAnswersAsRouter(t *testing.T) {
 	}
 	for _, p := range []string{"/tiles/places/10/1/2.mvt?x=1", "/tiles/pla%63es/10/1/2.mvt", "/tiles/places/{z}/{x}/{y}.pbf",
 		"/tiles/places/metadata.json", "/tiles/places.json", "/tiles/places//1/2.mvt", "/tiles/places/10/1/2/3.mvt",
-		"/tiles/style.json", "/api/places"} {
+		"/tiles/style.json", "/api/places", "/tiles/coverage/10/1/2.mvt"} {
 		if PlainTileRequest(httptest.NewRequest(http.MethodGet, p, nil)) {
 			t.Errorf("%s: taken as a plain tile request", p)
 		}

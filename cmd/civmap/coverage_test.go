@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -14,6 +15,9 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
 
 	"civmap/data"
 	"civmap/facilities"
@@ -317,4 +321,86 @@ func TestCoverageCLI(t *testing.T) {
 			t.Fatalf("%d %s", code, errOut)
 		}
 	})
+}
+
+// TestCoverageTiles: the coverage tiles (tiles.CoverageRoutes) over the z8 tiles of the county. The coverage layer holds
+// every demand unit once with the status /api/coverage/units gives it for the same parameters (a 3 km grid of
+// candidates leaves some units uncoverable); service_areas holds two polygons per site the meal indicator counts (1000 m
+// for villages, 500 m for communities) with their radius. Both stores serve the same tile bytes.
+func TestCoverageTiles(t *testing.T) {
+	bodies := map[string][]string{}
+	stores(t, func(t *testing.T, sf *storeFlags) {
+		ts, st := coverageServer(t, sf, edit.RoleViewer)
+		q := "indicator=meal&scenario=planned&candidates=grid&spacing_m=3000"
+		units := decode[featureCollection](t, do(t, "GET", ts.URL+"/api/coverage/units?"+q, ""))
+		want := map[string]string{}
+		statuses := map[string]int{}
+		for _, f := range units.Features {
+			want[f.Properties["code"].(string)] = f.Properties["status"].(string)
+			statuses[f.Properties["status"].(string)]++
+		}
+		if len(want) != 408 || statuses["covered"] == 0 || statuses["uncovered"] == 0 || statuses["uncoverable"] == 0 {
+			t.Fatalf("units by status %v: the case should have all three", statuses)
+		}
+		page, err := st.Facilities(context.Background(), facilities.FacilityQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sites := 0
+		for _, f := range page.Items {
+			if slices.Contains([]string{"canteen", "shared_restaurant", "meal_point"}, f.Type) && f.Status != "closed" {
+				sites++
+			}
+		}
+		got := map[string]string{}
+		areas := map[string]float64{} // site id/serves → radius
+		nw, se := maptile.At(orb.Point{121.4, 29.7}, 8), maptile.At(orb.Point{122.2, 28.8}, 8)
+		for x := nw.X; x <= se.X; x++ {
+			for y := nw.Y; y <= se.Y; y++ {
+				r := do(t, "GET", fmt.Sprintf("%s/tiles/coverage/8/%d/%d.mvt?%s", ts.URL, x, y, q), "")
+				kind := "embedded"
+				if sf.databaseURL != "" {
+					kind = "postgis"
+				}
+				bodies[kind] = append(bodies[kind], string(r.body))
+				if r.status == http.StatusNoContent {
+					continue
+				}
+				if r.status != 200 || r.header.Get("Content-Type") != tiles.MVTContentType {
+					t.Fatalf("%d/%d: %d %s", x, y, r.status, r.body)
+				}
+				ls, err := mvt.Unmarshal(r.body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range ls {
+					for _, f := range l.Features {
+						switch l.Name {
+						case tiles.CoverageLayer:
+							// a unit in the buffer of two tiles is in both, with one status
+							got[f.Properties["code"].(string)] = f.Properties["status"].(string)
+						case tiles.ServiceAreaLayer:
+							areas[f.Properties["id"].(string)+"/"+f.Properties["serves"].(string)] = f.Properties["radius_m"].(float64)
+						default:
+							t.Fatalf("layer %s", l.Name)
+						}
+					}
+				}
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("tile statuses differ from /api/coverage/units: %d units in tiles, %d in the API", len(got), len(want))
+		}
+		if len(areas) != 2*sites {
+			t.Errorf("%d service areas for %d sites (two radii each)", len(areas), sites)
+		}
+		for k, r := range areas {
+			if want := map[bool]float64{true: 500, false: 1000}[strings.HasSuffix(k, "/communities")]; r != want {
+				t.Errorf("%s: radius %v m", k, r)
+			}
+		}
+	})
+	if e, p := bodies["embedded"], bodies["postgis"]; len(p) > 0 && !reflect.DeepEqual(e, p) {
+		t.Error("the coverage tiles differ between the stores")
+	}
 }

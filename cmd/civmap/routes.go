@@ -41,6 +41,7 @@ func newRouter(st data.Store, tileOpts tiles.Options, authOpts auth.Options, log
 	gsvc.Routes(r)
 	facilities.Routes(r, st, st)
 	coverage.Routes(r, st)
+	tiles.CoverageRoutes(r, coverage.NewService(st)) // before tiles.Routes, whose {layers} would match "coverage"
 	tiles.Routes(r, tsvc)
 	if err := searchRoutes(r, st, nsvc); err != nil {
 		return nil, err

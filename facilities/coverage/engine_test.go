@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -181,6 +182,45 @@ func TestIndexNearestBruteForce(t *testing.T) {
 		ix.Within(p, r, func(int, float64) { m++ })
 		if m != n {
 			t.Fatalf("within %d, brute force %d", m, n)
+		}
+	}
+}
+
+// TestCoverageBruteForce: Data.Coverage gives every unit the site a scan of all sites with geo.Distance gives it (nearest within its village or community distance, ties to the lower
+// index; the nearest out to 100 km for Nearest), near Xiangshan and across 80° N, where the planar filter is off.
+func TestCoverageBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, lat0 := range []float64{29.2, 79.7} {
+		d := &Data{County: Area{"330225", "象山县"}, Townships: []Area{{"330225001", "丹东街道"}}}
+		for i := 0; i < 3000; i++ {
+			d.Demand = append(d.Demand, Demand{Code: "330225001201", TownshipCode: "330225001", Elderly: 1 + rng.IntN(500),
+				Community: i%5 == 0, Point: orb.Point{121.7 + rng.Float64()*0.6, lat0 + rng.Float64()*0.6}})
+		}
+		for j := 0; j < 400; j++ {
+			d.Sites = append(d.Sites, Site{ID: fmt.Sprint(j), Type: "canteen", Status: "existing",
+				Point: orb.Point{121.7 + rng.Float64()*0.6, lat0 + rng.Float64()*0.6}})
+		}
+		for _, q := range []Query{{DistanceM: 300, Nearest: true}, {DistanceM: 1000, DistanceCommunityM: 500},
+			{DistanceM: 3000, DistanceCommunityM: 5000, Nearest: true}} {
+			res := d.Coverage(q)
+			for k, u := range d.Demand {
+				r := q.DistanceM
+				if u.Community && q.DistanceCommunityM > 0 {
+					r = q.DistanceCommunityM
+				}
+				best, bestD := -1, math.Inf(1)
+				for j, s := range d.Sites {
+					if dist := geo.Distance(u.Point, s.Point); dist < bestD {
+						best, bestD = j, dist
+					}
+				}
+				got := res.Units[k]
+				covered := bestD <= r
+				if got.Covered != covered || (covered || q.Nearest) && (got.NearestID != d.Sites[best].ID || got.NearestM != bestD) ||
+					!covered && !q.Nearest && got.NearestID != "" {
+					t.Fatalf("lat %v %+v unit %d: %+v, brute force %s at %.3f m", lat0, q, k, got, d.Sites[best].ID, bestD)
+				}
+			}
 		}
 	}
 }

@@ -53,10 +53,12 @@ func NewHandler(st Store) http.Handler {
 //	     "capacity_meals_per_day"}]}: the same with planner-added sites (each must lie in a township of the county).
 //	GET  /api/coverage/gaps.csv?plan=&phase=&scenario=   the gap table as CSV, Chinese headers.
 //	GET  /api/coverage/gaps.xlsx?plan=&scenario=   the gap table as an Excel workbook, one sheet per phase.
-//	GET  /api/coverage/uncovered?indicator=&plan=&scenario=   GeoJSON FeatureCollection of the demand units a coverage
-//	     indicator leaves uncovered, with the nearest site of its types (searched to 100 km) and its distance.
-//	GET  /api/coverage/units?indicator=&plan=&scenario=   every demand unit as GeoJSON with status covered | uncovered,
-//	     its service distance and the nearest site of the indicator's types and its distance (metres, 0.1 m).
+//	GET  /api/coverage/uncovered?indicator=&plan=&scenario=[&candidates=villages|grid&spacing_m=]   GeoJSON
+//	     FeatureCollection of the demand units a coverage indicator leaves uncovered, with the nearest site of its types
+//	     (searched to 100 km) and its distance.
+//	GET  /api/coverage/units?indicator=&plan=&scenario=[&candidates=&spacing_m=]   every demand unit as GeoJSON with
+//	     status covered | uncovered | uncoverable (no candidate site within reach: villages, the default, never leave
+//	     one; a grid can), its service distance and the nearest site of the indicator's types and its distance (0.1 m).
 //	GET  /api/coverage/access?indicator=&plan=&scenario=&method=2sfca|e2sfca   2SFCA / E2SFCA scores (Access).
 //	POST /api/coverage/siting   SitingRequest → SitingResult (MCLP or LSCP, greedy or exact through CBC).
 //	GET  /api/plans   the plans (stored ones, and the default when it is not stored).
@@ -438,48 +440,97 @@ type UncoveredProps struct {
 	DistanceM    float64  `json:"distance_m"` // the unit's service distance
 	NearestID    string   `json:"nearest_id,omitempty"`
 	NearestM     *float64 `json:"nearest_m"` // null: no site of the types within 100 km
-	Status       string   `json:"status"`    // "covered" or "uncovered"
+	Status       string   `json:"status"`    // covered | uncovered | uncoverable (UnitCovered …)
 }
 
 func (h *api) uncovered(w http.ResponseWriter, r *http.Request) error { return h.unitsFC(w, r, false) }
 
 func (h *api) units(w http.ResponseWriter, r *http.Request) error { return h.unitsFC(w, r, true) }
 
-// unitsFC answers the demand units of a coverage indicator as GeoJSON: every unit (all) or the uncovered ones, each with
-// its status (covered | uncovered), its service distance and the nearest site of the indicator's types with its
-// geodesic distance (searched out to 100 km for an uncovered unit; null beyond).
-func (h *api) unitsFC(w http.ResponseWriter, r *http.Request, all bool) error {
-	q := r.URL.Query()
-	p, _, scen, d, err := h.setup(r.Context(), q.Get("plan"), "", q.Get("scenario"))
+// Units is GET /api/coverage/units with its parameters read from get (indicator, plan, scenario, candidates,
+// spacing_m): every demand unit's status under the indicator and the sites it counts (UnitStatuses).
+func (s *Service) Units(ctx context.Context, get func(string) string) (UnitsView, error) {
+	return s.h.unitsView(ctx, get)
+}
+
+// UnitsView is the answer of Service.Units: the plan, scenario and coverage indicator it was computed for, the
+// candidate kind deciding "uncoverable", every demand unit and the service areas.
+type UnitsView struct {
+	Plan         string
+	Scenario     string
+	Indicator    Indicator
+	Candidates   string
+	Units        []UnitView
+	ServiceAreas []ServiceArea
+}
+
+// unitsView reads indicator (default: the plan's first coverage indicator), plan, scenario, candidates (villages |
+// grid; default villages, each unit a candidate for itself, so nothing is uncoverable) and spacing_m (grid).
+func (h *api) unitsView(ctx context.Context, get func(string) string) (UnitsView, error) {
+	p, _, scen, d, err := h.setup(ctx, get("plan"), "", get("scenario"))
 	if err != nil {
-		return err
+		return UnitsView{}, err
 	}
-	in, err := coverageIndicator(p, q.Get("indicator"))
+	id := get("indicator")
+	if id == "" {
+		for _, in := range p.Indicators {
+			if in.Kind == KindCoverage {
+				id = in.ID
+				break
+			}
+		}
+	}
+	in, err := coverageIndicator(p, id)
 	if err != nil {
-		return err
+		return UnitsView{}, err
+	}
+	kind := get("candidates")
+	if kind == "" {
+		kind = "villages"
+	}
+	if kind != "villages" && kind != "grid" {
+		return UnitsView{}, httpx.BadParam("candidates", "must be villages or grid (got %s)", httpx.Quote(kind))
+	}
+	var spacing float64
+	if kind == "grid" {
+		if spacing, err = strconv.ParseFloat(get("spacing_m"), 64); err != nil {
+			return UnitsView{}, httpx.BadParam("spacing_m", "must be a grid spacing in metres from 100 to 20000 (got %s)",
+				httpx.Quote(get("spacing_m")))
+		}
+	}
+	cands, err := h.candidates(ctx, d, p.County, kind, nil, spacing)
+	if err != nil {
+		return UnitsView{}, err
 	}
 	statuses, _ := ScenarioStatuses(scen)
-	res := d.Coverage(Query{Types: in.Types, Statuses: statuses, DistanceM: in.DistanceM,
-		DistanceCommunityM: in.DistanceCommunityM, Nearest: true})
+	units, areas := d.UnitStatuses(in, statuses, nil, cands)
+	return UnitsView{Plan: p.ID, Scenario: scen, Indicator: in, Candidates: kind, Units: units, ServiceAreas: areas}, nil
+}
+
+// unitsFC answers the demand units of a coverage indicator as GeoJSON: every unit (all) or those not covered, each
+// with its status (covered | uncovered | uncoverable), its service distance and the nearest site of the indicator's
+// types with its geodesic distance (searched out to 100 km for a unit not covered; null beyond).
+func (h *api) unitsFC(w http.ResponseWriter, r *http.Request, all bool) error {
+	q := r.URL.Query()
+	if q.Get("indicator") == "" {
+		return httpx.BadParam("indicator", "is required: a coverage indicator of the plan")
+	}
+	v, err := h.unitsView(r.Context(), q.Get)
+	if err != nil {
+		return err
+	}
 	fc := httpx.FeatureCollection{Features: []httpx.Feature{}}
-	for k, u := range res.Units {
+	for _, u := range v.Units {
 		if u.Covered && !all {
 			continue
 		}
-		dm := d.Demand[k]
-		props := UncoveredProps{Code: dm.Code, Name: dm.Name, TownshipCode: dm.TownshipCode, Elderly: dm.Elderly,
-			Community: dm.Community, DistanceM: in.DistanceM, NearestID: u.NearestID, Status: "uncovered"}
-		if u.Covered {
-			props.Status = "covered"
-		}
-		if dm.Community {
-			props.DistanceM = in.CommunityDistance()
-		}
+		props := UncoveredProps{Code: u.Code, Name: u.Name, TownshipCode: u.TownshipCode, Elderly: u.Elderly,
+			Community: u.Community, DistanceM: u.DistanceM, NearestID: u.NearestID, Status: u.Status}
 		if u.NearestM >= 0 {
 			v := math.Round(u.NearestM*10) / 10
 			props.NearestM = &v
 		}
-		fc.Features = append(fc.Features, httpx.Feature{ID: dm.Code, Geometry: dm.Point, Properties: props})
+		fc.Features = append(fc.Features, httpx.Feature{ID: u.Code, Geometry: u.Point, Properties: props})
 	}
 	fc.NumberMatched = httpx.Count(len(fc.Features))
 	httpx.WriteGeoJSON(w, http.StatusOK, fc)

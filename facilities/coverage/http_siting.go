@@ -77,31 +77,9 @@ func (h *api) runSiting(ctx context.Context, req SitingRequest) (SitingResult, e
 	if err != nil {
 		return SitingResult{}, err
 	}
-	var cands []Candidate
-	switch req.Candidates {
-	case "", "villages":
-		cands = d.VillageCandidates()
-	case "points":
-		pts, err := h.sites(ctx, p.County, req.Points, "points")
-		if err != nil {
-			return SitingResult{}, err
-		}
-		for i, s := range pts {
-			cands = append(cands, Candidate{ID: fmt.Sprintf("point-%d", i+1), Name: s.Name, Kind: "point",
-				TownshipCode: s.TownshipCode, Point: s.Point})
-		}
-		if len(cands) == 0 {
-			return SitingResult{}, apierr.Field("points", "candidates points needs at least one point")
-		}
-	case "grid":
-		if math.IsNaN(req.SpacingM) || req.SpacingM < 100 || req.SpacingM > 20000 {
-			return SitingResult{}, apierr.Field("spacing_m", "must be a grid spacing in metres from 100 to 20000 (got %v)", req.SpacingM)
-		}
-		if cands, err = h.grid(ctx, p.County, req.SpacingM); err != nil {
-			return SitingResult{}, err
-		}
-	default:
-		return SitingResult{}, apierr.Field("candidates", "must be villages, points or grid (got %s)", httpx.Quote(req.Candidates))
+	cands, err := h.candidates(ctx, d, p.County, req.Candidates, req.Points, req.SpacingM)
+	if err != nil {
+		return SitingResult{}, err
 	}
 	if req.Objective == ObjectiveMCLP && (req.P < 1 || req.P > len(cands)) {
 		return SitingResult{}, apierr.Field("p", "must be from 1 to the number of candidates, %d (got %d)", len(cands), req.P)
@@ -112,6 +90,36 @@ func (h *api) runSiting(ctx context.Context, req SitingRequest) (SitingResult, e
 		return res, httpx.WithStatus(http.StatusNotImplemented, apierr.Field("solver", "%v", err))
 	}
 	return res, err
+}
+
+// candidates resolves the candidate sites of kind: villages ("" too: every village-level unit's point), points (the
+// posted points, each inside the county) or grid (spacing metres, 100 to 20,000, inside the townships). Errors name
+// candidates, points[i] or spacing_m.
+func (h *api) candidates(ctx context.Context, d *Data, county, kind string, points []PostedSite, spacing float64) ([]Candidate, error) {
+	switch kind {
+	case "", "villages":
+		return d.VillageCandidates(), nil
+	case "points":
+		pts, err := h.sites(ctx, county, points, "points")
+		if err != nil {
+			return nil, err
+		}
+		var cands []Candidate
+		for i, s := range pts {
+			cands = append(cands, Candidate{ID: fmt.Sprintf("point-%d", i+1), Name: s.Name, Kind: "point",
+				TownshipCode: s.TownshipCode, Point: s.Point})
+		}
+		if len(cands) == 0 {
+			return nil, apierr.Field("points", "candidates points needs at least one point")
+		}
+		return cands, nil
+	case "grid":
+		if math.IsNaN(spacing) || spacing < 100 || spacing > 20000 {
+			return nil, apierr.Field("spacing_m", "must be a grid spacing in metres from 100 to 20000 (got %v)", spacing)
+		}
+		return h.grid(ctx, county, spacing)
+	}
+	return nil, apierr.Field("candidates", "must be villages, points or grid (got %s)", httpx.Quote(kind))
 }
 
 // grid lays a regular grid of spacing metres over the county's townships and keeps the points inside one (planar

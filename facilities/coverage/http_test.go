@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -417,6 +418,63 @@ func TestUnitsAPI(t *testing.T) {
 		}
 		if i < 3 && math.Abs(*p.NearestM-want[i].m) > 0.2 {
 			t.Errorf("unit %d: %.1f m, hand value %.1f m", i, *p.NearestM, want[i].m)
+		}
+	}
+}
+
+// TestNoCBC: without the cbc binary both exact solvers answer ErrNoCBC, which names the Debian package, and the API a
+// 501 problem naming "solver"; greedy still answers.
+func TestNoCBC(t *testing.T) {
+	old := CBCPath
+	CBCPath = "civmap-test-no-such-cbc"
+	t.Cleanup(func() { CBCPath = old })
+	pr := CoverProblem{Weights: []float64{1, 2}, Cover: [][]int{{0}, {1}}}
+	if _, err := ExactMCLP(context.Background(), pr, 1); !errors.Is(err, ErrNoCBC) || !strings.Contains(err.Error(), "coinor-cbc") {
+		t.Fatalf("MCLP: %v", err)
+	}
+	if _, err := ExactLSCP(context.Background(), pr); !errors.Is(err, ErrNoCBC) {
+		t.Fatalf("LSCP: %v", err)
+	}
+	ts, _ := serve(t, edit.RolePlanner)
+	code, hdr, body := call(t, "POST", ts.URL+"/api/coverage/siting", `{"indicator":"home-care","p":1,"solver":"exact"}`)
+	if code != 501 || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(body), `"field":"solver"`) ||
+		!strings.Contains(string(body), "apt-get install coinor-cbc") {
+		t.Fatalf("%d %s %s", code, hdr.Get("Content-Type"), body)
+	}
+	if code, _, body := call(t, "POST", ts.URL+"/api/coverage/siting", `{"indicator":"home-care","p":1}`); code != 200 {
+		t.Fatalf("greedy without cbc: %d %s", code, body)
+	}
+}
+
+// TestUnitsUncoverable: u4 (121.1, 30.005) is uncovered by home-care; with the villages as candidates it can host a
+// site itself, but the 20 km grid's nearest point is (121.0538, 29.99), 4.5 km away: uncoverable. Bad candidate
+// parameters are 4xx problems naming them.
+func TestUnitsUncoverable(t *testing.T) {
+	ts, _ := serve(t, "")
+	for q, want := range map[string]string{"": UnitUncovered, "&candidates=villages": UnitUncovered,
+		"&candidates=grid&spacing_m=20000": UnitUncoverable} {
+		code, _, body := call(t, "GET", ts.URL+"/api/coverage/units?indicator=home-care"+q, "")
+		var fc struct {
+			Features []struct{ Properties UncoveredProps }
+		}
+		if err := json.Unmarshal(body, &fc); code != 200 || err != nil || len(fc.Features) != 4 {
+			t.Fatalf("%s: %d %s", q, code, body)
+		}
+		for i, f := range fc.Features {
+			w := UnitCovered
+			if i == 3 {
+				w = want
+			}
+			if f.Properties.Status != w {
+				t.Errorf("%s unit %d: %s, want %s", q, i, f.Properties.Status, w)
+			}
+		}
+	}
+	for q, field := range map[string]string{"&candidates=points": "candidates", "&candidates=grid": "spacing_m",
+		"&candidates=grid&spacing_m=5": "spacing_m", "&candidates=grid&spacing_m=NaN": "spacing_m"} {
+		code, hdr, body := call(t, "GET", ts.URL+"/api/coverage/units?indicator=home-care"+q, "")
+		if code/100 != 4 || hdr.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s", q, code, body)
 		}
 	}
 }

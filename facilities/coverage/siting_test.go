@@ -17,85 +17,6 @@ func needCBC(t testing.TB) {
 	}
 }
 
-// lattice is the PySAL spopt MCLP reference set-up of DOMAIN.md §4 rebuilt deterministically: 100 clients of weight 1
-// on the nodes of a 10×10 street lattice (unit spacing), where the network distance between nodes is the Manhattan
-// distance, 5 candidate sites on nodes, service radius 7. spopt's doctest draws its points at random (numpy seeds,
-// snapped to a spaghetti network), which cannot be replayed outside numpy; these 5 sites were chosen so that the
-// reference answer holds: p = 4 covers 99 clients (99 %), 1 uncovered.
-func lattice() (CoverProblem, [][2]int, [][2]int) {
-	var clients [][2]int
-	for x := 0; x < 10; x++ {
-		for y := 0; y < 10; y++ {
-			clients = append(clients, [2]int{x, y})
-		}
-	}
-	sites := [][2]int{{5, 4}, {9, 2}, {0, 8}, {6, 2}, {4, 0}}
-	pr := CoverProblem{Weights: make([]float64, len(clients)), Cover: make([][]int, len(sites))}
-	for i, c := range clients {
-		pr.Weights[i] = 1
-		for j, s := range sites {
-			if abs(c[0]-s[0])+abs(c[1]-s[1]) <= 7 {
-				pr.Cover[j] = append(pr.Cover[j], i)
-			}
-		}
-	}
-	return pr, clients, sites
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func TestMCLPReferenceLattice(t *testing.T) {
-	needCBC(t)
-	pr, clients, _ := lattice()
-	if n := []int{len(pr.Cover[0]), len(pr.Cover[1]), len(pr.Cover[2]), len(pr.Cover[3]), len(pr.Cover[4])}; !slices.Equal(n, []int{87, 49, 43, 72, 55}) {
-		t.Fatalf("clients within 7 of each site: %v", n) // counted by hand from |dx|+|dy| ≤ 7
-	}
-	ex, err := ExactMCLP(context.Background(), pr, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ex.Covered != 99 || ex.Points != 99 || !slices.Equal(ex.Chosen, []int{0, 1, 2, 4}) {
-		t.Fatalf("exact: %+v", ex)
-	}
-	// the one uncovered client is (8, 9): 8 from (5,4)… every chosen site is more than 7 away.
-	covered := make([]bool, 100)
-	for _, j := range ex.Chosen {
-		for _, i := range pr.Cover[j] {
-			covered[i] = true
-		}
-	}
-	var un [][2]int
-	for i, c := range covered {
-		if !c {
-			un = append(un, clients[i])
-		}
-	}
-	if len(un) != 1 || un[0] != [2]int{8, 9} {
-		t.Fatalf("uncovered %v", un)
-	}
-	g := GreedyMCLP(pr, 4)
-	if g.Covered > ex.Covered || g.Covered < (1-1/math.E)*ex.Covered || g.Chosen[0] != 0 || g.Gains[0] != 87 {
-		t.Fatalf("greedy %+v", g)
-	}
-	// (8, 9) is 8 or more from every one of the 5 sites: uncoverable, reported and not an error.
-	if u := pr.Uncoverable(); !slices.Equal(u, []int{89}) {
-		t.Fatalf("uncoverable %v", u)
-	}
-	// LSCP: the fewest sites covering the 99 coverable clients (brute force agrees).
-	ls, err := ExactLSCP(context.Background(), pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bf := bruteLSCP(pr); len(ls.Chosen) != bf || ls.Points != 99 {
-		t.Fatalf("LSCP exact %+v, brute force %d", ls, bf)
-	}
-}
-
 func randomProblem(rng *rand.Rand, nd, nc int) CoverProblem {
 	pr := CoverProblem{Weights: make([]float64, nd), Cover: make([][]int, nc)}
 	xs, ys := make([]float64, nd), make([]float64, nd)
@@ -168,6 +89,7 @@ func TestGreedyVsExact(t *testing.T) {
 	needCBC(t)
 	rng := rand.New(rand.NewPCG(11, 12))
 	ctx := context.Background()
+	brute := 0
 	for k := 0; k < 20; k++ {
 		nd, nc := 20+rng.IntN(60), 6+rng.IntN(14)
 		p := 1 + rng.IntN(4)
@@ -194,6 +116,7 @@ func TestGreedyVsExact(t *testing.T) {
 				len(el.Chosen), el.Covered, all)
 		}
 		if nc <= 10 {
+			brute++
 			if bf := bruteMCLP(pr, p); bf != ex.Covered {
 				t.Errorf("case %d: exact %v, brute force %v", k, ex.Covered, bf)
 			}
@@ -201,6 +124,9 @@ func TestGreedyVsExact(t *testing.T) {
 				t.Errorf("case %d: LSCP exact %d, brute force %d", k, len(el.Chosen), bf)
 			}
 		}
+	}
+	if brute < 3 {
+		t.Fatalf("only %d of the 20 cases are small enough for the brute force", brute)
 	}
 }
 

@@ -87,6 +87,26 @@ describe('civmap coverage dashboard', { timeout: 240_000 }, () => {
     assert.equal(onMap, un.features.length);
   });
 
+  test('the coverage tiles colour every village as the API says, with the service areas', async () => {
+    const units = await api('GET', '/api/coverage/units?indicator=home-care&scenario=existing');
+    const byCode = new Map(units.features.map((f) => [f.properties.code, f.properties.status]));
+    const shown = await page.evaluate(async () => {
+      const m = window.__coverage.map;
+      m.jumpTo({ center: [121.8, 29.25], zoom: 8 }); // the whole county in view
+      await new Promise((r) => (m.loaded() && m.areTilesLoaded() ? r() : m.once('idle', r)));
+      return {
+        units: m.querySourceFeatures('coverage', { sourceLayer: 'coverage' }).map((f) => [f.properties.code, f.properties.status, f.properties.indicator]),
+        areas: m.querySourceFeatures('coverage', { sourceLayer: 'service_areas' }).map((f) => f.properties.radius_m),
+      };
+    });
+    assert.equal(new Set(shown.units.map((u) => u[0])).size, byCode.size, 'every village of the county is in the coverage tiles');
+    for (const [code, status, ind] of shown.units) {
+      assert.equal(status, byCode.get(code), `${code}: the tile's status is the API's`);
+      assert.equal(ind, 'home-care');
+    }
+    assert.ok(shown.areas.length > 0 && shown.areas.every((r) => r === 1000), 'home-care service areas of 1,000 m');
+  });
+
   test('switching the indicator and scenario redraws the chart from the API', async () => {
     const g = await page.evaluate(() => window.__coverage.generation);
     await page.selectOption('#cov-indicator', 'meal');

@@ -1,6 +1,7 @@
 // The planner's coverage dashboard (coverage.html): pick a plan, phase, scenario and indicator; a Chart.js bar chart of
 // each township's actual value against the target; the uncovered villages on a MapLibre map (GET
-// /api/coverage/uncovered); click the map to add a site (POST /api/coverage with the posted sites, signed in) and see
+// /api/coverage/uncovered) over the coverage tiles (/tiles/coverage: every village covered / uncovered / uncoverable,
+// and the service-area circles); click the map to add a site (POST /api/coverage with the posted sites, signed in) and see
 // the numbers change; run MCLP siting for p sites (POST /api/coverage/siting) and see them with the elderly each adds;
 // export the gap table (CSV, Excel). Everything comes from the civmap server this page is served by.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
@@ -125,7 +126,26 @@ function drawTable() {
   $('cov-table').replaceChildren(el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
 }
 
+/** The coverage tiles' URL template for the current plan, scenario and indicator (null for a non-coverage indicator). */
+function coverageTiles() {
+  const ind = indicator();
+  if (ind?.kind !== 'coverage') return null;
+  const q = new URLSearchParams({ plan: state.plan.id, scenario: state.scenario, indicator: ind.id });
+  return `${serverURL('tiles/coverage/')}{z}/{x}/{y}.mvt?${q}`; // braces kept: URL() would escape them
+}
+
+/** Points the coverage tile layers at the current choice, or hides them. */
+function drawCoverageTiles() {
+  const url = coverageTiles();
+  if (!map?.getSource('coverage')) return;
+  for (const id of ['service-areas', 'service-areas-line', 'coverage-units']) {
+    map.setLayoutProperty(id, 'visibility', url ? 'visible' : 'none');
+  }
+  if (url) map.getSource('coverage').setTiles([url]);
+}
+
 async function drawUncovered() {
+  drawCoverageTiles();
   const ind = indicator();
   let fc = emptyFC;
   if (ind?.kind === 'coverage') {
@@ -196,6 +216,17 @@ async function startMap() {
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
   await new Promise((r) => map.once('load', r));
+  // The coverage tiles: every village coloured covered / uncovered / uncoverable, and the service areas (geodesic
+  // circles of each counted site's service distance), computed by the server's coverage engine.
+  map.addSource('coverage', { type: 'vector', tiles: [coverageTiles() ?? `${serverURL('tiles/coverage/')}{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 14 });
+  map.addLayer({ id: 'service-areas', type: 'fill', source: 'coverage', 'source-layer': 'service_areas', paint: {
+    'fill-color': ['match', ['get', 'serves'], 'communities', '#5aae61', '#1b7837'], 'fill-opacity': 0.12 } });
+  map.addLayer({ id: 'service-areas-line', type: 'line', source: 'coverage', 'source-layer': 'service_areas', paint: {
+    'line-color': '#1b7837', 'line-width': 0.8, 'line-opacity': 0.6 } });
+  map.addLayer({ id: 'coverage-units', type: 'circle', source: 'coverage', 'source-layer': 'coverage', paint: {
+    'circle-color': ['match', ['get', 'status'], 'covered', '#1a9850', 'uncoverable', '#7f7f7f', '#d6604d'],
+    'circle-radius': ['interpolate', ['linear'], ['get', 'elderly'], 0, 2, 1500, 6], 'circle-opacity': 0.85 } });
+  drawCoverageTiles();
   map.addSource('uncovered', { type: 'geojson', data: state.uncovered ?? emptyFC });
   map.addSource('posted', { type: 'geojson', data: sitesFC() });
   map.addSource('siting', { type: 'geojson', data: emptyFC });
