@@ -73,7 +73,7 @@ export function mountLegend(map, style, ctx) {
     body.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
   });
-  document.querySelector('#map-wrap').append(box);
+  document.querySelector('#map-bl').prepend(box); // above the coordinates, in the bottom-left stack
   let last = '';
   const draw = () => {
     const model = legendModel(map, style, ctx);

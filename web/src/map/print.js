@@ -36,7 +36,37 @@ function sources(map) {
 
 const today = () => new Date().toLocaleDateString('zh-CN', { year: 'numeric', month: 'long', day: 'numeric' });
 
-const NORTH = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 56" width="32" height="45" aria-label="指北针"><path d="M20 2 L32 40 L20 32 L8 40 Z" fill="#222"/><path d="M20 2 L20 32 L8 40 Z" fill="#fff" stroke="#222" stroke-width="1.2"/><text x="20" y="54" text-anchor="middle" font-size="13" font-family="sans-serif" font-weight="700">北</text></svg>';
+
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+/** The printed map: one SVG whose user space is the map's CSS pixels (viewBox W × H), holding the map image, the
+ * scale bar and the north arrow. The sheet scales the SVG to fit the paper, and the bar scales with the image, so it
+ * measures what it says at any screen size (a bar in page pixels beside a scaled image would not). Text sizes are in
+ * the same space, set from the expected scale so that they print at about 9 pt. */
+function mapFrame(map, img, title, bar, [wmm, hmm]) {
+  const W = map.getContainer().clientWidth;
+  const H = map.getContainer().clientHeight;
+  const pxPerMm = 96 / MM_PER_IN;
+  // The map's box on the sheet: inside 10 mm margins, beside the 55 mm legend, under the title and over the footer.
+  const s = Math.min(((wmm - 20 - 59) * pxPerMm) / W, ((hmm - 20 - 26) * pxPerMm) / H);
+  const u = (px) => px / s; // page px → SVG units
+  const fs = u(12);
+  const pad = u(6);
+  const by = H - pad - u(4);
+  const label = `比例尺 0 — ${bar.label}`;
+  const labelW = fs * (label.length - 2) + u(10);
+  const nw = u(22);
+  const nx = W - pad - nw;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="ps-frame" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMidYMid meet" role="img" aria-label="${esc(title)}">`
+    + `<image href="${img}" x="0" y="0" width="${W}" height="${H}" preserveAspectRatio="none"/>`
+    + `<rect x="${pad - u(4)}" y="${by - fs - u(6)}" width="${bar.px + labelW + u(14)}" height="${fs + u(14)}" fill="#fff" fill-opacity="0.9"/>`
+    + `<rect class="ps-bar" x="${pad}" y="${by - u(3)}" width="${bar.px}" height="${u(5)}" fill="#111" data-metres="${bar.metres}"/>`
+    + `<text x="${pad + bar.px + u(6)}" y="${by + u(2)}" font-size="${fs}" font-family="'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif" fill="#111">${esc(label)}</text>`
+    + `<g class="ps-north" transform="translate(${nx} ${pad}) scale(${nw / 40})"><rect x="-2" y="-2" width="44" height="62" fill="#fff" fill-opacity="0.85"/>`
+    + '<path d="M20 2 L32 40 L20 32 L8 40 Z" fill="#222"/><path d="M20 2 L20 32 L8 40 Z" fill="#fff" stroke="#222" stroke-width="1.2"/>'
+    + '<text x="20" y="54" text-anchor="middle" font-size="13" font-family="sans-serif" font-weight="700" fill="#111">北</text></g>'
+    + `<rect x="0" y="0" width="${W}" height="${H}" fill="none" stroke="#333" stroke-width="${u(1)}"/></svg>`;
+}
 
 export function createPrint(map, panel, style, ctx) {
   const title = el('input', { type: 'text', id: 'print-title', value: '象山县养老服务设施分布图', 'aria-label': '图名' });
@@ -59,21 +89,20 @@ export function createPrint(map, panel, style, ctx) {
     const sheet = el('div', { id: 'print-sheet', class: `print-sheet ${orientation}`, 'data-paper': p },
       el('h1', { class: 'ps-title' }, t),
       el('div', { class: 'ps-body' },
-        el('div', { class: 'ps-map' }, el('img', { src: img, alt: t }),
-          el('div', { class: 'ps-north' }), el('div', { class: 'ps-scale', 'data-metres': bar.metres },
-            el('span', { class: 'ps-bar', style: { width: `${bar.px}px` } }), el('span', {}, `比例尺 0 — ${bar.label}`))),
+        el('div', { class: 'ps-map' }),
         el('aside', { class: 'ps-legend' }, el('h2', {}, '图例'), model.map((s) => el('section', {}, el('h3', {}, s.title),
           el('ul', {}, s.rows.map((r) => el('li', {},
             r.icon ? el('img', { src: iconURL(r.icon), alt: '', width: 14, height: 14 }) : el('span', { class: 'ps-sw', style: { background: r.color } }),
             r.label))))))),
       el('footer', { class: 'ps-foot' }, el('span', {}, `制图日期：${today()}`), el('span', {}, `数据来源：${sources(map)}`),
         el('span', {}, `坐标系：CGCS2000（EPSG:4490），Web 墨卡托投影显示`)));
-    sheet.querySelector('.ps-north').innerHTML = NORTH;
+    sheet.querySelector('.ps-map').innerHTML = mapFrame(map, img, t, bar, [w, h]);
     // Custom properties need setProperty (Object.assign on style ignores them): the sheet fills the page inside 10 mm.
     sheet.style.setProperty('--sheet-w', `${w - 20}mm`);
     sheet.style.setProperty('--sheet-h', `${h - 20}mm`);
     document.body.append(sheet);
     await Promise.all([...sheet.querySelectorAll('img')].map((i) => (i.complete ? null : new Promise((r) => { i.onload = r; i.onerror = r; }))));
+    await Object.assign(new Image(), { src: img }).decode().catch(() => {}); // the SVG's map image, decoded before print
     return { sheet, scale: bar, legend: model };
   }
 
