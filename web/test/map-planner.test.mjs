@@ -6,7 +6,7 @@
 // test-results/planner-<size>.pdf. Run by scripts/browser-test.sh (CIVMAP_URL, CHROMIUM_PATH).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -342,21 +342,31 @@ for (const size of SIZES) {
         ['A3', 'portrait', /Page size:\s+841\.\d+ x 119[01]\.\d+ pts \(A3\)/]]) {
         const title = `象山县养老服务设施分布图（${paper}${orientation === 'landscape' ? '横' : '纵'}）`;
         const prep = await page.evaluate((o) => window.__civmap.tools.print.prepare(o)
-          .then((p) => ({ scale: p.scale, sections: p.legend.map((s) => s.title) })), { title, paper, orientation });
+          .then((p) => ({ scale: p.scale, frame: p.frame, sections: p.legend.map((s) => s.title) })), { title, paper, orientation });
         // The printed bar measures what its label says: bar ÷ map image on the sheet = bar ÷ map on the screen, and
         // that many screen pixels are the label's metres at the map's centre (measured here along the parallel).
         const screen = await page.evaluate(() => {
           const { map } = window.__civmap;
           const p = map.project(map.getCenter());
-          return { mapW: map.getContainer().clientWidth, a: map.unproject([p.x - 50, p.y]).toArray(), b: map.unproject([p.x + 50, p.y]).toArray() };
+          return { a: map.unproject([p.x - 50, p.y]).toArray(), b: map.unproject([p.x + 50, p.y]).toArray() };
         });
         await page.emulateMedia({ media: 'print' });
         const geo = { ...screen, ...await page.evaluate(() => {
           const svg = document.querySelector('#print-sheet .ps-map svg');
-          return { bar: svg.querySelector('.ps-bar').getBoundingClientRect().width, image: svg.querySelector('image').getBoundingClientRect().width };
+          const box = svg.parentElement.getBoundingClientRect();
+          const im = svg.querySelector('image').getBoundingClientRect();
+          return { bar: svg.querySelector('.ps-bar').getBoundingClientRect().width, image: im.width, imageH: im.height, boxW: box.width, boxH: box.height };
         }) };
+        // The map was drawn for the paper: it fills its box on the sheet (no band of white beside or under it).
+        assert.ok(geo.image / geo.boxW > 0.97 && geo.imageH / geo.boxH > 0.95,
+          `${paper} ${orientation}: the map image is ${geo.image.toFixed(0)} × ${geo.imageH.toFixed(0)} px in a ${geo.boxW.toFixed(0)} × ${geo.boxH.toFixed(0)} box`);
+        const mapW = prep.frame.W;
+        // The size legend's circles on the sheet: area ∝ population (200, 1,000, 3,000 人), at the printed map's scale.
+        const circles = await page.evaluate(() => [...document.querySelectorAll('#print-sheet .ps-legend .ps-circle')].map((c) => c.getBoundingClientRect().width));
+        assert.equal(circles.length, 3, 'the print legend has no size circles');
+        assert.ok(Math.abs(circles[2] / circles[0] - Math.sqrt(3000 / 200)) < 0.1, `circle diameters ${circles}`);
         const metresPerPx = haversine(geo.a, geo.b) / 100;
-        const printed = (geo.bar / geo.image) * geo.mapW * metresPerPx;
+        const printed = (geo.bar / geo.image) * mapW * metresPerPx;
         assert.ok(Math.abs(printed - prep.scale.metres) / prep.scale.metres < 0.01,
           `${paper} ${orientation}: the printed bar spans ${printed.toFixed(0)} m of the printed map, labelled ${prep.scale.label}`);
         const pdf = `${RESULTS}planner-${size.name}-${paper}-${orientation}.pdf`;
@@ -376,9 +386,10 @@ for (const size of SIZES) {
       }
       // PNG too: a data URL of an A4 sheet at 150 dpi (1754 × 1240 px), and an A3 portrait one (1754 × 2480 px).
       for (const [paper, orientation, want] of [['A4', 'landscape', [1754, 1240]], ['A3', 'portrait', [1754, 2480]]]) {
-        const dims = await page.evaluate((o) => window.__civmap.tools.print.png(o, false)
-          .then((u) => new Promise((r) => { const i = new Image(); i.onload = () => r([i.width, i.height]); i.src = u; })), { paper, orientation });
-        assert.deepEqual(dims, want, `PNG ${paper} ${orientation}`);
+        const got = await page.evaluate((o) => window.__civmap.tools.print.png(o, false)
+          .then((u) => new Promise((r) => { const i = new Image(); i.onload = () => r({ dims: [i.width, i.height], url: u }); i.src = u; })), { paper, orientation });
+        assert.deepEqual(got.dims, want, `PNG ${paper} ${orientation}`);
+        await writeFile(`${RESULTS}planner-${size.name}-${paper}-${orientation}.png`, Buffer.from(got.url.split(',')[1], 'base64'));
       }
     });
 
