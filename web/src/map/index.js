@@ -8,7 +8,7 @@ import { createPrint } from './print.js';
 import { createRadius } from './radius.js';
 import { mountCoords, mountPanelToggle, trackHashLayers } from './view.js';
 
-import { layers as protomapsLayers, namedFlavor } from '@protomaps/basemaps';
+import { withProtomaps } from './basemap.js';
 import { applyHashLayers } from './view.js';
 
 export { hashHasView } from './view.js';
@@ -16,14 +16,7 @@ export { hashHasView } from './view.js';
 /** Readies the style before the map is made: a local vector basemap (--basemap, Protomaps schema) gets the layers of
  * @protomaps/basemaps with Chinese labels, under the county's; then the URL hash's hidden layers are applied. */
 export function prepareStyle(style) {
-  const bm = style.metadata?.['civmap:basemap'];
-  if (bm?.schema === 'protomaps' && style.sources?.[bm.source]) {
-    const extra = protomapsLayers(bm.source, namedFlavor('light'), { lang: 'zh-Hans' })
-      .filter((l) => l.type !== 'background')
-      .map((l) => ({ ...l, metadata: { 'civmap:group': 'base', 'civmap:title': '本地底图' } }));
-    const at = Math.max(1, style.layers.findIndex((l) => l.id === 'land'));
-    style.layers.splice(at, 0, ...extra);
-  }
+  withProtomaps(style);
   applyHashLayers(style);
   return style;
 }
