@@ -1,9 +1,12 @@
-// Browser test of the map as a planner's product (issue 11), at a desktop and a phone screen: the basemap's sea and
-// land colours, the first view holding the county, one label per polygon feature in three dense views, the facility
-// symbol layer with an icon per type, measuring a known segment (geodesic, within 0.5 %), the service radius, the
-// coordinate readout, the URL hash, township names in popups, Chinese attribution, and the print PDF (read back with
-// pdftotext: legend text and scale bar). Screenshots of each view: test-results/planner-<size>-<view>.png, the PDF
-// test-results/planner-<size>.pdf. Run by scripts/browser-test.sh (CIVMAP_URL, CHROMIUM_PATH).
+// Browser test of the map as a planner's product (issue 11), at a desktop (1400 px) and a phone (360 px) screen: the
+// basemap's sea and land colours, the first view holding the county, one label per polygon feature in three dense
+// views, the facility symbol layer with an icon per type, measuring a known segment (geodesic, within 0.5 %, by the
+// tool's API and by clicks), the service radius, the coordinate readout (under the cursor after a move it did not make,
+// and after a search), layer opacity (by pixel), the URL hash, township names in popups, Chinese attribution, and the
+// print: PDF at A4 landscape and A3 portrait read back with pdftotext (legend text, scale bar, north arrow, sources),
+// the bar's printed length against the map's scale, PNG sheets. Screenshots of each view:
+// test-results/planner-<size>-<view>.png; the sheets test-results/planner-<size>-<paper>-<orientation>.{pdf,png}.
+// Run by scripts/browser-test.sh (CIVMAP_URL, CHROMIUM_PATH).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -261,6 +264,8 @@ for (const size of SIZES) {
       await settled();
       const z = await page.evaluate(() => window.__civmap.map.getZoom().toFixed(1));
       assert.match(await readout(), new RegExp(`缩放 ${z.replace('.', '\\.')}$`));
+      // The hit's popup gives its position with units.
+      assert.match(await page.locator('.maplibregl-popup.place-popup').innerText(), /经度 121\.\d{6}°，纬度 29\.\d{6}°/);
       if (size.name === 'phone') await page.locator('#panel-toggle').click();
     });
 
