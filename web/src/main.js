@@ -438,12 +438,13 @@ async function main() {
   // The first view: the link's (URL hash), else the county's bounds (style metadata), else the style's centre.
   const hasView = Array.isArray(style.center) && typeof style.zoom === 'number';
   const bounds = style.metadata?.['civmap:bounds'];
+  const linked = hashHasView(); // read before the map writes its own view into the hash
   const map = new MapLibreMap({
     container: 'map',
     style,
     center: hasView ? style.center : FALLBACK_CENTER,
     zoom: hasView ? style.zoom : FALLBACK_ZOOM,
-    bounds: !hashHasView() && Array.isArray(bounds) ? bounds : undefined,
+    bounds: !linked && Array.isArray(bounds) ? bounds : undefined,
     fitBoundsOptions: { padding: 16 },
     hash: 'map',
     locale: LOCALE,
@@ -497,6 +498,31 @@ async function main() {
   mountNames(map); // 地名规范: name check, sign check, screening findings layer
   const tools = mountMapTools(map, style, ctx); // web/src/map/: hash, coordinates, legend, measure, radius, print
   window.__civmap.tools = tools;
+  // The first view, once the legend is drawn: the county's bounds clear of the controls over the map (the buttons at
+  // the top, the scale and attribution at the bottom right, and the legend with the readout at the bottom left — beside
+  // them or above them, whichever leaves the county larger). A link's view (the URL hash) is left as it is.
+  if (!linked && Array.isArray(bounds)) {
+    tools.ready.then(() => {
+      const box = map.getContainer().getBoundingClientRect();
+      const rects = ['#legend', '#coords'].map((s) => document.querySelector(s)?.getBoundingClientRect()).filter((r) => r && r.width > 0);
+      const br = document.querySelector('.maplibregl-ctrl-bottom-right')?.getBoundingClientRect();
+      const blW = Math.max(0, ...rects.map((r) => r.right - box.left));
+      const blH = Math.max(0, ...rects.map((r) => box.bottom - r.top));
+      const padding = { top: 56, right: 16, bottom: Math.max(16, br ? box.bottom - br.top + 8 : 16), left: 16 };
+      const w = box.width - padding.left - padding.right;
+      const h = box.height - padding.top - padding.bottom;
+      const nw = map.project([bounds[0], bounds[3]]);
+      const se = map.project([bounds[2], bounds[1]]);
+      const [cw, ch] = [se.x - nw.x, se.y - nw.y]; // the county's bound in px at this zoom: only its aspect matters
+      const beside = Math.min((w - blW) / cw, h / ch);
+      const above = Math.min(w / cw, (h - blH) / ch);
+      if (beside >= above) padding.left = Math.max(padding.left, blW + 8);
+      else padding.bottom = Math.max(padding.bottom, blH + 8);
+      if (padding.left + padding.right < box.width - 40 && padding.top + padding.bottom < box.height - 40) {
+        map.fitBounds(bounds, { padding, animate: false });
+      }
+    });
+  }
 
   // Clickable features: every layer drawn from a vector source.
   const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);

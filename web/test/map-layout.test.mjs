@@ -101,6 +101,21 @@ for (const size of SIZES) {
         }
       };
       await check('at start');
+      // The county's bound on screen is clear of every control over the map: none hides a part of the county.
+      const boxes = await page.evaluate(overlayBoxes);
+      const county = await page.evaluate(() => {
+        const { map, style } = window.__civmap;
+        const [w, s, e, n] = style.metadata['civmap:bounds'];
+        const c = map.getCanvas().getBoundingClientRect();
+        const a = map.project([w, n]);
+        const b = map.project([e, s]);
+        return { x: c.left + a.x, y: c.top + a.y, w: b.x - a.x, h: b.y - a.y };
+      });
+      for (const [name, b] of Object.entries(boxes)) {
+        if (name === 'panelToggle' || name === 'toolbar' || name === 'zoom') continue; // the top row: checked below
+        assert.ok(!overlaps(county, b), `the county's bound ${JSON.stringify(county)} lies under the ${name} ${JSON.stringify(b)}`);
+      }
+      assert.ok(county.y >= 50, `the county's bound starts ${county.y} px from the top, under the buttons`);
       // The legend opened (it starts closed on a phone) still leaves the readout and the scale clear.
       if (await page.locator('#legend-content').isHidden()) await page.locator('.legend-toggle').click();
       await check('legend open');
