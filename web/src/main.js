@@ -524,8 +524,10 @@ async function main() {
     });
   }
 
-  // Clickable features: every layer drawn from a vector source.
-  const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
+  // Clickable features: every layer drawn from a source but the basemap's (land, coastline, PMTiles, online raster:
+  // orientation, not records — a click on the sea or a neighbouring county opens nothing) and the tools' drawings.
+  const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && !['base', 'tool'].includes(groupOf(l))
+    && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
   const hitBox = (pt, r) => [[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]];
   let popup = null;
   map.on('click', (e) => {

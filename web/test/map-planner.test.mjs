@@ -155,6 +155,11 @@ for (const size of SIZES) {
         assert.deepEqual(hits.filter((h) => !['land', 'coastline'].includes(h)), [], `${what}: features drawn at the test point`);
         near(await pixel(c[0], c[1]), hex(colour), what);
         await shot(what);
+        // The basemap is for orientation: a click there opens no popup (it showed the land polygon's raw adcode).
+        const box = await page.locator('#map canvas').boundingBox();
+        await page.mouse.click(box.x + c[0], box.y + c[1]);
+        await page.waitForTimeout(300);
+        assert.equal(await page.locator('.maplibregl-popup.feature').count(), 0, `${what}: a click opened a popup`);
       }
     });
 
