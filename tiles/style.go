@@ -187,8 +187,10 @@ func Style(base string, center orb.Point, bounds orb.Bound, b Basemap) map[strin
 	layers = append(layers, []map[string]any{
 		{"id": "township-fill", "type": "fill", "source": src, "source-layer": "divisions",
 			"filter": []any{"all", isPolygon, level("township"), notLabel},
-			// The client colours townships by class (elderly per km², ChoroplethColours); until then, land.
-			"paint":    map[string]any{"fill-color": LandColour, "fill-opacity": 0.55},
+			// The client colours townships by class (elderly per km², ChoroplethColours); until then, land. A
+			// township-scale theme: it fades at street zooms, where a block of grey would bury the places.
+			"paint": map[string]any{"fill-color": LandColour,
+				"fill-opacity": []any{"interpolate", []any{"linear"}, []any{"zoom"}, 12, 0.55, 16, 0.2}},
 			"metadata": meta("divisions", "乡镇（街道）老年人口密度")},
 		{"id": "township-outline", "type": "line", "source": src, "source-layer": "divisions",
 			"filter": []any{"all", isPolygon, level("township"), notLabel},

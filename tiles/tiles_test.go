@@ -1051,6 +1051,11 @@ func TestStyleWithBasemap(t *testing.T) {
 	if tf := fac["layout"].(map[string]any)["text-field"].([]any); tf[0] != "step" || tf[3] != 14.0 && tf[3] != 14 {
 		t.Errorf("facility labels %v", tf)
 	}
+	// The township choropleth fades from z12 to z16, where a township-wide grey would bury the places.
+	if op := byID["township-fill"]["paint"].(map[string]any)["fill-opacity"].([]any); op[0] != "interpolate" ||
+		op[3] != 12 || op[4] != 0.55 || op[5] != 16 || op[6].(float64) >= op[4].(float64) {
+		t.Errorf("township-fill opacity %v", op)
+	}
 	// Place labels draw points only (area places have their label point), so a polygon is labelled once.
 	if f := byID["place-labels"]["filter"].([]any); f[0] != "match" || !slices.Equal(f[2].([]any), []any{"Point", "MultiPoint"}) {
 		t.Errorf("place-labels filter %v", f)

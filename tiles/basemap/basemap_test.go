@@ -2,6 +2,7 @@ package basemap
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
 	"github.com/protomaps/go-pmtiles/pmtiles"
 
 	"civmap/internal/httpx"
@@ -40,6 +44,13 @@ func tilePNG(t *testing.T, z, x, y int) []byte {
 // go-pmtiles' header, directory and metadata encoders; rootEntries small forces leaf directories. It returns the
 // path and the tiles by "z/x/y".
 func writeArchive(t *testing.T, maxZ int, rootEntries int, skip map[string]bool) (string, map[string][]byte) {
+	t.Helper()
+	return writeArchiveOf(t, maxZ, rootEntries, skip, pmtiles.Png, pmtiles.NoCompression, func(z, x, y int) []byte { return tilePNG(t, z, x, y) })
+}
+
+// writeArchiveOf writes an archive of tiles of tileType stored with compression, each made by tile.
+func writeArchiveOf(t *testing.T, maxZ int, rootEntries int, skip map[string]bool, tileType pmtiles.TileType,
+	compression pmtiles.Compression, tile func(z, x, y int) []byte) (string, map[string][]byte) {
 	t.Helper()
 	var data bytes.Buffer
 	var entries []pmtiles.EntryV3
@@ -68,7 +79,7 @@ func writeArchive(t *testing.T, maxZ int, rootEntries int, skip map[string]bool)
 		if skip[key] {
 			continue
 		}
-		b := tilePNG(t, c.z, c.x, c.y)
+		b := tile(c.z, c.x, c.y)
 		want[key] = b
 		entries = append(entries, pmtiles.EntryV3{TileID: id, Offset: uint64(data.Len()), Length: uint32(len(b)), RunLength: 1})
 		data.Write(b)
@@ -78,8 +89,8 @@ func writeArchive(t *testing.T, maxZ int, rootEntries int, skip map[string]bool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := pmtiles.HeaderV3{SpecVersion: 3, InternalCompression: pmtiles.Gzip, TileCompression: pmtiles.NoCompression,
-		TileType: pmtiles.Png, MinZoom: 0, MaxZoom: uint8(maxZ), MinLonE7: 1215000000, MinLatE7: 288000000,
+	h := pmtiles.HeaderV3{SpecVersion: 3, InternalCompression: pmtiles.Gzip, TileCompression: compression,
+		TileType: tileType, MinZoom: 0, MaxZoom: uint8(maxZ), MinLonE7: 1215000000, MinLatE7: 288000000,
 		MaxLonE7: 1222000000, MaxLatE7: 298000000, AddressedTilesCount: uint64(len(entries)),
 		TileEntriesCount: uint64(len(entries)), TileContentsCount: uint64(len(entries))}
 	h.RootOffset = pmtiles.HeaderV3LenBytes
@@ -311,6 +322,69 @@ func TestLand(t *testing.T) {
 	for _, p := range []string{"/basemap/archive.pmtiles", "/basemap/pmtiles/0/0/0.png", "/basemap/raster/0/0/0"} {
 		if w := do(h, "GET", p); w.Code != 404 || !strings.Contains(w.Header().Get("Content-Type"), "problem") {
 			t.Errorf("%s: %d %s", p, w.Code, w.Header().Get("Content-Type"))
+		}
+	}
+}
+
+// tileMVT is a gzip-compressed vector tile in the Protomaps basemap schema's layer names: "earth" (a polygon over the
+// whole tile) and "water" (a point whose properties carry z/x/y), so that a wrong tile is told from the right one.
+func tileMVT(t *testing.T, z, x, y int) []byte {
+	earth := geojson.NewFeature(orb.Polygon{{{0, 0}, {4096, 0}, {4096, 4096}, {0, 4096}, {0, 0}}})
+	earth.Properties["kind"] = "earth"
+	water := geojson.NewFeature(orb.Point{2048, 2048})
+	water.Properties["kind"] = "ocean"
+	water.Properties["zxy"] = fmt.Sprintf("%d/%d/%d", z, x, y)
+	layers := mvt.Layers{
+		{Name: "earth", Version: 2, Extent: 4096, Features: []*geojson.Feature{earth}},
+		{Name: "water", Version: 2, Extent: 4096, Features: []*geojson.Feature{water}},
+	}
+	b, err := mvt.MarshalGzipped(layers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestVectorArchive: an archive of gzip-compressed vector tiles (Protomaps schema) is served as .mvt with
+// Content-Encoding gzip, each tile its own; the style gets a vector source without a tileSize and the metadata that
+// tells the client to add @protomaps/basemaps' layers (web/src/map/index.js prepareStyle).
+func TestVectorArchive(t *testing.T) {
+	path, want := writeArchiveOf(t, 4, 32, nil, pmtiles.Mvt, pmtiles.Gzip, func(z, x, y int) []byte { return tileMVT(t, z, x, y) })
+	s, h := newHandler(t, Options{PMTiles: path})
+	for key, b := range want {
+		w := do(h, "GET", "/basemap/pmtiles/"+key+".mvt", "Accept-Encoding", "gzip")
+		if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" ||
+			w.Header().Get("Content-Type") != "application/vnd.mapbox-vector-tile" || !bytes.Equal(w.Body.Bytes(), b) {
+			t.Fatalf("%s: %d %v", key, w.Code, w.Header())
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(zr)
+		layers, err := mvt.Unmarshal(raw)
+		if err != nil || len(layers) != 2 || layers[1].Name != "water" || layers[1].Features[0].Properties["zxy"] != key {
+			t.Fatalf("%s: tile decodes to %v (%v)", key, layers, err)
+		}
+	}
+	if w := do(h, "GET", "/basemap/pmtiles/1/0/0.png"); w.Code != 400 {
+		t.Errorf("a PNG asked of a vector archive: %d", w.Code)
+	}
+	st := s.Style()
+	if st.Archive == nil || !st.Archive.Vector || st.Archive.Tiles != "/basemap/pmtiles/{z}/{x}/{y}.mvt" || st.Archive.MaxZoom != 4 {
+		t.Fatalf("style source %+v", st.Archive)
+	}
+	style := tiles.Style("http://civmap.example", orb.Point{121.87, 29.47}, tiles.DefaultBounds, st)
+	src := style["sources"].(map[string]any)["basemap"].(map[string]any)
+	if src["type"] != "vector" || src["tileSize"] != nil || src["tiles"].([]any)[0] != "http://civmap.example/basemap/pmtiles/{z}/{x}/{y}.mvt" {
+		t.Errorf("basemap source %v", src)
+	}
+	if bm := style["metadata"].(map[string]any)["civmap:basemap"].(map[string]any); bm["source"] != "basemap" || bm["schema"] != "protomaps" {
+		t.Errorf("civmap:basemap %v", bm)
+	}
+	for _, l := range style["layers"].([]map[string]any) {
+		if l["source"] == "basemap" {
+			t.Errorf("layer %v draws the vector basemap: its layers are the client's", l["id"])
 		}
 	}
 }

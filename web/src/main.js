@@ -20,6 +20,7 @@ import { mountEditor } from './editor/index.js';
 import { setupSearch } from './search.js';
 import { mountNames } from './names/index.js';
 import { hashHasView, mountMapTools, prepareStyle } from './map/index.js';
+import { iconURL } from './map/legend.js';
 import {
   FACILITY_STATUSES,
   FACILITY_TYPES,
@@ -170,7 +171,20 @@ function matchCategories(v) {
   return out;
 }
 
-function swatch(layer) {
+/** The sprite icons an icon-image names (a name, or a match of names), the first of each colour family's. */
+function iconNames(v, style) {
+  const names = typeof v === 'string' ? [v] : Array.isArray(v) && v[0] === 'match' ? v.filter((x, i) => i > 2 && i % 2 === 1 && typeof x === 'string') : [];
+  const types = meta(style, 'civmap:facility-types') ?? [];
+  const seen = new Set();
+  return names.filter((n) => {
+    const fam = types.find((t) => t.icon === n)?.family ?? n;
+    if (seen.has(fam)) return false;
+    seen.add(fam);
+    return true;
+  }).slice(0, 3);
+}
+
+function swatch(layer, style) {
   const paint = layer.paint ?? {};
   const [main, edge] = (COLOR_PAINT[layer.type] ?? []).map((p) => firstColor(paint[p]));
   let color = main ?? '#888';
@@ -192,8 +206,12 @@ function swatch(layer) {
     }
     case 'circle':
       return el('span', { class: 'sw sw-circle', style: { background: color, borderColor: edge ?? '#fff' } });
-    case 'symbol':
+    case 'symbol': {
+      // An icon layer shows its icons (one of each colour family's, as the legend groups them), a text layer 注.
+      const icons = iconNames(layer.layout?.['icon-image'], style);
+      if (icons.length) return el('span', { class: 'sw sw-icons' }, icons.map((i) => el('img', { src: iconURL(i), alt: '', width: 14, height: 14 })));
       return el('span', { class: 'sw sw-text', style: { color } }, '注');
+    }
     default:
       return el('span', { class: 'sw sw-fill', style: { background: color } });
   }
@@ -254,7 +272,7 @@ function buildLayerList(map, style, ctx) {
       const legend = cats && cats.length > 0 && !(isFacilityLayer(layer))
         ? el('ul', { class: 'cats' }, cats.map((c) => el('li', {}, el('span', { class: 'sw sw-dot', style: { background: c.color ?? '#888' } }), valueLabel(c.field, c.value, layer['source-layer'], ctx))))
         : null;
-      const row = el('li', { class: dup ? 'layer dup' : 'layer' }, el('label', {}, box, swatch(layer), el('span', { class: 'ltitle' }, ltitle)), legend);
+      const row = el('li', { class: dup ? 'layer dup' : 'layer' }, el('label', {}, box, swatch(layer, style), el('span', { class: 'ltitle' }, ltitle)), legend);
       row.dataset.layerId = layer.id;
       if (dup) row.hidden = true;
       rows.at(-1).row = row;
@@ -420,12 +438,13 @@ async function main() {
   // The first view: the link's (URL hash), else the county's bounds (style metadata), else the style's centre.
   const hasView = Array.isArray(style.center) && typeof style.zoom === 'number';
   const bounds = style.metadata?.['civmap:bounds'];
+  const linked = hashHasView(); // read before the map writes its own view into the hash
   const map = new MapLibreMap({
     container: 'map',
     style,
     center: hasView ? style.center : FALLBACK_CENTER,
     zoom: hasView ? style.zoom : FALLBACK_ZOOM,
-    bounds: !hashHasView() && Array.isArray(bounds) ? bounds : undefined,
+    bounds: !linked && Array.isArray(bounds) ? bounds : undefined,
     fitBoundsOptions: { padding: 16 },
     hash: 'map',
     locale: LOCALE,
@@ -440,7 +459,8 @@ async function main() {
 
   map.touchZoomRotate.disableRotation();
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 140 }), 'bottom-right');
+  const narrow = window.matchMedia('(max-width: 720px)').matches;
+  map.addControl(new ScaleControl({ unit: 'metric', maxWidth: narrow ? 100 : 140 }), 'bottom-right');
   // Attribution: the sources' own (TileJSON attribution), plus OpenStreetMap's for the place names unless a source
   // already credits it. Added once the sources' metadata is in, so the credit is not shown twice.
   let attributed = false;
@@ -449,7 +469,10 @@ async function main() {
     attributed = true;
     const credits = Object.keys(map.getStyle().sources ?? {}).map((id) => map.getSource(id)?.attribution ?? '').join(' ');
     const osm = /OpenStreetMap/i.test(credits) ? undefined : '地名 © OpenStreetMap 贡献者';
-    map.addControl(new AttributionControl({ compact: false, customAttribution: osm }), 'bottom-right');
+    // Compact (an ⓘ button) on a map narrower than 640 px, as MapLibre does by default, and closed at start there:
+    // open, its three lines would cover the legend, the coordinates and the scale.
+    map.addControl(new AttributionControl({ customAttribution: osm }), 'bottom-right');
+    if (narrow) document.querySelector('.maplibregl-ctrl-attrib.maplibregl-compact-show')?.classList.remove('maplibregl-compact-show');
   };
   map.on('sourcedata', (e) => { if (e.sourceDataType === 'metadata') addAttribution(); });
   map.once('idle', addAttribution);
@@ -475,9 +498,36 @@ async function main() {
   mountNames(map); // 地名规范: name check, sign check, screening findings layer
   const tools = mountMapTools(map, style, ctx); // web/src/map/: hash, coordinates, legend, measure, radius, print
   window.__civmap.tools = tools;
+  // The first view, once the legend is drawn: the county's bounds clear of the controls over the map (the buttons at
+  // the top, the scale and attribution at the bottom right, and the legend with the readout at the bottom left — beside
+  // them or above them, whichever leaves the county larger). A link's view (the URL hash) is left as it is.
+  if (!linked && Array.isArray(bounds)) {
+    tools.ready.then(() => {
+      const box = map.getContainer().getBoundingClientRect();
+      const rects = ['#legend', '#coords'].map((s) => document.querySelector(s)?.getBoundingClientRect()).filter((r) => r && r.width > 0);
+      const br = document.querySelector('.maplibregl-ctrl-bottom-right')?.getBoundingClientRect();
+      const blW = Math.max(0, ...rects.map((r) => r.right - box.left));
+      const blH = Math.max(0, ...rects.map((r) => box.bottom - r.top));
+      const padding = { top: 56, right: 16, bottom: Math.max(16, br ? box.bottom - br.top + 8 : 16), left: 16 };
+      const w = box.width - padding.left - padding.right;
+      const h = box.height - padding.top - padding.bottom;
+      const nw = map.project([bounds[0], bounds[3]]);
+      const se = map.project([bounds[2], bounds[1]]);
+      const [cw, ch] = [se.x - nw.x, se.y - nw.y]; // the county's bound in px at this zoom: only its aspect matters
+      const beside = Math.min((w - blW) / cw, h / ch);
+      const above = Math.min(w / cw, (h - blH) / ch);
+      if (beside >= above) padding.left = Math.max(padding.left, blW + 8);
+      else padding.bottom = Math.max(padding.bottom, blH + 8);
+      if (padding.left + padding.right < box.width - 40 && padding.top + padding.bottom < box.height - 40) {
+        map.fitBounds(bounds, { padding, animate: false });
+      }
+    });
+  }
 
-  // Clickable features: every layer drawn from a vector source.
-  const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
+  // Clickable features: every layer drawn from a source but the basemap's (land, coastline, PMTiles, online raster:
+  // orientation, not records — a click on the sea or a neighbouring county opens nothing) and the tools' drawings.
+  const interactive = () => map.getStyle().layers.filter((l) => l.source && l.type !== 'background' && !['base', 'tool'].includes(groupOf(l))
+    && (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id);
   const hitBox = (pt, r) => [[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]];
   let popup = null;
   map.on('click', (e) => {

@@ -60,7 +60,7 @@ export function setupSearch(map, { limit = 10, label = (p) => p.category } = {})
         el('table', { class: 'fp-table' }, el('tbody', {},
           p.category ? el('tr', {}, el('th', {}, '类别'), el('td', {}, label(p))) : null,
           el('tr', {}, el('th', {}, '匹配'), el('td', {}, matchNote(p))),
-          el('tr', {}, el('th', {}, '坐标'), el('td', {}, `${point[0].toFixed(6)}, ${point[1].toFixed(6)}`))))))
+          el('tr', {}, el('th', {}, '坐标'), el('td', {}, `经度 ${point[0].toFixed(6)}°，纬度 ${point[1].toFixed(6)}°`))))))
       .addTo(map);
     for (const li of results.children) li.classList.toggle('active', li.dataset.id === `${p.kind}:${p.id}`);
   };

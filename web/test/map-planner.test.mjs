@@ -1,12 +1,15 @@
-// Browser test of the map as a planner's product (issue 11), at a desktop and a phone screen: the basemap's sea and
-// land colours, the first view holding the county, one label per polygon feature in three dense views, the facility
-// symbol layer with an icon per type, measuring a known segment (geodesic, within 0.5 %), the service radius, the
-// coordinate readout, the URL hash, township names in popups, Chinese attribution, and the print PDF (read back with
-// pdftotext: legend text and scale bar). Screenshots of each view: test-results/planner-<size>-<view>.png, the PDF
-// test-results/planner-<size>.pdf. Run by scripts/browser-test.sh (CIVMAP_URL, CHROMIUM_PATH).
+// Browser test of the map as a planner's product (issue 11), at a desktop (1400 px) and a phone (360 px) screen: the
+// basemap's sea and land colours, the first view holding the county, one label per polygon feature in three dense
+// views, the facility symbol layer with an icon per type, measuring a known segment (geodesic, within 0.5 %, by the
+// tool's API and by clicks), the service radius, the coordinate readout (under the cursor after a move it did not make,
+// and after a search), layer opacity (by pixel), the URL hash, township names in popups, Chinese attribution, and the
+// print: PDF at A4 landscape and A3 portrait read back with pdftotext (legend text, scale bar, north arrow, sources),
+// the bar's printed length against the map's scale, PNG sheets. Screenshots of each view:
+// test-results/planner-<size>-<view>.png; the sheets test-results/planner-<size>-<paper>-<orientation>.{pdf,png}.
+// Run by scripts/browser-test.sh (CIVMAP_URL, CHROMIUM_PATH).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -20,7 +23,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader
 
 const SIZES = [
   { name: 'desktop', viewport: { width: 1400, height: 900 } },
-  { name: 'phone', viewport: { width: 390, height: 800 } },
+  { name: 'phone', viewport: { width: 360, height: 740 } },
 ];
 const LAND = [121.45, 29.30]; // inside 宁海县 (neighbour_counties.geojson), no county layer there
 const SEA = [122.15, 29.25]; // east of the county, outside every land and township polygon
@@ -120,7 +123,8 @@ for (const size of SIZES) {
       const [w, s, e, n] = r.county;
       assert.ok(r.view[0] <= w && r.view[1] <= s && r.view[2] >= e && r.view[3] >= n, `view ${r.view} does not hold county ${r.county}`);
       assert.ok(e - w > 0.5 && n - s > 0.7, `county bounds ${r.county} too small to be Xiangshan`);
-      const attrib = await page.locator('.maplibregl-ctrl-attrib').innerText();
+      // On a phone the attribution is MapLibre's compact ⓘ button, closed at start: its text is there, one tap away.
+      const attrib = await page.locator('.maplibregl-ctrl-attrib').textContent();
       assert.match(attrib, /OpenStreetMap 贡献者/);
       assert.doesNotMatch(attrib, /contributors|synthetic/i);
       await shot('first');
@@ -151,6 +155,11 @@ for (const size of SIZES) {
         assert.deepEqual(hits.filter((h) => !['land', 'coastline'].includes(h)), [], `${what}: features drawn at the test point`);
         near(await pixel(c[0], c[1]), hex(colour), what);
         await shot(what);
+        // The basemap is for orientation: a click there opens no popup (it showed the land polygon's raw adcode).
+        const box = await page.locator('#map canvas').boundingBox();
+        await page.mouse.click(box.x + c[0], box.y + c[1]);
+        await page.waitForTimeout(300);
+        assert.equal(await page.locator('.maplibregl-popup.feature').count(), 0, `${what}: a click opened a popup`);
       }
     });
 
@@ -184,16 +193,21 @@ for (const size of SIZES) {
       const got = await page.evaluate((p) => window.__civmap.tools.measure.measure('length', p), pts);
       assert.ok(Math.abs(got.metres - want) / want < 0.005, `measured ${got.metres} m, meridian arc ${want.toFixed(1)} m`);
       assert.match(got.text, /距离：5\.5\d* 千米/);
-      // And by hand: the tool's buttons and clicks on the map (pixel positions: within a few metres). Desktop only: on
-      // the phone layout the clicks on the canvas did not reach the tool in this harness (not resolved; see the report).
-      if (size.name === 'desktop') try {
+      // And by hand: the tool's buttons and clicks on the map (pixel positions: within a few metres). On a phone the
+      // panel starts collapsed: open it first (it takes the lower part of the screen, the map the upper).
+      try {
+        if (await page.evaluate(() => document.body.classList.contains('panel-collapsed'))) {
+          await page.locator('#panel-toggle').click();
+          await page.waitForTimeout(300);
+        }
         await page.locator('#tool-measure').evaluate((b) => { b.closest('details').open = true; });
-        // Along the parallel 29.425° N from 121.855° to 121.905° E (≈ 290 px at z13, fits a phone): N·cos φ·Δλ, N the
+        // Along the parallel 29.425° N from 121.855° to 121.905° E (≈ 580 px at z13, 290 px at z12 on a phone; MapLibre's
+        // world is 512 · 2^z px): N·cos φ·Δλ, N the
         // prime-vertical radius (the geodesic is shorter than the parallel arc by well under a millimetre here).
         const lat = 29.425;
         const sin = Math.sin((lat * Math.PI) / 180);
         const across = (6378137 / Math.sqrt(1 - 0.0066943800229 * sin * sin)) * Math.cos((lat * Math.PI) / 180) * ((0.05 * Math.PI) / 180);
-        await jump([121.88, lat], 13);
+        await jump([121.88, lat], size.name === 'phone' ? 12 : 13);
         await page.locator('#measure-length').click();
         for (const p of [[121.855, lat], [121.905, lat]]) {
           const box = await page.locator('#map canvas').boundingBox();
@@ -202,6 +216,7 @@ for (const size of SIZES) {
           await page.waitForTimeout(400); // two clicks, not a double-click
         }
         await shot('measure');
+        await page.locator('#measure-done').click();
         const text = await page.locator('#tool-measure .tool-result').innerText();
         const km = Number(/距离：([\d.]+) 千米/.exec(text)?.[1]);
         assert.ok(Math.abs(km * 1000 - across) / across < 0.005, `clicked measure ${text}, want ${across.toFixed(0)} m`);
@@ -227,6 +242,80 @@ for (const size of SIZES) {
       const want = all.features.filter((f) => f.properties.status !== 'closed' && haversine(c, f.geometry.coordinates) < 995).map((f) => f.properties.id);
       for (const id of want) assert.ok(r.ids.includes(id), `${id} within 995 m (haversine) not listed`);
       await shot('radius');
+    });
+
+    test('after a search the readout shows the zoom and the place under the cursor', async () => {
+      // The mouse rests on the map; the view then moves without it (a search, here by the API the search box uses).
+      await jump([121.87, 29.47], 12);
+      const box = await page.locator('#map canvas').boundingBox();
+      const at = [Math.round(box.width * 0.6), Math.round(box.height * 0.4)];
+      await page.mouse.move(box.x + at[0], box.y + at[1]);
+      const readout = () => page.locator('#coords').innerText();
+      await page.waitForFunction(() => !/中心/.test(document.querySelector('#coords').textContent));
+      await jump([121.95, 29.20], 17);
+      const r = await page.evaluate((p) => { const m = window.__civmap.map; const ll = m.unproject(p); return { lng: ll.lng, lat: ll.lat, z: m.getZoom() }; }, at);
+      const text = await readout();
+      const got = /经度 ([\d.]+)°，纬度 ([\d.]+)° · 缩放 ([\d.]+)/.exec(text);
+      assert.ok(got, `readout ${text}`);
+      assert.ok(Math.abs(Number(got[1]) - r.lng) < 2e-6 && Math.abs(Number(got[2]) - r.lat) < 2e-6, `readout ${text}, under the cursor ${r.lng}, ${r.lat}`);
+      assert.equal(got[3], r.z.toFixed(1));
+      // A real search from the box: the map flies to the hit; the readout follows to the end of the flight.
+      await page.mouse.move(0, 0);
+      if (await page.evaluate(() => document.body.classList.contains('panel-collapsed'))) await page.locator('#panel-toggle').click();
+      await jump([121.87, 29.47], 11);
+      await page.locator('#search-input').fill('象山文峰学校');
+      await page.locator('#search-input').press('Enter');
+      await page.waitForFunction(() => window.__civmap.map.getZoom() > 15.5, null, { timeout: 20_000 });
+      await settled();
+      const z = await page.evaluate(() => window.__civmap.map.getZoom().toFixed(1));
+      assert.match(await readout(), new RegExp(`缩放 ${z.replace('.', '\\.')}$`));
+      // The hit's popup gives its position with units.
+      assert.match(await page.locator('.maplibregl-popup.place-popup').innerText(), /经度 121\.\d{6}°，纬度 29\.\d{6}°/);
+      if (size.name === 'phone') await page.locator('#panel-toggle').click();
+    });
+
+    test('layer opacity fades a layer, its zoom curve kept', async () => {
+      // A point inside a township where nothing but the land and the township fill is drawn, at z11.
+      await jump([121.87, 29.40], 11);
+      const pt = await page.evaluate(() => {
+        const { map } = window.__civmap;
+        const c = map.getCanvas().getBoundingClientRect();
+        // In one of the three darker classes, so that the fill stands well clear of the land.
+        const expr = map.getPaintProperty('township-fill', 'fill-color');
+        const dark = window.__civmap.style.metadata['civmap:choropleth'].colors.slice(2);
+        for (let y = 0.2; y < 0.8; y += 0.02) {
+          for (let x = 0.2; x < 0.8; x += 0.02) {
+            const p = [c.width * x, c.height * y];
+            const fs = map.queryRenderedFeatures(p);
+            const town = fs.find((f) => f.layer.id === 'township-fill');
+            const colour = town && Array.isArray(expr) ? expr[expr.indexOf(town.properties.code, 2) + 1] : null;
+            if (dark.includes(colour) && fs.every((f) => ['land', 'township-fill'].includes(f.layer.id))) return p;
+          }
+        }
+        return null;
+      });
+      assert.ok(pt, 'no bare township point in view');
+      const land = hex(await page.evaluate(() => window.__civmap.style.metadata['civmap:colors'].land));
+      const dist = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      const full = await pixel(pt[0], pt[1]);
+      assert.ok(dist(full, land) > 8, `township fill ${full} is the land colour ${land}`);
+      const set = (v) => page.locator('#tool-opacity input[data-layer="township-fill"]').evaluate((i, val) => {
+        i.value = String(val);
+        i.dispatchEvent(new Event('input'));
+      }, v);
+      await set(0);
+      await settled();
+      const none = await pixel(pt[0], pt[1]);
+      assert.ok(dist(none, land) <= 3, `township fill at opacity 0: ${none}, want the land ${land}`);
+      await set(50);
+      await settled();
+      const half = await pixel(pt[0], pt[1]);
+      // Half the opacity: the colour halfway (within rounding) between the land and the full fill.
+      assert.ok(half.every((v, i) => Math.abs(v - (land[i] + full[i]) / 2) <= 4), `half: ${half}, full ${full}, land ${land}`);
+      const v = await page.evaluate(() => window.__civmap.map.getPaintProperty('township-fill', 'fill-opacity'));
+      assert.equal(v[0], 'interpolate', `fill-opacity ${JSON.stringify(v)}`);
+      await set(100);
+      await settled();
     });
 
     test('the readout tracks zoom; popups name the township; the hash keeps view and layers', async () => {
@@ -259,26 +348,59 @@ for (const size of SIZES) {
 
     test('the print PDF holds the legend and the scale bar', async () => {
       await jump([121.87, 29.45], 11);
-      const prep = await page.evaluate(() => window.__civmap.tools.print.prepare({ title: '象山县养老服务设施分布图（测试）', paper: 'A4', orientation: 'landscape' })
-        .then((p) => ({ scale: p.scale, sections: p.legend.map((s) => s.title) })));
-      await page.emulateMedia({ media: 'print' });
-      const pdf = `${RESULTS}planner-${size.name}.pdf`;
-      await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
-      await page.emulateMedia({ media: 'screen' });
-      const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
-      const pages = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
-      assert.match(pages, /Pages:\s+1\b/, 'the sheet is not one page');
-      assert.match(pages, /Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)/, "not A4 landscape (297 × 210 mm = 841.9 × 595.3 pt)");
-      for (const want of ['象山县养老服务设施分布图（测试）', '图例', '养老服务', '老年食堂', '助餐点', '社会工作站', '村（社区）老年人口', '制图日期', '数据来源', 'OpenStreetMap']) {
-        assert.ok(text.includes(want), `PDF text lacks ${want}:\n${text}`);
+      for (const [paper, orientation, pageSize] of [['A4', 'landscape', /Page size:\s+841\.\d+ x 59[45]\.\d+ pts \(A4\)/],
+        ['A3', 'portrait', /Page size:\s+841\.\d+ x 119[01]\.\d+ pts \(A3\)/]]) {
+        const title = `象山县养老服务设施分布图（${paper}${orientation === 'landscape' ? '横' : '纵'}）`;
+        const prep = await page.evaluate((o) => window.__civmap.tools.print.prepare(o)
+          .then((p) => ({ scale: p.scale, frame: p.frame, sections: p.legend.map((s) => s.title) })), { title, paper, orientation });
+        // The printed bar measures what its label says: bar ÷ map image on the sheet = bar ÷ map on the screen, and
+        // that many screen pixels are the label's metres at the map's centre (measured here along the parallel).
+        const screen = await page.evaluate(() => {
+          const { map } = window.__civmap;
+          const p = map.project(map.getCenter());
+          return { a: map.unproject([p.x - 50, p.y]).toArray(), b: map.unproject([p.x + 50, p.y]).toArray() };
+        });
+        await page.emulateMedia({ media: 'print' });
+        const geo = { ...screen, ...await page.evaluate(() => {
+          const svg = document.querySelector('#print-sheet .ps-map svg');
+          const box = svg.parentElement.getBoundingClientRect();
+          const im = svg.querySelector('image').getBoundingClientRect();
+          return { bar: svg.querySelector('.ps-bar').getBoundingClientRect().width, image: im.width, imageH: im.height, boxW: box.width, boxH: box.height };
+        }) };
+        // The map was drawn for the paper: it fills its box on the sheet (no band of white beside or under it).
+        assert.ok(geo.image / geo.boxW > 0.97 && geo.imageH / geo.boxH > 0.95,
+          `${paper} ${orientation}: the map image is ${geo.image.toFixed(0)} × ${geo.imageH.toFixed(0)} px in a ${geo.boxW.toFixed(0)} × ${geo.boxH.toFixed(0)} box`);
+        const mapW = prep.frame.W;
+        // The size legend's circles on the sheet: area ∝ population (200, 1,000, 3,000 人), at the printed map's scale.
+        const circles = await page.evaluate(() => [...document.querySelectorAll('#print-sheet .ps-legend .ps-circle')].map((c) => c.getBoundingClientRect().width));
+        assert.equal(circles.length, 3, 'the print legend has no size circles');
+        assert.ok(Math.abs(circles[2] / circles[0] - Math.sqrt(3000 / 200)) < 0.1, `circle diameters ${circles}`);
+        const metresPerPx = haversine(geo.a, geo.b) / 100;
+        const printed = (geo.bar / geo.image) * mapW * metresPerPx;
+        assert.ok(Math.abs(printed - prep.scale.metres) / prep.scale.metres < 0.01,
+          `${paper} ${orientation}: the printed bar spans ${printed.toFixed(0)} m of the printed map, labelled ${prep.scale.label}`);
+        const pdf = `${RESULTS}planner-${size.name}-${paper}-${orientation}.pdf`;
+        await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+        await page.emulateMedia({ media: 'screen' });
+        const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+        const pages = execFileSync('pdfinfo', [pdf], { encoding: 'utf8' });
+        assert.match(pages, /Pages:\s+1\b/, `${paper} ${orientation}: the sheet is not one page`);
+        assert.match(pages, pageSize, `not ${paper} ${orientation}`);
+        for (const want of [title, '图例', '养老服务', '老年食堂', '助餐点', '社会工作站', '村（社区）老年人口', '乡镇老年人口密度',
+          '北', '制图日期', '数据来源', 'OpenStreetMap', 'CGCS2000']) {
+          assert.ok(text.includes(want), `${paper} ${orientation}: PDF text lacks ${want}:\n${text}`);
+        }
+        assert.ok(text.includes(`比例尺 0 — ${prep.scale.label}`), `PDF lacks the scale bar 比例尺 0 — ${prep.scale.label}`);
+        assert.match(prep.scale.label, /^\d+ (米|千米)$/);
+        await page.evaluate(() => document.querySelector('#print-sheet')?.remove());
       }
-      assert.ok(text.includes(`比例尺 0 — ${prep.scale.label}`), `PDF lacks the scale bar 比例尺 0 — ${prep.scale.label}`);
-      assert.match(prep.scale.label, /^\d+ (米|千米)$/);
-      await page.evaluate(() => document.querySelector('#print-sheet')?.remove());
-      // PNG too: a data URL of an A4 sheet at 150 dpi (1754 × 1240 px).
-      const dims = await page.evaluate(() => window.__civmap.tools.print.png({ paper: 'A4', orientation: 'landscape' }, false)
-        .then((u) => new Promise((r) => { const i = new Image(); i.onload = () => r([i.width, i.height]); i.src = u; })));
-      assert.deepEqual(dims, [1754, 1240]);
+      // PNG too: a data URL of an A4 sheet at 150 dpi (1754 × 1240 px), and an A3 portrait one (1754 × 2480 px).
+      for (const [paper, orientation, want] of [['A4', 'landscape', [1754, 1240]], ['A3', 'portrait', [1754, 2480]]]) {
+        const got = await page.evaluate((o) => window.__civmap.tools.print.png(o, false)
+          .then((u) => new Promise((r) => { const i = new Image(); i.onload = () => r({ dims: [i.width, i.height], url: u }); i.src = u; })), { paper, orientation });
+        assert.deepEqual(got.dims, want, `PNG ${paper} ${orientation}`);
+        await writeFile(`${RESULTS}planner-${size.name}-${paper}-${orientation}.png`, Buffer.from(got.url.split(',')[1], 'base64'));
+      }
     });
 
     test('no console errors, failed requests or external requests', () => {

@@ -8,7 +8,7 @@ import { createPrint } from './print.js';
 import { createRadius } from './radius.js';
 import { mountCoords, mountPanelToggle, trackHashLayers } from './view.js';
 
-import { layers as protomapsLayers, namedFlavor } from '@protomaps/basemaps';
+import { withProtomaps } from './basemap.js';
 import { applyHashLayers } from './view.js';
 
 export { hashHasView } from './view.js';
@@ -16,16 +16,21 @@ export { hashHasView } from './view.js';
 /** Readies the style before the map is made: a local vector basemap (--basemap, Protomaps schema) gets the layers of
  * @protomaps/basemaps with Chinese labels, under the county's; then the URL hash's hidden layers are applied. */
 export function prepareStyle(style) {
-  const bm = style.metadata?.['civmap:basemap'];
-  if (bm?.schema === 'protomaps' && style.sources?.[bm.source]) {
-    const extra = protomapsLayers(bm.source, namedFlavor('light'), { lang: 'zh-Hans' })
-      .filter((l) => l.type !== 'background')
-      .map((l) => ({ ...l, metadata: { 'civmap:group': 'base', 'civmap:title': '本地底图' } }));
-    const at = Math.max(1, style.layers.findIndex((l) => l.id === 'land'));
-    style.layers.splice(at, 0, ...extra);
-  }
+  withProtomaps(style);
   applyHashLayers(style);
   return style;
+}
+
+/** An opacity paint value times f: a number scaled; a zoom curve (interpolate or step on ["zoom"]) with each stop's
+ * value scaled, since MapLibre allows ["zoom"] only at the top of an expression; any other expression wrapped in "*". */
+export function scaleOpacity(v, f) {
+  if (typeof v === 'number') return v * f;
+  if (Array.isArray(v) && (v[0] === 'interpolate' || v[0] === 'step')) {
+    const first = v[0] === 'interpolate' ? 3 : 2; // interpolate: type, input, then stops; step: input, base value, stops
+    const outputs = v[0] === 'interpolate' ? (i) => i >= first && (i - first) % 2 === 1 : (i) => i === first || (i > first && (i - first) % 2 === 0);
+    return v.map((x, i) => (outputs(i) ? scaleOpacity(x, f) : x));
+  }
+  return ['*', f, v];
 }
 
 /** Opacity sliders for the groups a planner fades: basemap, townships, demand circles, facilities. */
@@ -39,13 +44,10 @@ function opacityControls(map, panel) {
   ].filter(([id]) => map.getLayer(id));
   for (const [id, prop, label] of rows) {
     const layer = map.getLayer(id);
-    const orig = map.getPaintProperty(id, prop) ?? 1;
     const prop2 = layer.type === 'circle' && prop === 'icon-opacity' ? 'circle-opacity' : prop;
+    const orig = map.getPaintProperty(id, prop2) ?? 1;
     const input = el('input', { type: 'range', min: 0, max: 100, value: 100, 'data-layer': id, 'aria-label': `${label}透明度` });
-    input.addEventListener('input', () => {
-      const f = Number(input.value) / 100;
-      map.setPaintProperty(id, prop2, typeof orig === 'number' ? orig * f : ['*', f, orig]);
-    });
+    input.addEventListener('input', () => map.setPaintProperty(id, prop2, scaleOpacity(orig, Number(input.value) / 100)));
     panel.append(el('label', { class: 'opacity-row' }, el('span', {}, label), input));
   }
 }

@@ -73,7 +73,7 @@ export function mountLegend(map, style, ctx) {
     body.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
   });
-  document.querySelector('#map-wrap').append(box);
+  document.querySelector('#map-bl').prepend(box); // above the coordinates, in the bottom-left stack
   let last = '';
   const draw = () => {
     const model = legendModel(map, style, ctx);
@@ -85,6 +85,8 @@ export function mountLegend(map, style, ctx) {
   map.on('zoomend', draw);
   map.on('styledata', draw);
   map.once('load', draw);
-  if (window.matchMedia('(max-width: 720px)').matches) toggle.click();
+  // Closed at start where, open, it would cover a good part of the map (a phone, a small laptop): the first view fits
+  // the county beside what stays open.
+  if (document.querySelector('#map-wrap').clientWidth < 1000) toggle.click();
   return { draw };
 }

@@ -3,6 +3,7 @@
 import { el } from '../dom.js';
 import { formatArea, formatLength, pathLength, ringArea } from './geodesy.js';
 
+const TOOL = { 'civmap:group': 'tool' }; // a tool's drawing: not a feature to click (main.js)
 const SRC = 'civmap-measure';
 
 export function createMeasure(map, panel) {
@@ -22,9 +23,9 @@ export function createMeasure(map, panel) {
   const ensureLayers = () => {
     if (map.getSource(SRC)) return;
     map.addSource(SRC, { type: 'geojson', data: data() });
-    map.addLayer({ id: 'measure-fill', type: 'fill', source: SRC, filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e69f00', 'fill-opacity': 0.2 } });
-    map.addLayer({ id: 'measure-line', type: 'line', source: SRC, filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } });
-    map.addLayer({ id: 'measure-points', type: 'circle', source: SRC, filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#000', 'circle-stroke-width': 2 } });
+    map.addLayer({ id: 'measure-fill', metadata: TOOL, type: 'fill', source: SRC, filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#e69f00', 'fill-opacity': 0.2 } });
+    map.addLayer({ id: 'measure-line', metadata: TOOL, type: 'line', source: SRC, filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [2, 1] } });
+    map.addLayer({ id: 'measure-points', metadata: TOOL, type: 'circle', source: SRC, filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#000', 'circle-stroke-width': 2 } });
   };
   const value = () => {
     if (mode === 'length') return { metres: pathLength(points) };

@@ -4,6 +4,7 @@ import { el } from '../dom.js';
 import { apiFetch, serverURL } from '../editor/api.js';
 import { circleRing, distance, formatLength } from './geodesy.js';
 
+const TOOL = { 'civmap:group': 'tool' }; // a tool's drawing: not a feature to click (main.js)
 const SRC = 'civmap-radius';
 
 export function createRadius(map, panel, ctx) {
@@ -13,8 +14,8 @@ export function createRadius(map, panel, ctx) {
   const ensure = () => {
     if (map.getSource(SRC)) return;
     map.addSource(SRC, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addLayer({ id: 'radius-fill', type: 'fill', source: SRC, paint: { 'fill-color': '#56b4e9', 'fill-opacity': 0.15 } });
-    map.addLayer({ id: 'radius-line', type: 'line', source: SRC, paint: { 'line-color': '#0072b2', 'line-width': 2 } });
+    map.addLayer({ id: 'radius-fill', metadata: TOOL, type: 'fill', source: SRC, paint: { 'fill-color': '#56b4e9', 'fill-opacity': 0.15 } });
+    map.addLayer({ id: 'radius-line', metadata: TOOL, type: 'line', source: SRC, paint: { 'line-color': '#0072b2', 'line-width': 2 } });
   };
   const bbox = (ring) => {
     const xs = ring.map((p) => p[0]);

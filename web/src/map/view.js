@@ -21,7 +21,6 @@ export function applyHashLayers(style) {
 
 /** Keeps off= in the URL in step with the map's layers. */
 export function trackHashLayers(map, style) {
-  const initiallyOn = new Set((style.layers ?? []).filter((l) => (l.layout?.visibility ?? 'visible') !== 'none').map((l) => l.id));
   // The style as loaded, before the hash switched any off: a layer is "off" when the style has it on and the map not.
   const styleOn = new Set((style.layers ?? []).map((l) => l.id));
   let last = null;
@@ -39,20 +38,22 @@ export function trackHashLayers(map, style) {
   };
   map.on('styledata', write);
   map.on('moveend', write); // MapLibre rewrote map=; keep off= with it
-  void initiallyOn;
 }
 
-/** The readout: longitude, latitude (6 decimals ≈ 0.1 m) and zoom, under the cursor or at the centre. */
+/** The readout: longitude, latitude (6 decimals ≈ 0.1 m) and zoom, under the cursor or at the centre. The cursor is
+ * kept as a screen point and read back through the map at every move, so that a move the mouse did not make (a search,
+ * the keyboard, a link) shows the place now under it, not the one it was over before. */
 export function mountCoords(map, box) {
-  let cursor = null;
+  let cursor = null; // the mouse's point on the map (CSS px), null when it is off the map
   const show = () => {
-    const p = cursor ?? map.getCenter();
+    const p = cursor ? map.unproject(cursor) : map.getCenter();
     const where = cursor ? '' : '（中心）';
     box.textContent = `经度 ${p.lng.toFixed(6)}°，纬度 ${p.lat.toFixed(6)}°${where} · 缩放 ${map.getZoom().toFixed(1)}`;
   };
-  map.on('mousemove', (e) => { cursor = e.lngLat; show(); });
+  map.on('mousemove', (e) => { cursor = e.point; show(); });
   map.getCanvasContainer().addEventListener('mouseleave', () => { cursor = null; show(); });
   map.on('move', show); // zoom and pan, by hand, by search or by a link
+  map.on('resize', show);
   map.once('load', show);
   return { show };
 }
