@@ -35,23 +35,30 @@ func TestSidesSample(t *testing.T) {
 	}
 }
 
-// TestSidesPlanted: a 3 m × 500 m sliver cut out of 宁海县 is one gap of 1500 m², 3.000 m wide; a 4 m × 50 m tongue of
-// 象山县 pushed into 宁海县 is one overlap of 200 m², 4.000 m wide; both at the chainages planted.
-func TestSidesPlanted(t *testing.T) {
-	line := sampleLine(t, "象宁线")
-	g, o, err := inspectiontest.LongSegments(geo.EPSG4550, line, 600)
+// plantedSides is 象宁线 with the sample's two sides changed along it: a 3 m × 500 m sliver cut out of 宁海县 (right),
+// at chainage 50–550 m of a long straight stretch, and a 4 m × 50 m tongue of 象山县 (left) pushed into 宁海县 at
+// 100–150 m of another; gapSeg and overlapSeg are the indexes of those stretches' first vertices.
+func plantedSides(t *testing.T) (line orb.LineString, left, right orb.MultiPolygon, gapSeg, overlapSeg int) {
+	t.Helper()
+	line = sampleLine(t, "象宁线")
+	gapSeg, overlapSeg, err := inspectiontest.LongSegments(geo.EPSG4550, line, 600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ninghai := mustMP(sampleCounty(t, "330226"))
-	left, err := inspectiontest.Plant(geo.EPSG4550, line, sampleCounty(t, "330225"), ninghai, o, 100, 150, 4)
-	if err != nil {
+	if left, err = inspectiontest.Plant(geo.EPSG4550, line, sampleCounty(t, "330225"), ninghai, overlapSeg, 100, 150, 4); err != nil {
 		t.Fatal(err)
 	}
-	right, err := inspectiontest.Plant(geo.EPSG4550, line, ninghai, ninghai, g, 50, 550, 3)
-	if err != nil {
+	if right, err = inspectiontest.Plant(geo.EPSG4550, line, ninghai, ninghai, gapSeg, 50, 550, 3); err != nil {
 		t.Fatal(err)
 	}
+	return line, left, right, gapSeg, overlapSeg
+}
+
+// TestSidesPlanted: a 3 m × 500 m sliver cut out of 宁海县 is one gap of 1500 m², 3.000 m wide; a 4 m × 50 m tongue of
+// 象山县 pushed into 宁海县 is one overlap of 200 m², 4.000 m wide; both at the chainages planted.
+func TestSidesPlanted(t *testing.T) {
+	line, left, right, g, o := plantedSides(t)
 	res, err := CheckSides(geo.EPSG4550, line, left, right, []orb.Geometry{sampleLine(t, "象奉线")}, SideCheckOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,20 +100,7 @@ func mustMP(g orb.Geometry) orb.MultiPolygon { mp, _ := geo.AsMultiPolygon(g); r
 // neighbour-polygons document), a round's report finds the 1500 m² sliver and the 200 m² overlap, and its map layer
 // holds both outlines with those areas.
 func TestReportSidesPlanted(t *testing.T) {
-	line := sampleLine(t, "象宁线")
-	g, o, err := inspectiontest.LongSegments(geo.EPSG4550, line, 600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ninghai := mustMP(sampleCounty(t, "330226"))
-	left, err := inspectiontest.Plant(geo.EPSG4550, line, sampleCounty(t, "330225"), ninghai, o, 100, 150, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	right, err := inspectiontest.Plant(geo.EPSG4550, line, ninghai, ninghai, g, 50, 550, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, left, right, _, _ := plantedSides(t)
 	st := newFakeStore(t)
 	d := st.divs["330225"]
 	d.Geometry = left

@@ -8,12 +8,9 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BASE, CHROMIUM, RESULTS, CHROMIUM_ARGS } from './browser.mjs';
 
-const BASE = process.env.CIVMAP_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const EDITOR_TOKEN = process.env.CIVMAP_EDITOR_TOKEN ?? '';
 const REVIEWER_TOKEN = process.env.CIVMAP_REVIEWER_TOKEN ?? '';
 
@@ -22,10 +19,6 @@ const EDIT_ID = 'p-9124814c735841ae'; // 象山港书院, Point
 const DRAG_ID = 'p-5de8bf6b90641952'; // 东溪小学, Point
 const CONFLICT_ID = 'p-188c7f9310dbff11'; // 下沈小学, Polygon
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-];
 
 /** Distance in metres between two lon/lat points (haversine on a sphere of radius 6371008.8 m). */
 function metres([lon1, lat1], [lon2, lat2]) {

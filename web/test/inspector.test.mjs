@@ -7,12 +7,9 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BASE, CHROMIUM, RESULTS, CHROMIUM_ARGS } from './browser.mjs';
 
-const BASE = process.env.CIVMAP_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const TOKEN = process.env.CIVMAP_INSPECTOR_TOKEN ?? '';
 const LINE = '象宁线';
 // The sample register (data/sample/xiangshan/xiangning_markers_registered.csv), EPSG:4550 northing, easting (m).
@@ -54,7 +51,7 @@ describe('civmap inspectors field view', { timeout: 240_000 }, () => {
       faces: 3, references: [{ name: '电杆', bearing_deg: 45, distance_m: 12.5 }, { name: '水塘', bearing_deg: 210.5, distance_m: 30 }],
     });
     assert.equal(reg.status, 200, JSON.stringify(reg.data));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => browser?.close());
 

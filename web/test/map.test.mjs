@@ -7,31 +7,12 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const BASE = process.env.CIVMAP_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
+import { BASE, CHROMIUM, RESULTS, CHROMIUM_ARGS } from './browser.mjs';
 
 const FACILITY_ID = 'CT-330225002008';
 const FACILITY_NAME = '丹瀛社区老年食堂';
 const PLACE_NAME = '旦门卫生院';
-
-// Flags for Chromium on this machine: no sandbox as root, software WebGL (SwiftShader) without a GPU, and no background
-// connections (the network is closed; they would only fail).
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Distance in metres between two lon/lat points (haversine on a sphere of radius 6371008.8 m). */
 function metres([lon1, lat1], [lon2, lat2]) {

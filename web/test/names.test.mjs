@@ -6,14 +6,10 @@
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { BASE, CHROMIUM, RESULTS, CHROMIUM_ARGS } from './browser.mjs';
 
-const BASE = process.env.CIVMAP_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const TOKEN = process.env.CIVMAP_EDITOR_TOKEN ?? '';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run', '--disable-dev-shm-usage'];
 
 async function api(method, path, body) {
   const headers = { Accept: 'application/json, application/geo+json', Authorization: `Bearer ${TOKEN}` };
@@ -34,7 +30,7 @@ describe('civmap 地名规范', { timeout: 240_000 }, () => {
     // A county screening, so that the findings layer has something to show (the sample's duplicate 专名 and more).
     const s = await api('POST', '/api/screenings', { division: '330225' });
     assert.equal(s.status, 201, JSON.stringify(s.data));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
     await context.addInitScript((t) => sessionStorage.setItem('civmap.token', t), TOKEN);
     page = await context.newPage();
