@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"bytes"
+	"civmap/internal/edit/edittest"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,9 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
@@ -34,11 +33,13 @@ type (
 type fakeStore struct {
 	facStore
 	gazStore
-	mu   sync.Mutex
-	docs map[string]edit.Doc
+	*memDocs
 }
 
-func newFake() *fakeStore { return &fakeStore{docs: map[string]edit.Doc{}} }
+// memDocs names the in-memory DocStore so that embedding it promotes its Docs method instead of a field of that name.
+type memDocs = edittest.Docs
+
+func newFake() *fakeStore { return &fakeStore{memDocs: edittest.NewDocs()} }
 
 func (f *fakeStore) Division(_ context.Context, code string) (gazetteer.Division, error) {
 	d := small()
@@ -99,52 +100,6 @@ func (f *fakeStore) Facilities(context.Context, facilities.FacilityQuery) (facil
 	out = append(out, facilities.Facility{ID: "X", Type: "home_care_station", Status: facilities.StatusClosed,
 		TownshipCode: "330225100", Location: orb.Point{121.1, 30.005}})
 	return facilities.FacilityPage{Items: out, NumberMatched: len(out)}, nil
-}
-
-func (f *fakeStore) Doc(_ context.Context, kind edit.Kind, id string) (edit.Doc, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, ok := f.docs[string(kind)+"/"+id]
-	if !ok {
-		return edit.Doc{}, apierr.ErrNotFound
-	}
-	return d, nil
-}
-
-func (f *fakeStore) Docs(_ context.Context, kind edit.Kind, prefix string) ([]edit.Doc, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []edit.Doc
-	for _, d := range f.docs {
-		if d.Kind == kind && strings.HasPrefix(d.ID, prefix) {
-			out = append(out, d)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeStore) WriteDocs(_ context.Context, ws []edit.DocWrite, _ edit.Meta) ([]int64, error) {
-	if err := edit.CheckDocWrites(ws); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var vs []int64
-	for _, w := range ws {
-		key := string(w.Kind) + "/" + w.ID
-		cur, ok := f.docs[key]
-		switch {
-		case w.ExpectVersion == 0 && ok:
-			return nil, apierr.ErrConflict
-		case w.ExpectVersion > 0 && !ok:
-			return nil, apierr.ErrNotFound
-		case w.ExpectVersion > 0 && cur.Version != w.ExpectVersion:
-			return nil, apierr.ErrVersionMismatch
-		}
-		f.docs[key] = edit.Doc{Kind: w.Kind, ID: w.ID, Version: cur.Version + 1, UpdatedAt: time.Now(), Body: w.Body}
-		vs = append(vs, cur.Version+1)
-	}
-	return vs, nil
 }
 
 func serve(t *testing.T, role edit.Role) (*httptest.Server, *fakeStore) {
@@ -288,8 +243,8 @@ func TestGapsAPI(t *testing.T) {
 	if !strings.Contains(string(body), `"id":"xiangshan-2021-2035"`) || !strings.Contains(string(body), `"id":"t"`) {
 		t.Fatalf("plans %s", body)
 	}
-	if len(st.docs) != 1 {
-		t.Fatalf("docs %v", st.docs)
+	if docs, _ := st.Docs(context.Background(), KindPlan, ""); len(docs) != 1 {
+		t.Fatalf("plan documents %v, want the one PUT", docs)
 	}
 
 	code, _, body = call(t, "GET", ts.URL+"/api/coverage?plan=t&phase=2025&scenario=planned", "")

@@ -2,16 +2,14 @@ package inspection
 
 import (
 	"bytes"
+	"civmap/internal/edit/edittest"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
 	"sort"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"civmap/gazetteer"
 	"civmap/geo"
@@ -19,19 +17,19 @@ import (
 	"civmap/internal/edit"
 )
 
-// fakeStore is the sample's lines, 象宁线 markers and county polygon, with an in-memory edit.DocStore that keeps the
-// contract of internal/edit/docs.go (all-or-nothing batches, versions, no-op identical bodies).
+// fakeStore is the sample's lines, 象宁线 markers and county polygon, with an in-memory edit.DocStore.
 type fakeStore struct {
 	lines   []gazetteer.BoundaryLine
 	markers []gazetteer.Marker
 	divs    map[string]gazetteer.Division
-	mu      sync.Mutex
-	docs    map[string]edit.Doc
-	writes  int // WriteDocs calls that wrote
+	*memDocs
 }
 
+// memDocs names the in-memory DocStore so that embedding it promotes its Docs method instead of a field of that name.
+type memDocs = edittest.Docs
+
 func newFakeStore(t testing.TB) *fakeStore {
-	st := &fakeStore{divs: map[string]gazetteer.Division{}, docs: map[string]edit.Doc{}}
+	st := &fakeStore{divs: map[string]gazetteer.Division{}, memDocs: edittest.NewDocs()}
 	for _, f := range sampleFeatures(t, "county_boundary_lines.geojson") {
 		name := f.Properties.MustString("name", "")
 		st.lines = append(st.lines, gazetteer.BoundaryLine{ID: name, Name: name, LeftCode: f.Properties.MustString("left_adcode", ""),
@@ -96,71 +94,6 @@ func (s *fakeStore) Division(ctx context.Context, code string) (gazetteer.Divisi
 		return d, nil
 	}
 	return gazetteer.Division{}, apierr.ErrNotFound
-}
-
-func docKey(k edit.Kind, id string) string { return string(k) + "\x00" + id }
-
-func (s *fakeStore) Doc(ctx context.Context, kind edit.Kind, id string) (edit.Doc, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, ok := s.docs[docKey(kind, id)]
-	if !ok || d.Body == nil {
-		return edit.Doc{}, fmt.Errorf("%s %q: %w", kind, id, apierr.ErrNotFound)
-	}
-	return d, nil
-}
-
-func (s *fakeStore) Docs(ctx context.Context, kind edit.Kind, prefix string) ([]edit.Doc, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []edit.Doc
-	for _, d := range s.docs {
-		if d.Kind == kind && strings.HasPrefix(d.ID, prefix) && d.Body != nil {
-			out = append(out, d)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
-}
-
-func (s *fakeStore) WriteDocs(ctx context.Context, ws []edit.DocWrite, meta edit.Meta) ([]int64, error) {
-	if err := edit.CheckDocWrites(ws); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := map[string]edit.Doc{}
-	vs := make([]int64, len(ws))
-	for i, w := range ws {
-		k := docKey(w.Kind, w.ID)
-		cur, ok := s.docs[k]
-		live := ok && cur.Body != nil
-		switch {
-		case w.ExpectVersion == 0 && live:
-			return nil, fmt.Errorf("%s %q: %w", w.Kind, w.ID, apierr.ErrConflict)
-		case w.ExpectVersion > 0 && !live:
-			return nil, fmt.Errorf("%s %q: %w", w.Kind, w.ID, apierr.ErrNotFound)
-		case w.ExpectVersion > 0 && cur.Version != w.ExpectVersion:
-			return nil, fmt.Errorf("%s %q: %w", w.Kind, w.ID, apierr.ErrVersionMismatch)
-		}
-		if live && bytes.Equal(cur.Body, w.Body) {
-			vs[i] = cur.Version
-			continue
-		}
-		d := edit.Doc{Kind: w.Kind, ID: w.ID, Version: cur.Version + 1, UpdatedAt: time.Now().UTC()}
-		if !w.IsDelete() {
-			d.Body = append([]byte(nil), w.Body...)
-		}
-		next[k] = d
-		vs[i] = d.Version
-	}
-	for k, d := range next {
-		s.docs[k] = d
-	}
-	if len(next) > 0 {
-		s.writes++
-	}
-	return vs, nil
 }
 
 // inspector is a context signed in with the inspector role.

@@ -4,14 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"os"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"civmap/gazetteer"
-	"civmap/internal/apierr"
-	"civmap/internal/edit"
 )
 
 // sampleDivisions reads the sample's 427 divisions (data/sample/xiangshan/divisions.csv).
@@ -64,65 +59,4 @@ func (f *fakeRecords) Places(_ context.Context, q gazetteer.PlaceQuery) (gazette
 		}
 	}
 	return gazetteer.PlacePage{Items: out, NumberMatched: len(out)}, nil
-}
-
-// fakeDocs is an in-memory edit.DocStore with the contract's version rules.
-type fakeDocs struct {
-	mu   sync.Mutex
-	docs map[string]edit.Doc
-	log  []edit.Meta
-}
-
-func newFakeDocs() *fakeDocs { return &fakeDocs{docs: map[string]edit.Doc{}} }
-
-func (f *fakeDocs) Doc(_ context.Context, kind edit.Kind, id string) (edit.Doc, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, ok := f.docs[string(kind)+"\x00"+id]
-	if !ok {
-		return edit.Doc{}, apierr.ErrNotFound
-	}
-	return d, nil
-}
-
-func (f *fakeDocs) Docs(_ context.Context, kind edit.Kind, prefix string) ([]edit.Doc, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []edit.Doc
-	for _, d := range f.docs {
-		if d.Kind == kind && strings.HasPrefix(d.ID, prefix) {
-			out = append(out, d)
-		}
-	}
-	slices.SortFunc(out, func(a, b edit.Doc) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
-}
-
-func (f *fakeDocs) WriteDocs(_ context.Context, ws []edit.DocWrite, meta edit.Meta) ([]int64, error) {
-	if err := edit.CheckDocWrites(ws); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	next := map[string]edit.Doc{}
-	vs := make([]int64, len(ws))
-	for i, w := range ws {
-		key := string(w.Kind) + "\x00" + w.ID
-		cur, ok := f.docs[key]
-		switch {
-		case w.ExpectVersion == 0 && ok:
-			return nil, apierr.ErrConflict
-		case w.ExpectVersion > 0 && !ok:
-			return nil, apierr.ErrNotFound
-		case w.ExpectVersion > 0 && cur.Version != w.ExpectVersion:
-			return nil, apierr.ErrVersionMismatch
-		}
-		next[key] = edit.Doc{Kind: w.Kind, ID: w.ID, Version: cur.Version + 1, Body: w.Body}
-		vs[i] = cur.Version + 1
-	}
-	for k, d := range next {
-		f.docs[k] = d
-	}
-	f.log = append(f.log, meta)
-	return vs, nil
 }

@@ -2,6 +2,7 @@ package names
 
 import (
 	"bytes"
+	"civmap/internal/edit/edittest"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -18,9 +19,9 @@ import (
 
 // testServer serves the names API over the sample's divisions and in-memory documents; a request's X-Role header
 // signs it in with that role.
-func testServer(t *testing.T) (*httptest.Server, *fakeDocs) {
+func testServer(t *testing.T) (*httptest.Server, *edittest.Docs) {
 	t.Helper()
-	docs := newFakeDocs()
+	docs := edittest.NewDocs()
 	h := NewHandler(NewService(docs, &fakeRecords{divs: sampleDivisions(t)}))
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if role := r.Header.Get("X-Role"); role != "" {
@@ -184,8 +185,8 @@ func TestListsHTTP(t *testing.T) {
 		r.header.Get("ETag") != `"1"` {
 		t.Fatalf("put: %d %s", r.status, r.body)
 	}
-	if len(docs.log) != 1 || docs.log[0].Actor != "t-reviewer" {
-		t.Errorf("audit meta %+v", docs.log)
+	if log := docs.Batches(); len(log) != 1 || log[0].Actor != "t-reviewer" {
+		t.Errorf("audit meta %+v", log)
 	}
 	// The edited dictionary takes effect at once: 茅洋 read mao xiang; 石浦 no longer listed (go-pinyin's shi pu).
 	if res := jsonOf[Result](t, call(t, "GET", ts.URL+"/api/names/pinyin?name="+url.QueryEscape("茅洋乡"), "")); res.Pinyin != "Maoxiang Xiang" {
