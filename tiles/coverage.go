@@ -144,5 +144,5 @@ func CoverageTile(t maptile.Tile, view coverage.UnitsView) ([]byte, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
-	return mvt.Marshal(out)
+	return Marshal(out)
 }

@@ -44,7 +44,7 @@ func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers [
 	if len(out) == 0 {
 		return nil, nil
 	}
-	return mvt.Marshal(out)
+	return Marshal(out)
 }
 
 // EncodeLayer turns features (lon/lat) into an MVT layer of tile t, or nil when none keeps a geometry.

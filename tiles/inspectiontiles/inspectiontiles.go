@@ -118,7 +118,7 @@ func (rl *roundLayers) encode(t maptile.Tile) ([]byte, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
-	return mvt.Marshal(out)
+	return tiles.Marshal(out)
 }
 
 func (h *handler) tile(w http.ResponseWriter, r *http.Request) error {
