@@ -85,3 +85,75 @@ func BenchmarkEncoders(b *testing.B) {
 	b.ReportMetric(float64(legacy.Nanoseconds())/float64(n), "legacy-ns/tile")
 	b.ReportMetric(float64(fresh)/float64(legacy), "new/legacy")
 }
+
+// BenchmarkEncodeLayer measures one layer's tiles alone on the embedded store (its TileFeatures, TileGeometry or the
+// prepared Shape, and Marshal) over tiles.BenchmarkTileSet, without HTTP: ns/op is the time per tile.
+func BenchmarkEncodeLayer(b *testing.B) {
+	st, err := embedded.Open(b.TempDir(), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := sample.Load(ctx, st); err != nil {
+		b.Fatal(err)
+	}
+	ts := tiles.BenchmarkTileSet()
+	for _, l := range tiles.Layers {
+		if l.Name != "facilities" && l.Name != "divisions" {
+			continue
+		}
+		b.Run(l.Name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if _, err := tiles.Encode(ctx, st, ts[i%len(ts)], []tiles.Layer{l}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMarshal compares tiles.Marshal with orb's mvt.Marshal on the layers of every tile of
+// tiles.BenchmarkTileSet (all layers, cut beforehand): each op marshals one tile with both, taking turns, and
+// orb/civmap-x is the ratio of their times.
+func BenchmarkMarshal(b *testing.B) {
+	st, err := embedded.Open(b.TempDir(), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := sample.Load(ctx, st); err != nil {
+		b.Fatal(err)
+	}
+	var set []mvt.Layers
+	for _, t := range tiles.BenchmarkTileSet() {
+		var ls mvt.Layers
+		for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
+			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), int(t.Z))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ml := tiles.EncodeLayer(t, l.Name, fs); ml != nil {
+				ls = append(ls, ml)
+			}
+		}
+		if len(ls) > 0 {
+			set = append(set, ls)
+		}
+	}
+	var ours, orbs time.Duration
+	for i := 0; b.Loop(); i++ {
+		ls := set[i%len(set)]
+		start := time.Now()
+		if _, err := tiles.Marshal(ls); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := mvt.Marshal(ls); err != nil {
+			b.Fatal(err)
+		}
+		ours, orbs = ours+mid.Sub(start), orbs+time.Since(mid)
+	}
+	b.ReportMetric(float64(orbs)/float64(ours), "orb/civmap-x")
+}
