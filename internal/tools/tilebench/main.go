@@ -145,24 +145,24 @@ func run(cfg config) error {
 		targets = append(targets, &target{name: "bare", bare: st})
 	}
 
-	// The fixed-bytes server answers each path with the size embedded/cached answered it with.
-	sizes := map[string]int{}
+	// The fixed-bytes server answers each path as embedded/cached answered it: its size, encoding and ETag.
+	answers := map[string]answer{}
 	client := newClient(1)
 	for _, layer := range cfg.layers {
 		for _, p := range tiles.BenchPaths(layer) {
-			n, _, err := get(client, targets[1].base+p)
+			a, _, err := get(client, targets[1].base+p)
 			if err != nil {
 				return err
 			}
-			sizes[p] = n
+			answers[p] = a
 		}
 	}
-	sizesFile := filepath.Join(tmp, "sizes.json")
-	b, _ := json.Marshal(sizes)
-	if err := os.WriteFile(sizesFile, b, 0o644); err != nil {
+	answersFile := filepath.Join(tmp, "answers.json")
+	b, _ := json.Marshal(answers)
+	if err := os.WriteFile(answersFile, b, 0o644); err != nil {
 		return err
 	}
-	fixed, err := startFixed(sizesFile)
+	fixed, err := startFixed(answersFile)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func startCivmap(bin, name, tmp string, withPprof bool, args ...string) (*target
 }
 
 // startFixed re-runs this program as the fixed-bytes server (a process of its own, so its CPU time is its own).
-func startFixed(sizesFile string) (*target, error) {
+func startFixed(answersFile string) (*target, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func startFixed(sizesFile string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve-fixed", addr, sizesFile)
+	cmd := exec.Command(self, "-serve-fixed", addr, answersFile)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -355,23 +355,41 @@ func (t *target) stop() {
 	}
 }
 
-// serveFixed answers every tile path listed in sizesFile with that many fixed bytes and the headers civmap sends with a
-// tile (204 for size 0; CORS and request id headers included, so the answers are the same bytes), and /readyz with 200:
-// a plain net/http server, no router, no middleware.
-func serveFixed(addr, sizesFile string) error {
-	b, err := os.ReadFile(sizesFile)
+// answer is what civmap sent for one tile path: the body's length as sent (0: 204), its Content-Encoding ("" or
+// "gzip") and its ETag.
+type answer struct {
+	N        int    `json:"n"`
+	Encoding string `json:"encoding,omitempty"`
+	ETag     string `json:"etag,omitempty"`
+}
+
+// fixedAnswer is an answer's header values, made once so that serving one allocates nothing.
+type fixedAnswer struct {
+	n                      int
+	length, encoding, etag []string
+}
+
+// serveFixed answers every tile path listed in answersFile with that many fixed bytes and the headers civmap sent with
+// it (204 for size 0; its encoding and ETag, CORS and request id headers included, so the answers are the same
+// bytes), and /readyz with 200: a plain net/http server, no router, no middleware.
+func serveFixed(addr, answersFile string) error {
+	b, err := os.ReadFile(answersFile)
 	if err != nil {
 		return err
 	}
-	var sizes map[string]int
-	if err := json.Unmarshal(b, &sizes); err != nil {
+	var answers map[string]answer
+	if err := json.Unmarshal(b, &answers); err != nil {
 		return err
 	}
 	largest := 0
-	lengths := map[string][]string{}
-	for p, n := range sizes {
-		largest = max(largest, n)
-		lengths[p] = []string{strconv.Itoa(n)}
+	fixed := make(map[string]fixedAnswer, len(answers))
+	for p, a := range answers {
+		largest = max(largest, a.N)
+		f := fixedAnswer{n: a.N, length: []string{strconv.Itoa(a.N)}, etag: []string{a.ETag}}
+		if a.Encoding != "" {
+			f.encoding = []string{a.Encoding}
+		}
+		fixed[p] = f
 	}
 	body := make([]byte, largest)
 	for i := range body {
@@ -380,9 +398,7 @@ func serveFixed(addr, sizesFile string) error {
 	var (
 		cacheControl = []string{tiles.DefaultCacheControl}
 		vary         = []string{"Accept-Encoding"}
-		etag         = []string{`"0123456789abcdef0123456789abcdef-gz"`}
 		contentType  = []string{tiles.MVTContentType}
-		gzip         = []string{"gzip"}
 		// The headers civmap adds to every tile: CORS, and a request id (32 hex digits).
 		origin    = []string{"*"}
 		expose    = []string{"ETag, Content-Encoding, Content-Length, X-Request-Id"}
@@ -392,7 +408,7 @@ func serveFixed(addr, sizesFile string) error {
 		if r.URL.Path == "/readyz" {
 			return
 		}
-		n, ok := sizes[r.URL.Path]
+		a, ok := fixed[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
 			return
@@ -400,12 +416,15 @@ func serveFixed(addr, sizesFile string) error {
 		hd := w.Header()
 		hd["Cache-Control"], hd["Vary"] = cacheControl, vary
 		hd["Access-Control-Allow-Origin"], hd["Access-Control-Expose-Headers"], hd["X-Request-Id"] = origin, expose, requestID
-		if n == 0 {
+		if a.n == 0 {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		hd["Etag"], hd["Content-Type"], hd["Content-Encoding"], hd["Content-Length"] = etag, contentType, gzip, lengths[r.URL.Path]
-		_, _ = w.Write(body[:n])
+		hd["Etag"], hd["Content-Type"], hd["Content-Length"] = a.etag, contentType, a.length
+		if a.encoding != nil {
+			hd["Content-Encoding"] = a.encoding
+		}
+		_, _ = w.Write(body[:a.n])
 	})
 	return http.ListenAndServe(addr, h)
 }
@@ -415,26 +434,28 @@ func newClient(conns int) *http.Client {
 		DisableCompression: true}, Timeout: time.Minute}
 }
 
-// get fetches url as a browser would ask for a tile and returns the body's length as sent.
-func get(c *http.Client, url string) (int, int, error) {
+// get fetches url as a browser would ask for a tile and returns the answer (the body's length as sent, its encoding
+// and ETag) and the status.
+func get(c *http.Client, url string) (answer, int, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
-		return 0, 0, err
+		return answer{}, 0, err
 	}
 	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return answer{}, 0, err
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil {
-		return 0, 0, err
+		return answer{}, 0, err
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
-		return 0, resp.StatusCode, fmt.Errorf("%s: %s", url, resp.Status)
+		return answer{}, resp.StatusCode, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return int(n), resp.StatusCode, nil
+	return answer{N: int(n), Encoding: resp.Header.Get("Content-Encoding"), ETag: resp.Header.Get("ETag")},
+		resp.StatusCode, nil
 }
 
 // drive requests paths in order from c connections for at least d and at least one whole pass (d = 0: exactly one

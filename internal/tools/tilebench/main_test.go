@@ -27,13 +27,15 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// TestFixedServer: the fixed-bytes server answers each path with its recorded size (204 for 0), a tile's headers
-// and 404 elsewhere; drive measures it and its CPU time.
+// TestFixedServer: the fixed-bytes server answers each path with its recorded size (204 for 0), encoding and ETag
+// (a small tile goes out without Content-Encoding, as civmap sends it), a tile's other headers and 404 elsewhere;
+// drive measures it and its CPU time.
 func TestFixedServer(t *testing.T) {
 	paths := tiles.BenchPaths("facilities")[:3]
-	sizes := map[string]int{paths[0]: 1000, paths[1]: 0, paths[2]: 70000}
-	file := filepath.Join(t.TempDir(), "sizes.json")
-	b, _ := json.Marshal(sizes)
+	answers := map[string]answer{paths[0]: {N: 1000, ETag: `"a"`}, paths[1]: {}, paths[2]: {N: 70000, Encoding: "gzip",
+		ETag: `"b-gz"`}}
+	file := filepath.Join(t.TempDir(), "answers.json")
+	b, _ := json.Marshal(answers)
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +58,13 @@ func TestFixedServer(t *testing.T) {
 	}
 	c := newClient(1)
 	for _, p := range paths {
-		n, code, err := get(c, base+p)
+		a, code, err := get(c, base+p)
 		want := http.StatusOK
-		if sizes[p] == 0 {
+		if answers[p].N == 0 {
 			want = http.StatusNoContent
 		}
-		if err != nil || n != sizes[p] || code != want {
-			t.Errorf("%s: %d bytes, %d, %v; want %d bytes, %d", p, n, code, err, sizes[p], want)
+		if err != nil || a != answers[p] || code != want {
+			t.Errorf("%s: %+v, %d, %v; want %+v, %d", p, a, code, err, answers[p], want)
 		}
 	}
 	if _, code, _ := get(c, base+"/tiles/places/1/1/1.mvt"); code != http.StatusNotFound {
