@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb/project"
 
 	"civmap/geo"
+	"civmap/ogc/cql2"
 )
 
 // CRS is a coordinate reference system of OGC API – Features Part 2 (CRS by reference), named by its OGC URI.
@@ -120,7 +121,7 @@ func mapGeometry(g orb.Geometry, f func(orb.Point) (orb.Point, error)) (orb.Geom
 		return nil, nil
 	}
 	if b, ok := g.(orb.Bound); ok {
-		g = b.ToPolygon()
+		g = cql2.BoundGeometry(b)
 	}
 	g = orb.Clone(g)
 	var err error

@@ -418,7 +418,7 @@ func ParseItems(r *http.Request, c *Collection) (ItemsRequest, error) {
 		}
 		out.Query.BBox = &b
 		conds = append(conds, cql2.Spatial{Op: "s_intersects", Left: cql2.Property{Name: GeometryProperty},
-			Right: cql2.Geometry{G: b.ToPolygon()}})
+			Right: cql2.Geometry{G: cql2.BoundGeometry(b)}})
 	} else if q.Get("bbox-crs") != "" {
 		return out, httpx.BadParam("bbox-crs", "bbox-crs without bbox")
 	}

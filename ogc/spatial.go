@@ -100,7 +100,7 @@ func circleBound(p orb.Point, r float64) orb.Bound {
 }
 
 func bboxFilter(b orb.Bound) cql2.Expr {
-	return cql2.Spatial{Op: "s_intersects", Left: cql2.Property{Name: GeometryProperty}, Right: cql2.Geometry{G: b.ToPolygon()}}
+	return cql2.Spatial{Op: "s_intersects", Left: cql2.Property{Name: GeometryProperty}, Right: cql2.Geometry{G: cql2.BoundGeometry(b)}}
 }
 
 func inList(prop string, vals []string) cql2.Expr {

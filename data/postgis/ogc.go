@@ -171,7 +171,7 @@ func (f *sqlFilter) spatialArg(a cql2.SpatialArg) {
 	case cql2.Geometry:
 		g := x.G
 		if bd, ok := g.(orb.Bound); ok {
-			g = bd.ToPolygon()
+			g = cql2.BoundGeometry(bd)
 		}
 		raw, err := wkb.Marshal(g)
 		if err != nil {

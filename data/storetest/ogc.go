@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -174,11 +176,28 @@ func testOGCPaging(t *testing.T, h *harness) {
 	if p.More {
 		t.Error("shops back: more before Ω-1")
 	}
-	// bbox as the handler gives it: the hint and the exact condition.
-	b := orb.Bound{Min: orb.Point{121.2, 29.0}, Max: orb.Point{121.3, 29.1}}
-	p = page(ogc.Query{Collection: ogc.Facilities, BBox: &b, Limit: 10, Filter: cql2.Spatial{Op: "s_intersects",
-		Left: cql2.Property{Name: "geometry"}, Right: cql2.Geometry{G: b.ToPolygon()}}})
-	checkIDs(t, "facilities bbox", []string{"养老-01"}, ogcIDs(p.Features))
+	// bbox and BBOX literals as the handler reads them (ogc.ParseItems): a box, and boxes of zero width or height, which
+	// are a point or a segment (a zero-area polygon is not a valid literal).
+	facilitiesCol, _ := ogc.CollectionByID(ogc.Facilities)
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"bbox=121.2,29.0,121.3,29.1", []string{"养老-01"}},
+		{"bbox=121.06,29.06,121.06,29.06", []string{"养老-02"}},
+		{"bbox=121.05,29.06,121.15,29.06", []string{"F-001", "F-002", "养老-02"}},
+		{"bbox=121.16,29.0,121.16,29.1", []string{"f-003"}},
+		{"filter=" + url.QueryEscape("S_INTERSECTS(geometry, BBOX(121.25,29.07,121.25,29.07))"), []string{"养老-01"}},
+	} {
+		r := httptest.NewRequest("GET", "/ogc/collections/facilities/items?"+c.query, nil)
+		req, err := ogc.ParseItems(r, facilitiesCol)
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		req.Query.Limit = 10
+		checkIDs(t, "facilities "+c.query, c.want, ogcIDs(page(req.Query).Features))
+	}
 
 	f, err := fs.Item(ctx, ogc.Places, "B-002")
 	if err != nil || f.Properties["name"] != "象山公园" || f.Properties["pinyin"] != "Xiangshan Gongyuan" {

@@ -2,8 +2,12 @@ package coverage
 
 import (
 	"encoding/json"
+	"net/url"
 	"reflect"
 	"testing"
+
+	"civmap/facilities"
+	"civmap/internal/httpx/httpxtest"
 )
 
 // FuzzParsePlan: any input is a plan or an error, never a panic; a plan that parses is valid and survives a JSON
@@ -43,4 +47,38 @@ func normal(p Plan) Plan {
 		}
 	}
 	return p
+}
+
+// FuzzParseQuery: any parameters of GET /api/coverage/query are a query or a 400 naming the parameter; an accepted
+// query has known types and statuses and distances in (0, MaxDistanceM] metres (the community distance 0 = unset).
+func FuzzParseQuery(f *testing.F) {
+	f.Add("nursing_home", "existing", "1000", "")
+	f.Add("nursing_home,canteen", "existing,planned", "500", "300")
+	f.Add("", "", "", "")
+	f.Add("x", "existing", "NaN", "-1")
+	f.Add("canteen", " , ", "1e309", "0x10")
+	f.Fuzz(func(t *testing.T, types, statuses, dist, community string) {
+		v := url.Values{"types": {types}, "statuses": {statuses}, "distance_m": {dist}, "distance_m_community": {community}}
+		q, err := ParseQuery(v.Get)
+		if err != nil {
+			httpxtest.RequireBadParam(t, v.Encode(), err)
+			return
+		}
+		if len(q.Types) == 0 || len(q.Statuses) == 0 {
+			t.Fatalf("%v: accepted without types or statuses: %+v", v, q)
+		}
+		for _, s := range q.Types {
+			if _, ok := facilities.Types[s]; !ok {
+				t.Fatalf("%v: unknown type %q accepted", v, s)
+			}
+		}
+		for _, s := range q.Statuses {
+			if _, ok := facilities.Statuses[s]; !ok {
+				t.Fatalf("%v: unknown status %q accepted", v, s)
+			}
+		}
+		if !(q.DistanceM > 0 && q.DistanceM <= MaxDistanceM) || !(q.DistanceCommunityM >= 0 && q.DistanceCommunityM <= MaxDistanceM) {
+			t.Fatalf("%v: distances %v, %v m accepted", v, q.DistanceM, q.DistanceCommunityM)
+		}
+	})
 }

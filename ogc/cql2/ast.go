@@ -166,3 +166,16 @@ func Conj(es ...Expr) Expr {
 	}
 	return And{Args: args}
 }
+
+// BoundGeometry is b as a simple-features geometry: its polygon, or the segment or point it collapses to when its width
+// or height is zero. A zero-area polygon is invalid under OGC simple features (ISO 19125-1 6.1.11), yet bbox=x,y,x,y
+// and BBOX(x,y,x,y) are legal: a query at a point or along a meridian.
+func BoundGeometry(b orb.Bound) orb.Geometry {
+	switch wide, tall := b.Max[0] > b.Min[0], b.Max[1] > b.Min[1]; {
+	case wide && tall:
+		return b.ToPolygon()
+	case wide || tall:
+		return orb.LineString{b.Min, b.Max}
+	}
+	return b.Min
+}

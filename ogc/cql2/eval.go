@@ -446,7 +446,7 @@ func compare(a, b any) (int, bool) {
 // ToSF converts an orb geometry to a simplefeatures one (for the DE-9IM predicates), without validating it.
 func ToSF(g orb.Geometry) (sf.Geometry, error) {
 	if b, ok := g.(orb.Bound); ok {
-		g = b.ToPolygon()
+		g = BoundGeometry(b)
 	}
 	raw, err := wkb.Marshal(g)
 	if err != nil {
@@ -458,7 +458,7 @@ func ToSF(g orb.Geometry) (sf.Geometry, error) {
 // toValidSF is ToSF that also validates the geometry (OGC simple features rules), as a literal must be.
 func toValidSF(g orb.Geometry) (sf.Geometry, error) {
 	if b, ok := g.(orb.Bound); ok {
-		g = b.ToPolygon()
+		g = BoundGeometry(b)
 	}
 	raw, err := wkb.Marshal(g)
 	if err != nil {

@@ -250,7 +250,7 @@ func jsonSpatial(v any, path string) (SpatialArg, error) {
 		if f[0] > f[2] || f[1] > f[3] {
 			return nil, jerr(path+".bbox", "BBOX minimum above its maximum")
 		}
-		return Geometry{G: orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}.ToPolygon()}, nil
+		return Geometry{G: BoundGeometry(orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}})}, nil
 	}
 	if _, ok := m["type"].(string); ok {
 		raw, err := json.Marshal(m)

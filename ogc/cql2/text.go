@@ -540,7 +540,7 @@ func (p *textParser) wkt() (orb.Geometry, error) {
 		if v[0] > v[2] || v[1] > v[3] {
 			return nil, p.errf("BBOX minimum above its maximum")
 		}
-		return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}.ToPolygon(), p.expectPunct(")")
+		return BoundGeometry(orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}), p.expectPunct(")")
 	}
 	if p.isKeyword("Z") || p.isKeyword("M") || p.isKeyword("ZM") {
 		return nil, p.errf("only 2D geometries are supported")
