@@ -1,7 +1,6 @@
 package ogc
 
 import (
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -37,14 +36,7 @@ func FuzzParseItems(f *testing.F) {
 				t.Fatalf("%q: limit %d accepted", q, l)
 			}
 			if b := req.Query.BBox; b != nil {
-				for _, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
-					if math.IsNaN(v) || math.IsInf(v, 0) {
-						t.Fatalf("%q: bbox %v accepted", q, *b)
-					}
-				}
-				if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
-					t.Fatalf("%q: bbox %v has its minimum above its maximum", q, *b)
-				}
+				httpxtest.RequireBound(t, q, *b)
 			}
 			if _, err := Compile(req.Query.Filter); err != nil {
 				t.Fatalf("%q: accepted a filter that does not compile: %v", q, err)

@@ -3,8 +3,11 @@
 package httpxtest
 
 import (
+	"math"
 	"slices"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"civmap/internal/httpx"
 )
@@ -22,5 +25,18 @@ func RequireBadParam(t testing.TB, input string, err error, statuses ...int) {
 	}
 	if len(fields) == 0 || fields[0].Field == "" {
 		t.Fatalf("%q: %v (%d) names no field", input, err, status)
+	}
+}
+
+// RequireBound fails t unless an accepted bbox b is finite with its minimum at or below its maximum on both axes.
+func RequireBound(t testing.TB, input string, b orb.Bound) {
+	t.Helper()
+	for _, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("%q: bbox %v accepted", input, b)
+		}
+	}
+	if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
+		t.Fatalf("%q: bbox %v has its minimum above its maximum", input, b)
 	}
 }
