@@ -26,21 +26,22 @@ type key struct {
 	ini    uint32 // offset in text of the first letter of each syllable ("ddjd"), nSyl bytes
 }
 
-// An entry of a suffix array packs all that matching needs without touching the key: the doc index (22 bits), the
+// An entry of a suffix array packs all that matching needs without touching the key: the doc index (24 bits), the
 // name's field class (2: current name, alias, former), whether the suffix starts the string (1), the bytes from the
-// suffix to the string's end (8; 255 means 255 or more: then the 0 byte ends it) and the suffix's offset in the text
-// arena (31).
+// suffix to the string's end (7; 127 means 127 or more: then the 0 byte ends it) and the suffix's offset in the text
+// arena (30).
 type entry uint64
 
 const (
-	remShift   = 31
-	startShift = 39
-	fcShift    = 40
-	docShift   = 42
-	remMax     = 255
-	// MaxDocs is the most docs one kind may hold, and maxText the largest text arena (both limits of an entry).
-	MaxDocs = 1 << 22
-	maxText = 1 << 31
+	remShift   = 30
+	startShift = 37
+	fcShift    = 38
+	docShift   = 40
+	remMax     = 127
+	// MaxDocs is the most docs one kind may hold, and maxText the largest text arena (both limits of an entry):
+	// 16,777,216 places, three times a province's 5 M (Zhejiang), and 1 GiB of names (about 40 bytes a place).
+	MaxDocs = 1 << 24
+	maxText = 1 << 30
 )
 
 func mkEntry(doc uint32, fc uint64, start bool, rem, pos int) entry {

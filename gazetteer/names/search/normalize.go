@@ -14,13 +14,14 @@ import (
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 // foldHan prepares a name or a Chinese query for substring matching: NFKC (full-width Latin and digits become ASCII),
-// lower case, white space removed.
+// lower case, white space and control characters removed (a query may hold none, and the index ends each string
+// with a 0 byte).
 func foldHan(s string) string {
 	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		if unicode.IsSpace(r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			continue
 		}
 		b.WriteRune(unicode.ToLower(r))

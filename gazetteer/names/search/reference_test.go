@@ -325,7 +325,7 @@ func testSearchMatchesReference(t *testing.T) {
 }
 
 // TestSortSA: the multikey sort gives the order of a plain sort by suffix then entry, with suffixes that share long
-// prefixes, end inside or exactly at an 8-byte step, are 255 bytes or longer, or hold a 0 byte.
+// prefixes, end inside or exactly at an 8-byte step, are remMax (127) bytes or longer, or held a 0 byte.
 func TestSortSA(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var docs []Doc
@@ -348,6 +348,59 @@ func TestSortSA(t *testing.T) {
 		slices.SortFunc(want, func(a, b entry) int { return cmp.Or(strings.Compare(s.suffix(a), s.suffix(b)), cmp.Compare(a, b)) })
 		if !slices.Equal(sa, want) {
 			t.Errorf("%s: not in suffix order", name)
+		}
+	}
+}
+
+// TestEntryFields: every field of a suffix-array entry reads back as packed at its extremes (the last doc of a
+// MaxDocs segment, the last text byte, every length class), so a province-sized kind indexes without aliasing.
+func TestEntryFields(t *testing.T) {
+	for _, c := range []struct {
+		doc      uint32
+		fc       uint64
+		start    bool
+		rem, pos int
+		wantRem  int
+	}{
+		{MaxDocs - 1, 3, true, remMax, maxText - 1, remMax},
+		{MaxDocs - 1, 2, false, 1000, 0, remMax},
+		{0, 0, false, 0, maxText - 1, 0},
+		{1 << 23, 1, true, remMax - 1, 1 << 29, remMax - 1},
+		{5_504_900, 0, true, 17, 123_456_789, 17},
+	} {
+		e := mkEntry(c.doc, c.fc, c.start, c.rem, c.pos)
+		if e.doc() != c.doc || e.fc() != c.fc || e.start() != c.start || e.rem() != c.wantRem || e.pos() != uint32(c.pos) {
+			t.Errorf("%+v: doc %d fc %d start %v rem %d pos %d", c, e.doc(), e.fc(), e.start(), e.rem(), e.pos())
+		}
+	}
+}
+
+// TestLongNames: names whose strings run past remMax bytes (a 60-character name: 180 bytes of Han, 300 of pinyin)
+// are found by their last characters, a late syllable and whole, as short ones are; a 0 byte in a name is dropped.
+func TestLongNames(t *testing.T) {
+	long := strings.Repeat("长街", 29) + "东港"
+	docs := []Doc{
+		{Kind: KindPlace, ID: "long", Names: []Name{{Text: long}}},
+		{Kind: KindPlace, ID: "nul", Names: []Name{{Text: strings.Repeat("丹", 50) + "\x00" + "城"}}},
+		{Kind: KindPlace, ID: "short", Names: []Name{{Text: "东港路"}}},
+	}
+	ix, err := NewIndex(romanizer(t), docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ q, want string }{
+		{"街东港", "long"}, {"donggang", "long"}, {long, "long"}, {"丹城", "nul"}, {"东港路", "short"},
+	} {
+		res, err := ix.Search(Query{Q: c.q, Kinds: []Kind{KindPlace}, Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, h := range res.Hits {
+			found = found || h.Doc.ID == c.want
+		}
+		if !found {
+			t.Errorf("%q: %d hits, none is %s", c.q, len(res.Hits), c.want)
 		}
 	}
 }
