@@ -228,7 +228,9 @@ func (s *Store) Places(ctx context.Context, q gazetteer.PlaceQuery) (gazetteer.P
 }
 
 // queryPage counts the rows of table that w selects and reads one page of them ordered by id in byte order, both in
-// one read-only repeatable-read transaction so that the count and the page agree.
+// one read-only repeatable-read transaction so that the count and the page agree. A read without a limit (the whole
+// table: loading the search index, the coverage engine's facilities) grows with the data, not with a request, so it
+// runs without Options.StatementTimeout (5.5 M places take longer than its 30 s); ctx still bounds it.
 func queryPage[T any](ctx context.Context, pool txStarter, table, cols string, w *where, limit, offset int,
 	scan func(pgx.Row) (T, error)) ([]T, int, error) {
 	filter := w.sql()
@@ -238,6 +240,11 @@ func queryPage[T any](ctx context.Context, pool txStarter, table, cols string, w
 	var matched int
 	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
+			if limit <= 0 {
+				if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true)`); err != nil {
+					return err
+				}
+			}
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+filter, countArgs...).Scan(&matched); err != nil {
 				return err
 			}
