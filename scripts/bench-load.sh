@@ -30,7 +30,7 @@ run_store() { # NAME STORE-FLAGS...
   done
   echo "== $name"
   local db=()
-  [[ $name == postgis ]] && db=(-database-url "$db_url")
+  [[ $name == postgis ]] && db=(-database-url "$db_url" -max-db-conns 20)
   "$tmp/load" -url "http://$addr" -conns "$conns" -duration "$duration" -token "$token" -pid "$pid" "${db[@]}" || status=1
   kill -TERM "$pid"; wait "$pid" || true; pid=
 }

@@ -60,6 +60,7 @@ func main() {
 	token := flag.String("token", os.Getenv("CIVMAP_TOKEN"), "editor token for the edits ($CIVMAP_TOKEN); none: no edits")
 	pid := flag.Int("pid", 0, "server PID, to read its VmHWM from /proc")
 	dbURL := flag.String("database-url", "", "PostGIS URL, to sample pg_stat_activity for the server's connections")
+	maxDBConns := flag.Int64("max-db-conns", 0, "fail when the server held more pooled connections than this (its --max-conns); 0: no check")
 	flag.Parse()
 	rep, err := run(*base, *conns, *duration, *maxReq, *token, *pid, *dbURL)
 	if err != nil {
@@ -72,12 +73,16 @@ func main() {
 		fmt.Printf("; server VmHWM %d MiB", rep.MaxRSSKiB/1024)
 	}
 	if rep.MaxDBConns > 0 {
-		fmt.Printf("; at most %d database connections", rep.MaxDBConns)
+		fmt.Printf("; at most %d pooled database connections", rep.MaxDBConns)
 	}
 	fmt.Println()
 	b, _ := json.Marshal(rep)
 	fmt.Println(string(b))
 	if rep.Errors > 0 {
+		os.Exit(1)
+	}
+	if *maxDBConns > 0 && rep.MaxDBConns > *maxDBConns {
+		fmt.Fprintf(os.Stderr, "load: the server held %d pooled database connections, above its --max-conns %d\n", rep.MaxDBConns, *maxDBConns)
 		os.Exit(1)
 	}
 }
@@ -281,7 +286,9 @@ func vmHWM(pid int) int64 {
 	return 0
 }
 
-// sampleDB records the most connections to the server's database seen in pg_stat_activity, every 100 ms.
+// sampleDB records the most pooled connections of the server to its database seen in pg_stat_activity, every 100 ms:
+// client backends other than this sampler's and the store's LISTEN connection (application_name civmap-listener, one
+// outside the pool), so that the figure is the one --max-conns bounds. Autovacuum and parallel workers are not clients.
 func sampleDB(ctx context.Context, dbURL string, maxDB *atomic.Int64) {
 	conn, err := pgx.Connect(context.Background(), dbURL)
 	if err != nil {
@@ -296,8 +303,9 @@ func sampleDB(ctx context.Context, dbURL string, maxDB *atomic.Int64) {
 			return
 		case <-t.C:
 			var n int64
-			// Less this sampler's own connection.
-			if conn.QueryRow(context.Background(), `SELECT count(*) - 1 FROM pg_stat_activity WHERE datname = current_database()`).Scan(&n) == nil && n > maxDB.Load() {
+			if conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+				AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+				AND application_name <> 'civmap-listener'`).Scan(&n) == nil && n > maxDB.Load() {
 				maxDB.Store(n)
 			}
 		}
