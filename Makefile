@@ -77,7 +77,7 @@ bench-load:
 	$(WITH_POSTGIS) bash scripts/bench-load.sh
 
 # Province scale run (internal/tools/scale): 1×, 10×, 100× the county on both stores (SCALE_FACTORS="1 10" for a quick
-# one); prints the README's scale table. Not in test or bench: 100× (5.5 M places) takes hours here.
+# one); prints the README's scale table. Not in test or bench: 100× (5.5 M places) takes about half an hour a store here.
 bench-scale:
 	$(WITH_POSTGIS) bash scripts/bench-scale.sh
 

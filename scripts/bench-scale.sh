@@ -4,7 +4,7 @@
 # The province scale run: for each factor F, internal/tools/scale imports F copies of the Xiangshan county with
 # SCALE_PLACES synthetic places each (default 55,000: F = 100 ≈ Zhejiang's 5 M places) into a fresh embedded store and
 # a fresh PostGIS database on the throwaway cluster, serves each with civmap serve and prints a Markdown table row
-# (import time, size, start-up, RSS, latencies). Not part of make test: 100× takes hours on a small machine.
+# (import time, size, start-up, RSS, latencies). Not part of make test: 100× takes about half an hour a store on 2 cores (10 GB each).
 set -euo pipefail
 : "${CIVMAP_TEST_DATABASE_URL:?run under scripts/with-postgis.sh}"
 factors=${SCALE_FACTORS:-1 10 100}
