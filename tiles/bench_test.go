@@ -13,19 +13,39 @@ import (
 	"civmap/tiles"
 )
 
-// BenchmarkTiles measures tiles/s over tiles.BenchmarkTileSet (z8–z14 over Xiangshan, all layers): the embedded
-// store uncached and cached, and the ceiling (fixed bytes through the same router). Cached/ceiling is the cache's
-// efficiency; the target is at least 0.7.
-func BenchmarkTiles(b *testing.B) {
+// sampleStore is an embedded store in a temporary folder with the bundled sample loaded, closed when b ends.
+func sampleStore(b *testing.B) *embedded.Store {
 	st, err := embedded.Open(b.TempDir(), embedded.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	if _, err := sample.Load(context.Background(), st); err != nil {
 		b.Fatal(err)
 	}
-	tiles.BenchStore(b, "embedded", st)
+	return st
+}
+
+// activeFeatures fetches, for each layer active at t's zoom, its features in t's buffered bound: the input the
+// encoders are timed on.
+func activeFeatures(b *testing.B, ctx context.Context, st *embedded.Store, t maptile.Tile) ([]string, [][]tiles.Feature) {
+	var names []string
+	var feats [][]tiles.Feature
+	for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
+		fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), int(t.Z))
+		if err != nil {
+			b.Fatal(err)
+		}
+		names, feats = append(names, l.Name), append(feats, fs)
+	}
+	return names, feats
+}
+
+// BenchmarkTiles measures tiles/s over tiles.BenchmarkTileSet (z8–z14 over Xiangshan, all layers): the embedded
+// store uncached and cached, and the ceiling (fixed bytes through the same router). Cached/ceiling is the cache's
+// efficiency; the target is at least 0.7.
+func BenchmarkTiles(b *testing.B) {
+	tiles.BenchStore(b, "embedded", sampleStore(b))
 }
 
 // BenchmarkEncoders compares the cost per tile of the polygon clipper (simplefeatures overlay, snap, make-valid) with
@@ -33,15 +53,8 @@ func BenchmarkTiles(b *testing.B) {
 // beforehand: each op encodes every active layer of one tile and marshals it, with one encoder and then the other; new/legacy is
 // the ratio of their times.
 func BenchmarkEncoders(b *testing.B) {
-	st, err := embedded.Open(b.TempDir(), embedded.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := sampleStore(b)
 	ctx := context.Background()
-	if _, err := sample.Load(ctx, st); err != nil {
-		b.Fatal(err)
-	}
 	type job struct {
 		tile  maptile.Tile
 		names []string
@@ -50,13 +63,7 @@ func BenchmarkEncoders(b *testing.B) {
 	var jobs []job
 	for _, t := range tiles.BenchmarkTileSet() {
 		j := job{tile: t}
-		for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
-			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), int(t.Z))
-			if err != nil {
-				b.Fatal(err)
-			}
-			j.names, j.feats = append(j.names, l.Name), append(j.feats, fs)
-		}
+		j.names, j.feats = activeFeatures(b, ctx, st, t)
 		jobs = append(jobs, j)
 	}
 	encode := func(enc func(maptile.Tile, string, []tiles.Feature) *mvt.Layer, j job) time.Duration {
@@ -89,15 +96,8 @@ func BenchmarkEncoders(b *testing.B) {
 // BenchmarkEncodeLayer measures one layer's tiles alone on the embedded store (its TileFeatures, TileGeometry or the
 // prepared Shape, and Marshal) over tiles.BenchmarkTileSet, without HTTP: ns/op is the time per tile.
 func BenchmarkEncodeLayer(b *testing.B) {
-	st, err := embedded.Open(b.TempDir(), embedded.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := sampleStore(b)
 	ctx := context.Background()
-	if _, err := sample.Load(ctx, st); err != nil {
-		b.Fatal(err)
-	}
 	ts := tiles.BenchmarkTileSet()
 	for _, l := range tiles.Layers {
 		if l.Name != "facilities" && l.Name != "divisions" {
@@ -117,24 +117,14 @@ func BenchmarkEncodeLayer(b *testing.B) {
 // tiles.BenchmarkTileSet (all layers, cut beforehand): each op marshals one tile with both, taking turns, and
 // orb/civmap-x is the ratio of their times.
 func BenchmarkMarshal(b *testing.B) {
-	st, err := embedded.Open(b.TempDir(), embedded.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := sampleStore(b)
 	ctx := context.Background()
-	if _, err := sample.Load(ctx, st); err != nil {
-		b.Fatal(err)
-	}
 	var set []mvt.Layers
 	for _, t := range tiles.BenchmarkTileSet() {
 		var ls mvt.Layers
-		for _, l := range tiles.ActiveLayers(tiles.Layers, int(t.Z)) {
-			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(t), int(t.Z))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if ml := tiles.EncodeLayer(t, l.Name, fs); ml != nil {
+		names, feats := activeFeatures(b, ctx, st, t)
+		for k, name := range names {
+			if ml := tiles.EncodeLayer(t, name, feats[k]); ml != nil {
 				ls = append(ls, ml)
 			}
 		}
