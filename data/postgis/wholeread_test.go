@@ -1,48 +1,31 @@
 package postgis_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
 
 	"civmap/data"
-	"civmap/data/ingest"
 	"civmap/data/postgis"
 	"civmap/data/sample"
+	"civmap/data/storetest"
 	"civmap/gazetteer"
 	"civmap/internal/edit"
 )
 
 // TestWholeReadIgnoresStatementTimeout: a read of every place (Limit 0: the search index's load at start-up) is not cut
 // by Options.StatementTimeout, which bounds requests; the province scale run's 5.5 M places failed `civmap serve`'s
-// start with SQLSTATE 57014. Here 20,000 places cannot be counted and read in 1 ms.
+// start with SQLSTATE 57014. Here 20,000 places cannot be counted and read in 1 ms. PostGIS only: the embedded store
+// has no statement timeout.
 func TestWholeReadIgnoresStatementTimeout(t *testing.T) {
 	ctx := context.Background()
-	_, url := openFresh(t, postgis.Options{})
+	loader, url := openFresh(t, postgis.Options{})
 	base, err := sample.Batch()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := sample.WriteSyntheticPlaces(&buf, 20_000, 3); err != nil {
-		t.Fatal(err)
-	}
-	known := map[string]bool{}
-	for _, d := range base.Divisions {
-		known[d.Code] = true
-	}
-	res, err := ingest.Read(&buf, ingest.Options{Kind: ingest.Places, KnownDivision: func(c string) bool { return known[c] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loader, err := postgis.Open(ctx, url, postgis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = loader.Import(ctx, data.Batch{Divisions: base.Divisions, Places: res.Batch.Places}, edit.Meta{Actor: "test", Action: "import"})
-	loader.Close()
-	if err != nil {
+	b := data.Batch{Divisions: base.Divisions, Places: storetest.SyntheticPlaces(t, 20_000, 3)}
+	if _, err := loader.Import(ctx, b, edit.Meta{Actor: "test", Action: "import"}); err != nil {
 		t.Fatal(err)
 	}
 

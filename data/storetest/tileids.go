@@ -158,8 +158,8 @@ func testTileIDs(t *testing.T, h *harness) {
 	}
 }
 
-// syntheticPlaces is n generated places (sample.WriteSyntheticPlaces: points over the county's townships).
-func syntheticPlaces(t testing.TB, n int, seed uint64) []gazetteer.Place {
+// SyntheticPlaces is n generated places (sample.WriteSyntheticPlaces: points over the county's townships).
+func SyntheticPlaces(t testing.TB, n int, seed uint64) []gazetteer.Place {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := sample.WriteSyntheticPlaces(&buf, n, seed); err != nil {
@@ -185,7 +185,7 @@ func testTileIDsSample(t *testing.T, h *harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Places = append(b.Places, syntheticPlaces(t, 5000, 13)...)
+	b.Places = append(b.Places, SyntheticPlaces(t, 5000, 13)...)
 	h.load(*b)
 	seen := map[string]map[uint64]string{}
 	n := 0
@@ -214,7 +214,7 @@ func DenseBatch(t testing.TB, n int, seed uint64) *data.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen := syntheticPlaces(t, n, seed)
+	gen := SyntheticPlaces(t, n, seed)
 	for i := range gen {
 		switch {
 		case i%50 == 0:
