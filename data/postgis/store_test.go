@@ -359,11 +359,11 @@ func TestBulkImport(t *testing.T) {
 
 func TestStatementTimeout(t *testing.T) {
 	t.Parallel()
-	s, _ := openFresh(t, postgis.Options{StatementTimeout: 50 * time.Millisecond})
+	s, _ := openFresh(t, postgis.Options{StatementTimeout: 250 * time.Millisecond})
 	_, err := s.Pool().Exec(context.Background(), `SELECT pg_sleep(2)`)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" {
-		t.Fatalf("pg_sleep(2) with a 50 ms statement timeout: %v, want query_canceled (57014)", err)
+		t.Fatalf("pg_sleep(2) with a 250 ms statement timeout: %v, want query_canceled (57014)", err)
 	}
 }
 
