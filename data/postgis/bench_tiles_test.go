@@ -2,7 +2,13 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/maptile"
 
 	"civmap/data/postgis/pgtest"
 	"civmap/data/sample"
@@ -61,4 +67,55 @@ func BenchmarkBareASMVT(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tiles/s")
 	b.ReportMetric(float64(bytes)/float64(b.N), "B/tile")
+}
+
+// BenchmarkTilePipeline measures what a pipeline of k tile statements buys (maxTileBatch): 8 goroutines run the
+// facilities tiles of tiles.BenchmarkTileSet, k statements to a round trip (pgx.Batch), on the default pool. k=1 is
+// BenchmarkBareASMVT's one statement a round trip; compare tiles/s across k in one run.
+func BenchmarkTilePipeline(b *testing.B) {
+	st := benchStore(b)
+	ctx := context.Background()
+	l, _ := tiles.LayerByName("facilities")
+	ts := tiles.BenchmarkTileSet()
+	queue := func(batch *pgx.Batch, t maptile.Tile) {
+		active := tiles.ActiveLayers([]tiles.Layer{l}, int(t.Z))
+		sq, err := st.tileSQL(active, int(t.Z))
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch.Queue(sq.sql, tileArgs(t, sq, int(t.Z))...)
+	}
+	for _, k := range []int{1, 2, 4, maxTileBatch} {
+		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for range 8 {
+				wg.Go(func() {
+					for {
+						i := int(next.Add(int64(k))) - k
+						if i >= b.N {
+							return
+						}
+						var batch pgx.Batch
+						for j := range k {
+							queue(&batch, ts[(i+j)%len(ts)])
+						}
+						br := st.pool.SendBatch(ctx, &batch)
+						for range k {
+							var out []byte
+							if err := br.QueryRow().Scan(&out); err != nil {
+								b.Error(err)
+							}
+						}
+						if err := br.Close(); err != nil {
+							b.Error(err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tiles/s")
+		})
+	}
 }

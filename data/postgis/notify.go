@@ -24,6 +24,8 @@ var _ tiles.Notifier = (*Store)(nil)
 type tileState struct {
 	subs tiles.Subscribers
 	sql  sync.Map // statementKey of a layer list at a zoom → its tile statement (tiles.go)
+	// batchers is each pool's tile pipeline (*pgxpool.Pool → *tileBatcher, tilebatch.go).
+	batchers sync.Map
 
 	originOnce sync.Once
 	origin     string // this Store's random instance id, the "origin" of its notifications

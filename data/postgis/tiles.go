@@ -291,9 +291,11 @@ func tileArgs(t maptile.Tile, st tileStatement, zoom int) []any {
 // empty slice when no layer has a feature there. Layers whose zoom range excludes t.Z are left out; an unknown layer
 // is an error.
 //
-// The statement is one round trip (prepared once per connection by pgx's statement cache). When ctx ends first (the
-// render Timeout of tiles.Service), pgx cancels the statement in the server (configurePool) and the error wraps ctx's
-// (context.DeadlineExceeded: 503).
+// The statement is prepared once per connection by pgx's statement cache and costs at most one round trip: alone, or
+// in one pipeline with the tile statements of other requests that queued while every connection was busy
+// (tileBatcher). When ctx ends first (the render Timeout of tiles.Service), the request stops waiting and the error
+// wraps ctx's (context.DeadlineExceeded: 503); a statement still running alone is cancelled in the server
+// (configurePool).
 func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, zoom int) ([]byte, error) {
 	active := tiles.ActiveLayers(layers, int(t.Z))
 	if len(active) == 0 {
@@ -303,8 +305,9 @@ func (s *Store) MVT(ctx context.Context, t maptile.Tile, layers []tiles.Layer, z
 	if err != nil {
 		return nil, err
 	}
-	var out []byte
-	if err := s.read(ctx).QueryRow(ctx, st.sql, tileArgs(t, st, zoom)...).Scan(&out); err != nil {
+	rd := s.read(ctx)
+	out, err := s.tiles.batcher(rd.pool).query(ctx, rd, st.sql, tileArgs(t, st, zoom))
+	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 		}

@@ -12,11 +12,11 @@
 // (utime+stime of the server process from /proc, µs), then the ratios of issue 14:
 //
 //	go run ./internal/tools/tilebench -civmap bin/civmap -database-url postgres://… [-layers facilities,divisions] \
-//	    [-conns 1,8,64] [-duration 2s] [-rounds 3] [-pprof DIR]
+//	    [-conns 1,8,64] [-duration 2s] [-rounds 3] [-pprof DIR [-pprof-conns 8]]
 //
 // The client asks for gzip as a browser's MapLibre does (Accept-Encoding: gzip) and reads the bytes as sent, without
-// decompressing them. With -pprof DIR it also takes 10-second CPU and allocation profiles of civmap (PostGIS, cache off
-// and on, c=8) into DIR. Without -database-url the PostGIS configurations are left out.
+// decompressing them. With -pprof DIR it also takes 10-second CPU and allocation profiles of civmap (each store, cache
+// off and on, under -pprof-conns connections) into DIR. Without -database-url the PostGIS configurations are left out.
 package main
 
 import (
@@ -59,6 +59,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 2*time.Second, "length of one run (at least one pass over the tile set)")
 	flag.IntVar(&cfg.rounds, "rounds", 3, "interleaved rounds; the medians are printed")
 	flag.StringVar(&cfg.pprofDir, "pprof", "", "directory for CPU and allocation profiles of civmap on PostGIS (empty: none)")
+	flag.IntVar(&cfg.pprofConns, "pprof-conns", 8, "concurrent connections while the profiles are taken")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write the medians as JSON to this file")
 	flag.Parse()
 	cfg.layers = strings.Split(*layers, ",")
@@ -81,7 +82,7 @@ type config struct {
 	layers                           []string
 	conns                            []int
 	duration                         time.Duration
-	rounds                           int
+	rounds, pprofConns               int
 }
 
 // target is one configuration under test: an HTTP server (a child process) or the bare statement.
@@ -545,8 +546,8 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// profile takes CPU and allocation profiles of civmap on PostGIS (cache off, then on) under c=8 load of the first
-// layer, into cfg.pprofDir.
+// profile takes CPU and allocation profiles of each civmap configuration (each store, cache off and on) under
+// cfg.pprofConns connections' load of the first layer, into cfg.pprofDir.
 func profile(cfg config, targets []*target) error {
 	if err := os.MkdirAll(cfg.pprofDir, 0o755); err != nil {
 		return err
@@ -563,7 +564,7 @@ func profile(cfg config, targets []*target) error {
 		}
 		done := make(chan error, 1)
 		go func() {
-			_, err := drive(t, paths, 8, 11*time.Second)
+			_, err := drive(t, paths, cfg.pprofConns, 11*time.Second)
 			done <- err
 		}()
 		base := filepath.Join(cfg.pprofDir, strings.ReplaceAll(t.name, "/", "-"))
