@@ -43,15 +43,22 @@ func waitPending(t *testing.T, b *tileBatcher, n int) {
 	}
 }
 
+// openOneConn opens a store on a fresh database with a pool of one connection: one pipeline at a time.
+func openOneConn(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), pgtest.NewDatabase(t), Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // TestTilePipelineAnswersEachTile: 64 tile requests that queue while the one connection is busy go out in pipelines
 // of at most maxTileBatch statements, and each request gets its own tile: the bytes the statement gives alone.
 func TestTilePipelineAnswersEachTile(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, pgtest.NewDatabase(t), Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openOneConn(t)
 	if _, err := sample.Load(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +66,7 @@ func TestTilePipelineAnswersEachTile(t *testing.T) {
 	want := make([][]byte, len(ts))
 	nonEmpty := 0
 	for i, tl := range ts {
+		var err error
 		if want[i], err = st.BareMVT(ctx, tl, tiles.Layers); err != nil {
 			t.Fatal(err)
 		}
@@ -97,11 +105,7 @@ func TestTilePipelineAnswersEachTile(t *testing.T) {
 // queued gets its context's error and is not run.
 func TestTilePipelineFailureIsItsOwn(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, pgtest.NewDatabase(t), Options{MaxConns: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openOneConn(t)
 	b := st.tiles.batcher(st.pool)
 	rd := reader{primary: st.pool, pool: st.pool}
 	gone, cancel := context.WithCancel(ctx)
