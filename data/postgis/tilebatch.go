@@ -24,10 +24,12 @@ const maxTileBatch = 8
 // pays it once. Nothing waits to fill a pipeline: a request that finds a free slot runs at once, alone when it is the
 // only one (a single tile costs what it cost before), and requests that arrive while every slot is busy, which would
 // have waited for a pooled connection anyway, go out together in the next pipeline (flat combining: the request
-// that takes a free slot runs the queue, its own statement among them).
+// that takes a free slot runs the queue, its own statement among them, until its own is answered).
 //
 // Each statement is its own result: one that fails (statement_timeout, a bad argument) answers its own request with
-// its error, and the statements after it in the pipeline, which PostgreSQL skipped, are run again alone.
+// its error, and the statements after it in the pipeline, which PostgreSQL skipped, are run again alone, as are all
+// from a statement that met a broken connection, a failed prepare or a replica's fault (ownError). PostgreSQL applies
+// statement_timeout to each statement of a pipeline, not to the whole.
 type tileBatcher struct {
 	mu      sync.Mutex
 	pending []*tileCall
@@ -72,10 +74,13 @@ func (b *tileBatcher) query(ctx context.Context, r reader, sql string, args []an
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case b.slots <- struct{}{}:
-		// This request runs pipelines until the queue is empty; its own call was in the queue, so it has been taken
-		// by now (by this request or by another holding a slot), and done will close.
-		b.drain(r)
-		<-b.slots
+		// This request runs pipelines until its own call is answered (or the queue is empty, when another slot
+		// holder has taken it), then gives the slot to a request still waiting: under steady load the queue never
+		// empties, and a request must not serve others past its own deadline.
+		func() {
+			defer func() { <-b.slots }() // on a panic too: a lost slot would stall the pool's tiles for good
+			b.drain(r, c)
+		}()
 		select {
 		case <-c.done:
 		case <-ctx.Done():
@@ -85,10 +90,16 @@ func (b *tileBatcher) query(ctx context.Context, r reader, sql string, args []an
 	return c.out, c.err
 }
 
-// drain runs the queued calls, maxTileBatch at a time, until none is left. A call whose request has gone (its ctx
-// ended while it waited) is answered with that error, not run.
-func (b *tileBatcher) drain(r reader) {
+// drain runs the queued calls, maxTileBatch at a time, until own is answered or none is left. Each call it leaves
+// queued has a request waiting for a slot, and the slot drain's caller gives back lets the next of them in. A call
+// whose request has gone (its ctx ended while it waited) is answered with that error, not run.
+func (b *tileBatcher) drain(r reader, own *tileCall) {
 	for {
+		select {
+		case <-own.done:
+			return
+		default:
+		}
 		b.mu.Lock()
 		if len(b.pending) == 0 {
 			b.mu.Unlock()
@@ -149,15 +160,15 @@ func (b *tileBatcher) run(r reader, batch []*tileCall) {
 		pb.Queue(c.sql, c.args...)
 	}
 	br := r.pool.SendBatch(ctx, &pb)
-	failed := -1 // the first statement that failed: the ones after it were not run
+	defer br.Close() // on a panic: the connection goes back to the pool (a second Close does nothing)
+	failed := -1     // the first statement that failed: the ones after it were not run
 	for i, c := range batch {
 		var out []byte
 		err := br.QueryRow().Scan(&out)
 		if err != nil {
 			failed = i
-			var pe *pgconn.PgError
-			if errors.As(err, &pe) {
-				answer(c, nil, err) // the statement's own error
+			if ownError(err) {
+				answer(c, nil, err)
 				failed = i + 1
 			}
 			break
@@ -174,6 +185,17 @@ func (b *tileBatcher) run(r reader, batch []*tileCall) {
 		err := r.QueryRow(c.ctx, c.sql, c.args...).Scan(&out)
 		answer(c, out, err)
 	}
+}
+
+// ownError reports whether err, met by a statement of a pipeline, is that statement's own answer: an error of its
+// execution. Not one when pgx could not prepare the pipeline's statements (it charges that to every statement, so to
+// the first), could not connect, or met a replica's fault (shutdown, recovery conflict): the statements from there
+// run again alone, where the reader retries a replica's fault on the primary.
+func ownError(err error) bool {
+	var pe *pgconn.PgError
+	var pre pgx.ErrPreprocessingBatch
+	var ce *pgconn.ConnectError
+	return errors.As(err, &pe) && !errors.As(err, &pre) && !errors.As(err, &ce) && !replicaFault(err)
 }
 
 var errTileBatchAborted = errors.New("postgis: tile pipeline aborted")
