@@ -27,24 +27,20 @@ func Encode(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Lay
 // layers left without features are left out, and a tile with no layer is nil (serve 204). Layers are version 2, extent 4096; feature ids and
 // properties are the source's.
 func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers []Layer, zoom int) ([]byte, error) {
-	var out mvt.Layers
 	bound := BufferedBound(t)
-	for _, l := range layers {
-		feats, err := src.TileFeatures(ctx, l.Name, bound, zoom)
-		if err != nil {
+	names := make([]string, len(layers))
+	feats := make([][]Feature, len(layers))
+	for i, l := range layers {
+		var err error
+		if feats[i], err = src.TileFeatures(ctx, l.Name, bound, zoom); err != nil {
 			return nil, fmt.Errorf("tile %d/%d/%d layer %s: %w", t.Z, t.X, t.Y, l.Name, err)
 		}
-		if ml := EncodeLayer(t, l.Name, feats); ml != nil {
-			out = append(out, ml)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+		names[i] = l.Name
 	}
-	if len(out) == 0 {
-		return nil, nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return Marshal(out)
+	return EncodeFeatures(t, names, feats)
 }
 
 // EncodeLayer turns features (lon/lat) into an MVT layer of tile t, or nil when none keeps a geometry.

@@ -3,7 +3,9 @@ package tiles_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -31,9 +33,11 @@ func TestMarshalMatchesOrb(t *testing.T) {
 		t.Fatal(err)
 	}
 	bound := orb.Bound{Min: orb.Point{121.6, 29.0}, Max: orb.Point{122.05, 29.65}}
-	compared := 0
+	compared, sorted := 0, 0
 	for _, tl := range tiles.TileCover(bound, 6, 14) {
 		var ls mvt.Layers
+		var names []string
+		var feats [][]tiles.Feature
 		for _, l := range tiles.ActiveLayers(tiles.Layers, int(tl.Z)) {
 			fs, err := st.TileFeatures(ctx, l.Name, tiles.BufferedBound(tl), int(tl.Z))
 			if err != nil {
@@ -42,12 +46,22 @@ func TestMarshalMatchesOrb(t *testing.T) {
 			if ml := tiles.EncodeLayer(tl, l.Name, fs); ml != nil {
 				ls = append(ls, ml)
 			}
+			names, feats = append(names, l.Name), append(feats, fs)
+			for _, f := range fs {
+				if f.Sorted != nil {
+					sorted++
+				}
+			}
 		}
+		compareEncodeFeatures(t, tl, names, feats, ls)
 		if len(ls) == 0 {
 			continue
 		}
 		compareMarshal(t, tl, ls)
 		compared++
+	}
+	if sorted == 0 {
+		t.Error("no feature came with Sorted properties: EncodeFeatures' prepared path went untested")
 	}
 	if compared < 500 {
 		t.Errorf("only %d tiles had features", compared)
@@ -68,6 +82,62 @@ func TestMarshalMatchesOrb(t *testing.T) {
 	compareMarshal(t, maptile.New(0, 0, 0), odd)
 	odd[1].Features = []*geojson.Feature{feature(uint64(1), orb.Point{1, 1}, geojson.Properties{"u": uint32(3)})}
 	compareMarshal(t, maptile.New(0, 0, 0), odd)
+}
+
+// compareEncodeFeatures checks that EncodeFeatures gives mvt.Marshal's bytes of the layers EncodeLayer makes (ls), with
+// the features as given, with their Sorted properties dropped, and with a property only the slow path writes.
+func compareEncodeFeatures(t *testing.T, tl maptile.Tile, names []string, feats [][]tiles.Feature, ls mvt.Layers) {
+	t.Helper()
+	var want []byte
+	if len(ls) > 0 {
+		var err error
+		if want, err = mvt.Marshal(ls); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, feats [][]tiles.Feature) {
+		got, err := tiles.EncodeFeatures(tl, names, feats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("tile %d/%d/%d, %s: EncodeFeatures %d bytes, mvt.Marshal of EncodeLayer %d", tl.Z, tl.X, tl.Y, what,
+				len(got), len(want))
+		}
+	}
+	check("as the store gives them", feats)
+	plain := make([][]tiles.Feature, len(feats))
+	for i, fs := range feats {
+		for _, f := range fs {
+			f.Sorted = nil
+			plain[i] = append(plain[i], f)
+		}
+	}
+	check("without Sorted", plain)
+	for i, fs := range plain {
+		if len(fs) == 0 {
+			continue
+		}
+		odd := maps.Clone(fs[0].Properties)
+		odd["u"] = uint32(3) // not a MapProperties type: the whole tile goes through EncodeLayer and Marshal
+		plain[i][0].Properties = odd
+		ml := tiles.EncodeLayer(tl, names[i], plain[i])
+		if ml == nil {
+			return
+		}
+		ls2 := slices.Clone(ls)
+		for k := range ls2 {
+			if ls2[k].Name == names[i] {
+				ls2[k] = ml
+			}
+		}
+		var err error
+		if want, err = mvt.Marshal(ls2); err != nil {
+			t.Fatal(err)
+		}
+		check("with a uint32 property", plain)
+		return
+	}
 }
 
 func compareMarshal(t *testing.T, tl maptile.Tile, ls mvt.Layers) {

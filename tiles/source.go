@@ -27,6 +27,10 @@ type Feature struct {
 	// Shape, when set, is Geometry prepared for tiles (NewShape), which a store that keeps the feature in memory
 	// can attach so that its tiles are cut from it.
 	Shape *Shape
+	// Sorted, when set, is Properties in the order tiles write them (SortProperties), which a store that keeps the
+	// feature in memory can attach so that its tiles do not walk and sort the map each time. It must hold the same
+	// properties as Properties.
+	Sorted []Property
 }
 
 // FeatureSource is implemented by stores that let this package encode tiles (the embedded store).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
@@ -204,15 +205,29 @@ type tileSearch struct {
 	region  tiles.GridRegion
 	keys    []tileKey
 	small   []gridCandidate
+	items   []tiles.GridItem // rank's scratch
 }
 
+// tileSearches are reused: growing keys and small again for every tile was a tenth of an uncached tile's garbage.
+var tileSearches = sync.Pool{New: func() any { return new(tileSearch) }}
+
+// newTileSearch returns an empty search from the pool; give it back with release once its keys are used.
 func newTileSearch(layer string, bound orb.Bound, zoom int) *tileSearch {
 	l, _ := tiles.LayerByName(layer)
-	ts := &tileSearch{layer: l, bound: bound, zoom: zoom, thinned: l.Thinned(zoom)}
+	ts := tileSearches.Get().(*tileSearch)
+	ts.layer, ts.bound, ts.zoom, ts.thinned, ts.region = l, bound, zoom, l.Thinned(zoom), tiles.GridRegion{}
 	if ts.thinned {
 		ts.region = tiles.RankRegion(bound, zoom)
 	}
 	return ts
+}
+
+// release empties ts (dropping what it points to) and puts it back in the pool.
+func (ts *tileSearch) release() {
+	clear(ts.keys)
+	clear(ts.small)
+	ts.keys, ts.small, ts.items = ts.keys[:0], ts.small[:0], ts.items[:0]
+	tileSearches.Put(ts)
 }
 
 // searchBound is the bound to search: the tile's, or the ranked region's when the layer is thinned.
@@ -242,7 +257,8 @@ func (ts *tileSearch) visit(id string, b orb.Bound, g *gridEntry) {
 func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]tileKey, error) {
 	if len(ts.small) > 0 {
 		var missing []int
-		items := make([]tiles.GridItem, len(ts.small))
+		ts.items = slices.Grow(ts.items[:0], len(ts.small))[:len(ts.small)]
+		items := ts.items
 		for i := range ts.small {
 			c := &ts.small[i]
 			if c.item.ID = c.grid.tileID.Load(); c.item.ID == 0 {
@@ -278,6 +294,7 @@ func (s *Store) rank(ts *tileSearch, bucketLayer string) ([]tileKey, error) {
 
 func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
 	ts := newTileSearch("places", bound, zoom)
+	defer ts.release()
 	sb := ts.searchBound()
 	s.mu.RLock()
 	s.places.tree.Search(sb.Min, sb.Max, func(_, _ [2]float64, e *placeEntry) bool {
@@ -303,6 +320,7 @@ func (s *Store) tilePlaces(ctx context.Context, bound orb.Bound, zoom int) ([]ti
 
 func (s *Store) tileFacilities(ctx context.Context, bound orb.Bound, zoom int) ([]tiles.Feature, error) {
 	ts := newTileSearch("facilities", bound, zoom)
+	defer ts.release()
 	sb := ts.searchBound()
 	s.mu.RLock()
 	s.facs.tree.Search(sb.Min, sb.Max, func(_, _ [2]float64, e *facilityEntry) bool {
@@ -334,6 +352,7 @@ func (s *Store) tileFacilities(ctx context.Context, bound orb.Bound, zoom int) (
 				i++
 			}
 			feat := tiles.FacilityFeature(f, id)
+			feat.Sorted = tiles.SortProperties(feat.Properties)
 			read[i].grid.memo.cur.Store(&memoFeature{versions[i], feat})
 			out = append(out, feat)
 		})
@@ -399,7 +418,7 @@ func (s *Store) smallLayers() (*smallLayers, error) {
 		for _, f := range fs {
 			if f.Geometry != nil {
 				// The snapshot lives until the next write to these layers: long enough to prepare polygons once.
-				f.Shape = tiles.NewShape(f.Geometry)
+				f.Shape, f.Sorted = tiles.NewShape(f.Geometry), tiles.SortProperties(f.Properties)
 				sl.layers[layer] = append(sl.layers[layer], boundFeature{f, f.Geometry.Bound()})
 			}
 		}

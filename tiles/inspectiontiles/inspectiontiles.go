@@ -22,7 +22,6 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
 	"civmap/gazetteer/inspection"
@@ -102,23 +101,17 @@ func prepare(feats []inspection.MapFeature) *roundLayers {
 // a store's TileFeatures chooses them.
 func (rl *roundLayers) encode(t maptile.Tile) ([]byte, error) {
 	bb := tiles.BufferedBound(t)
-	var out mvt.Layers
-	var fs []tiles.Feature
+	names := make([]string, len(Layers))
+	feats := make([][]tiles.Feature, len(Layers))
 	for k, l := range Layers {
-		fs = fs[:0]
+		names[k] = l.Name
 		for _, f := range rl.layers[k] {
 			if f.bound.Intersects(bb) {
-				fs = append(fs, f.Feature)
+				feats[k] = append(feats[k], f.Feature)
 			}
 		}
-		if ml := tiles.EncodeLayer(t, l.Name, fs); ml != nil {
-			out = append(out, ml)
-		}
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return tiles.Marshal(out)
+	return tiles.EncodeFeatures(t, names, feats)
 }
 
 func (h *handler) tile(w http.ResponseWriter, r *http.Request) error {
