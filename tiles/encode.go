@@ -47,12 +47,7 @@ func EncodeZoom(ctx context.Context, src FeatureSource, t maptile.Tile, layers [
 func EncodeLayer(t maptile.Tile, name string, feats []Feature) *mvt.Layer {
 	ml := &mvt.Layer{Name: name, Version: 2, Extent: Extent}
 	for _, f := range feats {
-		var g orb.Geometry
-		if f.Shape != nil {
-			g = f.Shape.Tile(t)
-		} else {
-			g = TileGeometry(t, f.Geometry)
-		}
+		g := f.tileGeometry(t)
 		if g == nil {
 			continue
 		}
@@ -333,4 +328,12 @@ func segDist2(p, a, b orb.Point) float64 {
 	t = math.Max(0, math.Min(1, t))
 	ex, ey := p[0]-(a[0]+t*dx), p[1]-(a[1]+t*dy)
 	return ex*ex + ey*ey
+}
+
+// tileGeometry is f's geometry in tile t's coordinates: from its Shape when it has one, else TileGeometry.
+func (f Feature) tileGeometry(t maptile.Tile) orb.Geometry {
+	if f.Shape != nil {
+		return f.Shape.Tile(t)
+	}
+	return TileGeometry(t, f.Geometry)
 }

@@ -61,12 +61,7 @@ func EncodeFeatures(t maptile.Tile, names []string, feats [][]Feature) ([]byte, 
 		w.layer = w.appendLayerStart(w.layer[:0], name)
 		n := 0
 		for _, f := range feats[i] {
-			var g orb.Geometry
-			if f.Shape != nil {
-				g = f.Shape.Tile(t)
-			} else {
-				g = TileGeometry(t, f.Geometry)
-			}
+			g := f.tileGeometry(t)
 			if g == nil {
 				continue
 			}
