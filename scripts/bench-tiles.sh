@@ -6,6 +6,8 @@
 # the same answers. Prints tiles/s, p50/p99 and the server's CPU per tile for c=1, 8 and 64, then the ratios of issue
 # 14. PostGIS is a fresh database on the cluster of CIVMAP_TEST_DATABASE_URL (without it, the embedded store only).
 # Extra flags go to tilebench, e.g. -pprof DIR for CPU and allocation profiles, -rounds 5, -layers places.
+# PG_TILESERV=BINARY adds CrunchyData's pg_tileserv on the same database (build it from a clone of
+# https://github.com/CrunchyData/pg_tileserv with `go build`: the Go module proxy does not serve it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tmp=$(mktemp -d)
@@ -21,4 +23,8 @@ else
   echo "tilebench: PostGIS skipped (run under scripts/with-postgis.sh, as make bench-tiles does)" >&2
   db=(-database-url "")
 fi
-"$tmp/tilebench" -civmap "$tmp/civmap" "${db[@]}" "$@"
+ts=()
+if [[ -n ${PG_TILESERV:-} ]]; then
+  ts=(-pg-tileserv "$PG_TILESERV")
+fi
+"$tmp/tilebench" -civmap "$tmp/civmap" "${db[@]}" "${ts[@]}" "$@"

@@ -5,7 +5,10 @@
 //   - civmap serve on PostGIS (-database-url), cache off and on;
 //   - bare: civmap's own ST_AsMVT statement run through pgx in this process (postgis.Store.BareMVT), no HTTP;
 //   - fixed: a plain net/http server that answers every tile path with fixed bytes of the size civmap answered it with
-//     (same status, same headers): what serving costs when making the tile costs nothing.
+//     (same status, same headers): what serving costs when making the tile costs nothing;
+//   - pg_tileserv (-pg-tileserv BINARY, with -database-url): CrunchyData's tile server on the same database, serving
+//     the same tables (public.facilities, public.divisions) at its defaults (pool of 4, as civmap's on 2 cores; no
+//     cache). Its tiles hold every column and, for divisions, the village rows too, so it is a reference, not a twin.
 //
 // For each layer, each concurrency and each configuration it runs -rounds interleaved rounds of -duration (each at
 // least one pass over the tile set) and prints the medians: tiles/s, p50/p99 latency, and the server's CPU per tile
@@ -13,7 +16,7 @@
 // a Go client), then the ratios of issue 14:
 //
 //	go run ./internal/tools/tilebench -civmap bin/civmap -database-url postgres://… [-layers facilities,divisions] \
-//	    [-conns 1,8,64] [-duration 2s] [-rounds 3] [-pprof DIR [-pprof-conns 8]]
+//	    [-conns 1,8,64] [-duration 2s] [-rounds 3] [-pprof DIR [-pprof-conns 8]] [-pg-tileserv BINARY]
 //
 // The client asks for gzip as a browser's MapLibre does (Accept-Encoding: gzip) and reads the bytes as sent, without
 // decompressing them. With -pprof DIR it also takes 10-second CPU and allocation profiles of civmap (each store, cache
@@ -62,6 +65,7 @@ func main() {
 	flag.StringVar(&cfg.pprofDir, "pprof", "", "directory for CPU and allocation profiles of civmap on PostGIS (empty: none)")
 	flag.IntVar(&cfg.pprofConns, "pprof-conns", 8, "concurrent connections while the profiles are taken")
 	flag.StringVar(&cfg.jsonOut, "json", "", "also write the medians as JSON to this file")
+	flag.StringVar(&cfg.pgTileserv, "pg-tileserv", "", "a pg_tileserv binary to measure on the same database (empty: left out)")
 	flag.Parse()
 	cfg.layers = strings.Split(*layers, ",")
 	for _, c := range strings.Split(*conns, ",") {
@@ -80,6 +84,7 @@ func main() {
 
 type config struct {
 	civmap, dbURL, pprofDir, jsonOut string
+	pgTileserv                       string
 	layers                           []string
 	conns                            []int
 	duration                         time.Duration
@@ -94,6 +99,7 @@ type target struct {
 	pprof string // the server's pprof base URL, when it serves one
 	bare  *postgis.Store
 	cmd   *exec.Cmd
+	path  func(string) string // the server's path for a BenchPaths path; nil: the same
 }
 
 // result is one run: tiles, seconds, latencies and the server's CPU time.
@@ -145,6 +151,13 @@ func run(cfg config) error {
 		}
 		defer st.Close()
 		targets = append(targets, &target{name: "bare", bare: st})
+		if cfg.pgTileserv != "" {
+			t, err := startPgTileserv(cfg.pgTileserv, cfg.dbURL, tmp)
+			if err != nil {
+				return err
+			}
+			targets = append(targets, t)
+		}
 	}
 
 	// The fixed-bytes server answers each path as embedded/cached answered it: its size, encoding and ETag.
@@ -247,6 +260,11 @@ func run(cfg config) error {
 				fmt.Printf("%-11s c=%-3d postgis uncached time ÷ (bare + fixed) %.2f (target ≤ 1.25); server CPU beyond fixed %.0f µs/tile (target ≤ 60), %.0f beyond fixed + bare's pgx\n",
 					layer, c, ratio, beyond, beyond-med[key{layer, "bare", c}].CPUus)
 			}
+			if pt, ok := med[key{layer, "pg_tileserv", c}]; ok {
+				fmt.Printf("%-11s c=%-3d postgis uncached ÷ pg_tileserv tiles/s %.2f; server CPU per tile %.2f of pg_tileserv's\n",
+					layer, c, med[key{layer, "postgis/uncached", c}].TilesPerS/pt.TilesPerS,
+					med[key{layer, "postgis/uncached", c}].CPUus/pt.CPUus)
+			}
 		}
 	}
 	if cfg.jsonOut != "" {
@@ -302,6 +320,38 @@ func startCivmap(bin, name, tmp string, withPprof bool, args ...string) (*target
 		t.stop()
 		log, _ := os.ReadFile(logf.Name())
 		return nil, fmt.Errorf("%s: %w\n%s", name, err, log)
+	}
+	return t, nil
+}
+
+// startPgTileserv starts pg_tileserv on dbURL and waits for its /health. Its table layers are named schema.table and
+// its tiles end in .pbf: /tiles/facilities/z/x/y.mvt is asked as /public.facilities/z/x/y.pbf.
+func startPgTileserv(bin, dbURL, tmp string) (*target, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	logf, err := os.Create(filepath.Join(tmp, "pg_tileserv.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin)
+	cmd.Dir = tmp // it looks for ./assets and a config file beside it: none, so its defaults
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "TS_HTTPHOST="+host, "TS_HTTPPORT="+port)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %w", bin, err)
+	}
+	t := &target{name: "pg_tileserv", base: "http://" + addr, pid: cmd.Process.Pid, cmd: cmd, path: func(p string) string {
+		rest, _ := strings.CutPrefix(p, "/tiles/")
+		layer, zxy, _ := strings.Cut(rest, "/")
+		return "/public." + layer + "/" + strings.TrimSuffix(zxy, ".mvt") + ".pbf"
+	}}
+	if err := waitReady(t.base+"/health", cmd, time.Minute); err != nil {
+		t.stop()
+		log, _ := os.ReadFile(logf.Name())
+		return nil, fmt.Errorf("pg_tileserv: %w\n%s", err, log)
 	}
 	return t, nil
 }
@@ -487,9 +537,12 @@ func drive(t *target, paths []string, c int, d time.Duration) (result, error) {
 				i %= len(paths)
 				s := time.Now()
 				var err error
-				if t.bare != nil {
+				switch {
+				case t.bare != nil:
 					_, err = t.bare.BareMVT(context.Background(), ts[i], layersOf(paths[i]))
-				} else {
+				case t.path != nil:
+					_, _, err = get(client, t.base+t.path(paths[i]))
+				default:
 					_, _, err = get(client, t.base+paths[i])
 				}
 				if err != nil {
